@@ -1,0 +1,53 @@
+// Entry point of the addon: flat exports, no global state. Policy lives in TypeScript.
+#include "common.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace cowloop {
+
+static const char* ErrnoName(int err) {
+  switch (err) {
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EINVAL: return "EINVAL";
+    case EPERM: return "EPERM";
+    case ECHILD: return "ECHILD";
+    case ESRCH: return "ESRCH";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case EBADF: return "EBADF";
+    case EINTR: return "EINTR";
+    default: return "EUNKNOWN";
+  }
+}
+
+Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall) {
+  std::string message = std::string(syscall) + " failed: " + std::strerror(err);
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, ErrnoName(err)));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#ifdef COWLOOP_UNSUPPORTED_PLATFORM
+  exports.Set("supported", Napi::Boolean::New(env, false));
+#else
+  exports.Set("supported", Napi::Boolean::New(env, true));
+  InitFork(env, exports);
+  InitReap(env, exports);
+  InitSharedMemory(env, exports);
+#endif
+  return exports;
+}
+
+}  // namespace cowloop
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  return cowloop::Init(env, exports);
+}
+
+NODE_API_MODULE(cowloop, InitAddon)

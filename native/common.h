@@ -1,0 +1,16 @@
+// Shared helpers of the cowloop addon: error construction and the export table.
+#pragma once
+#include <napi.h>
+#include <string>
+
+namespace cowloop {
+
+// Throws an Error carrying `code` (the errno name), `errno` and `syscall`, as Node's own
+// system errors do; TypeScript wraps it into a CowloopError.
+Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall);
+
+void InitFork(Napi::Env env, Napi::Object exports);
+void InitReap(Napi::Env env, Napi::Object exports);
+void InitSharedMemory(Napi::Env env, Napi::Object exports);
+
+}  // namespace cowloop

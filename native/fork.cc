@@ -1,0 +1,215 @@
+// fork() for a running Node.js process, and the fix-ups the child needs before it may
+// return into JavaScript. Mechanism only: when and whether to fork is decided in
+// src/process/.
+#include "common.h"
+
+#include <uv.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace cowloop {
+
+namespace {
+
+struct PrepareStats {
+  unsigned mappings = 0;   // anonymous mappings marked MADV_DOFORK
+  unsigned failures = 0;   // madvise refusals (special mappings), harmless
+};
+
+// True for mappings that no file backs: V8's heap, malloc arenas, ArrayBuffer stores.
+bool IsAnonymous(const char* path, size_t len) {
+  if (len == 0) return true;
+  if (path[0] == '/') return false;
+  // [heap] and [anon:name] are ordinary anonymous memory; [stack], [vdso], [vvar] and
+  // [vsyscall] are special and are inherited (or refused) by the kernel on its own.
+  if (len >= 6 && std::strncmp(path, "[heap]", 6) == 0) return true;
+  if (len >= 6 && std::strncmp(path, "[anon:", 6) == 0) return true;
+  return false;
+}
+
+void MarkLine(const char* line, size_t len, PrepareStats* stats) {
+  // Format: start-end perms offset dev inode [path]
+  char* end = nullptr;
+  unsigned long start = std::strtoul(line, &end, 16);
+  if (end == nullptr || *end != '-') return;
+  unsigned long stop = std::strtoul(end + 1, &end, 16);
+  // Skip the five fixed fields; what remains (after spaces) is the path.
+  const char* p = end;
+  const char* limit = line + len;
+  for (int field = 0; field < 4 && p < limit; ++field) {
+    while (p < limit && *p == ' ') ++p;
+    while (p < limit && *p != ' ') ++p;
+  }
+  while (p < limit && *p == ' ') ++p;
+  if (!IsAnonymous(p, static_cast<size_t>(limit - p))) return;
+  if (madvise(reinterpret_cast<void*>(start), stop - start, MADV_DOFORK) == 0) {
+    stats->mappings++;
+  } else {
+    stats->failures++;
+  }
+}
+
+// V8 marks its heap MADV_DONTFORK; a child forked without undoing that has no JS heap.
+// /proc/self/maps (not smaps: no page-table walk) is read with plain read(2) into a
+// stack buffer, so nothing here allocates from V8's heap between marking and fork().
+int MakeAnonymousMappingsInheritable(PrepareStats* stats) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  char buf[65536];
+  size_t have = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      close(fd);
+      return err;
+    }
+    have += static_cast<size_t>(n);
+    size_t begin = 0;
+    for (size_t i = 0; i < have; ++i) {
+      if (buf[i] == '\n') {
+        MarkLine(buf + begin, i - begin, stats);
+        begin = i + 1;
+      }
+    }
+    if (n == 0) {
+      if (begin < have) MarkLine(buf + begin, have - begin, stats);
+      break;
+    }
+    std::memmove(buf, buf + begin, have - begin);
+    have -= begin;
+  }
+  close(fd);
+  return 0;
+}
+
+uint64_t NowNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+// fork(deathSignal) -> { pid, self, prepareNs, forkNs, mappings }
+// In the child pid is 0, the parent-death signal is armed (and the race with a parent that
+// died before it was armed is closed), and libuv's loop has been re-made for this process.
+Napi::Value Fork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int death_signal = info[0].As<Napi::Number>().Int32Value();
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    Napi::Error::New(env, "cannot reach the libuv loop").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  pid_t parent = getpid();
+  uint64_t t0 = NowNs();
+  PrepareStats stats;
+  int err = MakeAnonymousMappingsInheritable(&stats);
+  if (err != 0) return ThrowSystemError(env, err, "open /proc/self/maps");
+  uint64_t t1 = NowNs();
+
+  // Signals stay blocked across fork() so none lands in the child before libuv's signal
+  // pipe is its own; the child unblocks after uv_loop_fork().
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int fork_err = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return ThrowSystemError(env, fork_err, "fork");
+  }
+  if (pid == 0) {
+    if (death_signal > 0) {
+      prctl(PR_SET_PDEATHSIG, death_signal);
+      // The parent may have died between fork() and prctl(): then nobody would signal us.
+      if (getppid() != parent) _exit(128 + death_signal);
+    }
+    int r = uv_loop_fork(loop);
+    if (r != 0) {
+      fprintf(stderr, "cowloop: uv_loop_fork failed in child %d: %s\n", getpid(), uv_strerror(r));
+      _exit(70);
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  uint64_t t2 = NowNs();
+
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, pid));
+  out.Set("self", Napi::Number::New(env, getpid()));
+  out.Set("prepareNs", Napi::Number::New(env, static_cast<double>(t1 - t0)));
+  out.Set("forkNs", Napi::Number::New(env, static_cast<double>(t2 - t1)));
+  out.Set("mappings", Napi::Number::New(env, stats.mappings));
+  return out;
+}
+
+// pipe() -> [readFd, writeFd], both close-on-exec so exec'd programs never hold them.
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return ThrowSystemError(env, errno, "pipe2");
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Number::New(env, fds[0]));
+  out.Set(1u, Napi::Number::New(env, fds[1]));
+  return out;
+}
+
+// exit(code): leaves at once with _exit(2). Node's own exit path would join platform
+// threads that do not exist in a forked child and crash.
+Napi::Value Exit(const Napi::CallbackInfo& info) {
+  int code = info[0].As<Napi::Number>().Int32Value();
+  fflush(nullptr);
+  _exit(code);
+  return info.Env().Undefined();
+}
+
+// setAffinity([cpu, ...]) pins the calling process.
+Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array cpus = info[0].As<Napi::Array>();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (uint32_t i = 0; i < cpus.Length(); ++i) {
+    int cpu = cpus.Get(i).As<Napi::Number>().Int32Value();
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
+  }
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+    return ThrowSystemError(env, errno, "sched_setaffinity");
+  }
+  return env.Undefined();
+}
+
+// prepareFork() -> { prepareNs, mappings }: the preparation alone, for measurement.
+Napi::Value PrepareFork(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t t0 = NowNs();
+  PrepareStats stats;
+  int err = MakeAnonymousMappingsInheritable(&stats);
+  if (err != 0) return ThrowSystemError(env, err, "open /proc/self/maps");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("prepareNs", Napi::Number::New(env, static_cast<double>(NowNs() - t0)));
+  out.Set("mappings", Napi::Number::New(env, stats.mappings));
+  return out;
+}
+
+}  // namespace
+
+void InitFork(Napi::Env env, Napi::Object exports) {
+  exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
+  exports.Set("prepareFork", Napi::Function::New(env, PrepareFork, "prepareFork"));
+  exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
+  exports.Set("exit", Napi::Function::New(env, Exit, "exit"));
+  exports.Set("setAffinity", Napi::Function::New(env, SetAffinity, "setAffinity"));
+}
+
+}  // namespace cowloop

@@ -1,0 +1,41 @@
+// A SharedArrayBuffer over MAP_SHARED anonymous memory: unlike V8's own allocation it
+// stays one memory across fork(), so Atomics work between the processes.
+//
+// Node-API cannot create a SharedArrayBuffer over foreign memory, so this one function
+// uses V8's API. A napi_value is a v8::Local's slot address (Node's own conversion).
+#include "common.h"
+
+#include <v8.h>
+
+#include <cerrno>
+#include <sys/mman.h>
+
+namespace cowloop {
+
+namespace {
+
+void Unmap(void* data, size_t length, void* /*deleter_data*/) {
+  munmap(data, length);
+}
+
+// sharedMemory(bytes) -> SharedArrayBuffer (zero-filled)
+Napi::Value SharedMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t bytes = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return ThrowSystemError(env, errno, "mmap");
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  std::shared_ptr<v8::BackingStore> store =
+      v8::SharedArrayBuffer::NewBackingStore(mem, bytes, Unmap, nullptr);
+  v8::Local<v8::SharedArrayBuffer> buffer = v8::SharedArrayBuffer::New(isolate, std::move(store));
+  v8::Local<v8::Value> value = buffer;
+  return Napi::Value(env, reinterpret_cast<napi_value>(*value));
+}
+
+}  // namespace
+
+void InitSharedMemory(Napi::Env env, Napi::Object exports) {
+  exports.Set("sharedMemory", Napi::Function::New(env, SharedMemory, "sharedMemory"));
+}
+
+}  // namespace cowloop
