@@ -1,0 +1,7 @@
+// The subcommands of the cowloop command. Each module adds its command to the program and
+// reports its exit code through `setExitCode`. Add one import and one list entry per command.
+import type { Command } from 'commander';
+
+export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
+
+export const commands: RegisterCommand[] = [];
