@@ -1,0 +1,26 @@
+// The one interface every component that touches files implements (Gaudi's IIoComponent).
+// The IoComponentMgr calls ioReinit in each forked worker right after the fork, and
+// ioFinalize at the end of the worker's (or the serial job's) run.
+
+export interface IoReinitContext {
+  /** 0-based index of the worker this process is. */
+  workerIndex: number;
+  /** Directory owned by this worker: `<out>/workers/worker_<i>/`, already created. */
+  workerDir: string;
+}
+
+export interface IoComponent {
+  readonly name: string;
+  /**
+   * Called in the child right after fork(): re-open inputs (never share the parent's file
+   * offset) and open outputs as per-worker files under `ctx.workerDir`.
+   */
+  ioReinit(ctx: IoReinitContext): void | Promise<void>;
+  /** Flush and close everything this component opened. */
+  ioFinalize(): void | Promise<void>;
+}
+
+export function isIoComponent(value: unknown): value is IoComponent {
+  const v = value as Partial<IoComponent> | null;
+  return !!v && typeof v.ioReinit === 'function' && typeof v.ioFinalize === 'function';
+}
