@@ -2,3 +2,10 @@
 
 export { CowloopError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
+
+// process
+export { fork, ForkedChild, ChildContext, forkSafety, isForkedChild } from './process/index.js';
+export type { ForkOptions, ChildExit, ForkTiming, ForkSafety, ForkProblem, SafetyOptions } from './process/index.js';
+
+// shm
+export { sharedMemory } from './shm/shared-memory.js';

@@ -1,0 +1,196 @@
+// The child's side: its channel to the parent, its ChildContext, and how it leaves.
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import { CowloopError, ErrorCodes } from '../errors.js';
+import { native } from '../native.js';
+import { onChildFork } from './child-hooks.js';
+import { declareOwnHandles } from './registry.js';
+import { encodeFrame, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
+
+export interface ChildContextEvents {
+  message: [message: unknown];
+  newListener: [event: string | symbol, listener: (...args: unknown[]) => void];
+  removeListener: [event: string | symbol, listener: (...args: unknown[]) => void];
+}
+
+/** What `main` receives in the forked child. */
+export class ChildContext extends EventEmitter<ChildContextEvents> {
+  /** The child's index among the children of its parent (ForkOptions.index, or a counter). */
+  readonly index: number;
+  readonly parentPid: number;
+  readonly pid: number;
+
+  #writeFd: number;
+  #reader: net.Socket;
+
+  /** @internal */
+  constructor(index: number, parentPid: number, readFd: number, writeFd: number) {
+    super();
+    this.index = index;
+    this.parentPid = parentPid;
+    this.pid = process.pid;
+    this.#writeFd = writeFd;
+    this.#reader = new net.Socket({ fd: readFd, readable: true, writable: false });
+    this.#reader.unref(); // like process.on('message'): only listeners keep the child alive
+    const decoder = new FrameDecoder();
+    this.#reader.on('data', (chunk: Buffer) => {
+      for (const { t, v } of decoder.push(chunk)) if (t === TAG_MESSAGE) this.emit('message', v);
+    });
+    this.#reader.on('error', () => undefined);
+    this.on('newListener', (event) => {
+      if (event === 'message') this.#reader.ref();
+    });
+    this.on('removeListener', (event) => {
+      if (event === 'message' && this.listenerCount('message') === 0) this.#reader.unref();
+    });
+  }
+
+  /** Sends a message to the parent. Synchronous: it is on the pipe when this returns. */
+  send(message: unknown): void {
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(TAG_MESSAGE, message);
+    } catch (cause) {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_MESSAGE_NOT_SERIALIZABLE,
+        `message to the parent cannot be serialised with v8.serialize: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    this.#write(frame);
+  }
+
+  /** @internal */
+  sendFinal(tag: Tag, value: unknown): void {
+    this.#write(encodeFrame(tag, value));
+  }
+
+  /** @internal The write end is a blocking pipe this process never hands to libuv. */
+  #write(frame: Buffer): void {
+    let offset = 0;
+    while (offset < frame.length) {
+      try {
+        offset += fs.writeSync(this.#writeFd, frame, offset, frame.length - offset);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw error;
+      }
+    }
+  }
+
+  /** @internal Closes the channel (in a grandchild, or at exit). */
+  close(): void {
+    this.#reader.removeAllListeners();
+    this.#reader.destroy();
+    try {
+      fs.closeSync(this.#writeFd);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /** @internal */
+  refHandles(): string[] {
+    const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
+    return handle && handle.hasRef() ? [handle.constructor.name] : [];
+  }
+}
+
+let current: ChildContext | undefined;
+declareOwnHandles(() => (current ? current.refHandles() : []));
+// A grandchild does not talk to its grandparent.
+onChildFork(() => {
+  current?.close();
+  current = undefined;
+});
+
+/** True in a process created by cowloop's fork(). */
+export function isForkedChild(): boolean {
+  return current !== undefined;
+}
+
+// Process-level listeners the parent registered: in the child they would run the parent's
+// exit work (e.g. a test runner printing its summary) or its signal handling.
+const inheritedEvents = ['exit', 'beforeExit', 'uncaughtException', 'uncaughtExceptionMonitor', 'unhandledRejection'];
+
+function dropInheritedListeners(): void {
+  for (const event of inheritedEvents) process.removeAllListeners(event);
+  for (const event of process.eventNames()) {
+    if (typeof event === 'string' && event.startsWith('SIG')) process.removeAllListeners(event);
+  }
+}
+
+export interface ChildStart<T> {
+  main: (ctx: ChildContext) => T | Promise<T>;
+  index: number;
+  parentPid: number;
+  readFd: number;
+  writeFd: number;
+  title?: string | undefined;
+  cpus?: number[] | undefined;
+}
+
+/**
+ * Runs in the child right after fork() returned 0 and the parent-side state was dropped:
+ * sets the child up, runs main, reports its result and leaves with _exit.
+ */
+export function startChild<T>(start: ChildStart<T>): void {
+  dropInheritedListeners();
+  if (start.title !== undefined) process.title = start.title;
+  if (start.cpus !== undefined) native().setAffinity(start.cpus);
+  const ctx = new ChildContext(start.index, start.parentPid, start.readFd, start.writeFd);
+  current = ctx;
+  let reported = false;
+  const report = (tag: Tag, value: unknown) => {
+    if (reported) return;
+    reported = true;
+    ctx.sendFinal(tag, value);
+  };
+
+  // Node's own exit path joins platform threads that a forked child does not have.
+  (process as unknown as { reallyExit: (code: number) => void }).reallyExit = (code: number) => {
+    native().exit(code);
+  };
+  process.on('uncaughtException', (error) => {
+    report(TAG_ERROR, errorToWire(error));
+    process.exit(1);
+  });
+  process.on('beforeExit', () => {
+    if (reported) return;
+    report(TAG_ERROR, errorToWire(new CowloopError(
+      ErrorCodes.ERR_COWLOOP_CHILD_EXITED,
+      `main() in child ${process.pid} returned a promise that never settled: nothing was left to wait for`,
+    )));
+    process.exit(1);
+  });
+
+  const succeed = (value: T) => {
+    try {
+      report(TAG_RESULT, value);
+    } catch (cause) {
+      reported = false;
+      report(TAG_ERROR, errorToWire(new CowloopError(
+        ErrorCodes.ERR_COWLOOP_RESULT_NOT_SERIALIZABLE,
+        `the result of main() in child ${process.pid} cannot be serialised with v8.serialize ` +
+          `(${(cause as Error).message}); return plain data (objects, arrays, typed arrays, Maps, Sets, errors)`,
+        { cause },
+      )));
+      process.exit(1);
+      return;
+    }
+    process.exit(0);
+  };
+  const fail = (error: unknown) => {
+    report(TAG_ERROR, errorToWire(error));
+    process.exit(1);
+  };
+  let value: T | Promise<T>;
+  try {
+    value = start.main(ctx);
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  Promise.resolve(value).then(succeed, fail);
+}

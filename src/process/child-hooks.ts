@@ -1,0 +1,15 @@
+// Owners of parent-side state register here how to drop it in a freshly forked child
+// (as libuv's subsystems each have their own *_fork function). They run in registration
+// order, in the child, before any user code.
+
+type ChildHook = () => void;
+
+const hooks: ChildHook[] = [];
+
+export function onChildFork(hook: ChildHook): void {
+  hooks.push(hook);
+}
+
+export function runChildForkHooks(): void {
+  for (const hook of hooks) hook();
+}

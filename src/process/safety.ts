@@ -1,0 +1,127 @@
+// Whether this process may fork() right now, and if not, why. Each problem carries the
+// code of the error fork() raises for it.
+import fs from 'node:fs';
+import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
+import { ownActiveHandles } from './registry.js';
+
+export interface ForkProblem {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface ForkSafety {
+  ok: boolean;
+  problems: string[];
+  details: ForkProblem[];
+}
+
+export interface SafetyOptions {
+  /** Kinds from process.getActiveResourcesInfo() that may be pending at the fork. */
+  allowActiveResources?: readonly string[];
+}
+
+export function forkSafety(options: SafetyOptions = {}): ForkSafety {
+  const details: ForkProblem[] = [];
+  if (process.platform !== 'linux') {
+    details.push({
+      code: ErrorCodes.ERR_COWLOOP_UNSUPPORTED_PLATFORM,
+      message: `cowloop forks with Linux-only mechanisms (MADV_DOFORK, PR_SET_PDEATHSIG, /proc); this is ${process.platform}`,
+    });
+    return summarise(details);
+  }
+  if (!process.execArgv.includes('--single-threaded')) {
+    const script = process.argv[1] ? ` ${process.argv[1]}` : ' <script>';
+    details.push({
+      code: ErrorCodes.ERR_COWLOOP_NOT_SINGLE_THREADED,
+      message:
+        'fork() needs node started with --single-threaded: V8\'s background threads do not exist in a forked ' +
+        `child and the first task posted to them would hang it. Start node as: node --single-threaded${script} ` +
+        '(the flag cannot be set through NODE_OPTIONS or at run time; the cowloop command adds it itself)',
+    });
+  }
+  const workers = liveWorkerThreads();
+  if (workers > 0) {
+    details.push({
+      code: ErrorCodes.ERR_COWLOOP_WORKER_THREADS,
+      message: `${workers} worker thread(s) are running; a forked child would hold a copy of their memory without ` +
+        'the threads, and their locks may be held. Terminate them (await worker.terminate()) before forking',
+    });
+  }
+  if (inspectorOpen()) {
+    details.push({
+      code: ErrorCodes.ERR_COWLOOP_INSPECTOR,
+      message: 'the inspector is open; its thread does not survive fork(). Close it (inspector.close()) or start ' +
+        'without --inspect; to debug a worker use cowloop\'s debug-worker option instead',
+    });
+  }
+  const pending = unexpectedResources(options.allowActiveResources ?? []);
+  if (pending.length > 0) {
+    const allow = [...new Set(pending.map(([kind]) => kind))].map((k) => `'${k}'`).join(', ');
+    details.push({
+      code: ErrorCodes.ERR_COWLOOP_ACTIVE_RESOURCES,
+      message: `async work is pending at the fork point: ${pending.map(([k, n]) => `${n} x ${k}`).join(', ')}. ` +
+        'A child would inherit it (timers fire twice, requests never complete). Await or clear it before fork(), ' +
+        `or pass { allowActiveResources: [${allow}] } to let children inherit it`,
+    });
+  }
+  return summarise(details);
+}
+
+/** Throws the error of the first problem, if any. */
+export function assertForkSafe(options: SafetyOptions = {}): void {
+  const safety = forkSafety(options);
+  const first = safety.details[0];
+  if (first) throw new CowloopError(first.code, first.message);
+}
+
+function summarise(details: ForkProblem[]): ForkSafety {
+  return { ok: details.length === 0, problems: details.map((d) => d.message), details };
+}
+
+/** Active resources minus cowloop's own channels and the process's stdio handles. */
+function unexpectedResources(allowed: readonly string[]): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const own = ownActiveHandles();
+  for (const stream of [process.stdout, process.stderr]) {
+    const handle = (stream as unknown as { _handle?: { hasRef?: () => boolean; constructor: { name: string } } })._handle;
+    if (handle?.hasRef?.()) own.push(handle.constructor.name);
+  }
+  for (const kind of own) {
+    const n = counts.get(kind);
+    if (n !== undefined) counts.set(kind, n - 1);
+  }
+  return [...counts].filter(([kind, n]) => n > 0 && !allowed.includes(kind));
+}
+
+// Worker threads are invisible to getActiveResourcesInfo(). Each adds an OS thread, so the
+// diagnostic report (which lists them, but costs milliseconds) is consulted only when the
+// thread count has grown past the last count known to hold no worker.
+let threadsWithoutWorkers = 0;
+
+function liveWorkerThreads(): number {
+  const threads = threadCount();
+  if (threads <= threadsWithoutWorkers) return 0;
+  const report = process.report?.getReport() as unknown as { workers?: unknown[] } | undefined;
+  const workers = report?.workers?.length ?? 0;
+  if (workers === 0) threadsWithoutWorkers = threads;
+  return workers;
+}
+
+function threadCount(): number {
+  try {
+    return fs.readdirSync('/proc/self/task').length;
+  } catch {
+    return Number.MAX_SAFE_INTEGER;
+  }
+}
+
+function inspectorOpen(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const inspector = require('node:inspector') as typeof import('node:inspector');
+    return inspector.url() !== undefined;
+  } catch {
+    return false;
+  }
+}
