@@ -9,3 +9,6 @@ export type { ForkOptions, ChildExit, ForkTiming, ForkSafety, ForkProblem, Safet
 
 // shm
 export { sharedMemory } from './shm/shared-memory.js';
+
+// framework
+export * from './framework/index.js';

@@ -1,0 +1,20 @@
+// The component model: components, properties, services, algorithms, sequences, registry.
+export { Component, MsgStream, collectProperties, typeNameOf, formatLocation } from './component.js';
+export type { ComponentClass, ComponentContext, MessageReporter, ServiceLocator } from './component.js';
+export { prop, describeProperties, PropertyValueError } from './properties.js';
+export type { PropertyDecls, PropertyInfo, PropertyKind, PropertySpec, PropsOf } from './properties.js';
+export { Level, LEVEL_NAMES, levelName, parseLevel } from './levels.js';
+export type { LevelName, LevelNumber } from './levels.js';
+export { allowedTransitions } from './state.js';
+export type { FsmState, FsmTransition } from './state.js';
+export { Service } from './service.js';
+export { Algorithm } from './algorithm.js';
+export type { AlgorithmStats } from './algorithm.js';
+export { Sequence } from './sequence.js';
+export { ComponentRegistry, registry, parseTypeAndName } from './registry.js';
+export { EventStore } from './event-store.js';
+export { isEventSource } from './event-source.js';
+export type { EventContext, EventRecord, EventSource } from './event-source.js';
+export { EventSelectorBase, CounterSelector } from './event-selector.js';
+export { Rng, hashTuple } from './services/random.js';
+export { RandomSvc } from './services/random-svc.js';

@@ -1,0 +1,147 @@
+// Typed property declarations. A component declares its properties statically:
+//   static properties = { MinHits: prop.int(4, 'minimum hits per track', { min: 1 }) };
+// Each declaration knows its type, default, doc string and validation, so job options are
+// checked when applied and the job-options reference is generated from the declarations.
+import type { OptionValue } from '../options/types.js';
+
+export type PropertyKind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'map' | 'enum' | 'level';
+
+/** Thrown by `convert`; the component adds the option's name and location. */
+export class PropertyValueError extends Error {}
+
+export interface PropertySpec<T> {
+  readonly kind: PropertyKind;
+  readonly default: T;
+  readonly doc: string;
+  /** Human-readable type, e.g. `int >= 1`, `list of number`, `one of "abort" | "skip"`. */
+  readonly typeName: string;
+  /** Checks and converts a value from job options or code; throws PropertyValueError. */
+  convert(value: unknown): T;
+}
+
+export type PropertyDecls = Record<string, PropertySpec<unknown>>;
+
+/** The value types of a declaration object: `PropsOf<typeof MyAlg.properties>`. */
+export type PropsOf<P> = { readonly [K in keyof P]: P[K] extends PropertySpec<infer T> ? T : never };
+
+function fail(expected: string, value: unknown): never {
+  throw new PropertyValueError(`expected ${expected}, got ${show(value)}`);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return `a map (${JSON.stringify(value).slice(0, 60)})`;
+  return `${typeof value} ${String(value)}`;
+}
+
+interface Range {
+  min?: number;
+  max?: number;
+}
+
+function rangeText(base: string, r: Range): string {
+  if (r.min !== undefined && r.max !== undefined) return `${base} in [${r.min}, ${r.max}]`;
+  if (r.min !== undefined) return `${base} >= ${r.min}`;
+  if (r.max !== undefined) return `${base} <= ${r.max}`;
+  return base;
+}
+
+function checkRange(v: number, r: Range, typeName: string): number {
+  if ((r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max)) fail(typeName, v);
+  return v;
+}
+
+function spec<T>(kind: PropertyKind, def: T, doc: string, typeName: string, convert: (v: unknown) => T): PropertySpec<T> {
+  return Object.freeze({ kind, default: def, doc, typeName, convert });
+}
+
+function int(def: number, doc = '', range: Range = {}): PropertySpec<number> {
+  const typeName = rangeText('int', range);
+  return spec('int', def, doc, typeName, (v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(typeName, v);
+    return checkRange(v, range, typeName);
+  });
+}
+
+function number(def = 0, doc = '', range: Range = {}): PropertySpec<number> {
+  const typeName = rangeText('number', range);
+  return spec('number', def, doc, typeName, (v) => {
+    if (typeof v !== 'number' || Number.isNaN(v)) fail(typeName, v);
+    return checkRange(v, range, typeName);
+  });
+}
+
+function string(def = '', doc = ''): PropertySpec<string> {
+  return spec('string', def, doc, 'string', (v) => {
+    if (typeof v !== 'string') fail('string', v);
+    return v;
+  });
+}
+
+function bool(def = false, doc = ''): PropertySpec<boolean> {
+  return spec('bool', def, doc, 'bool', (v) => {
+    if (typeof v !== 'boolean') fail('bool (true or false)', v);
+    return v;
+  });
+}
+
+function list<T>(item: PropertySpec<T>, def: T[] = [], doc = ''): PropertySpec<T[]> {
+  const typeName = `list of ${item.typeName}`;
+  return spec('list', def, doc, typeName, (v) => {
+    if (!Array.isArray(v)) fail(typeName, v);
+    return v.map((x, i) => {
+      try {
+        return item.convert(x);
+      } catch (e) {
+        if (e instanceof PropertyValueError) throw new PropertyValueError(`item ${i}: ${e.message}`);
+        throw e;
+      }
+    });
+  });
+}
+
+function map<T>(value: PropertySpec<T>, def: Record<string, T> = {}, doc = ''): PropertySpec<Record<string, T>> {
+  const typeName = `map of string to ${value.typeName}`;
+  return spec('map', def, doc, typeName, (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(typeName, v);
+    const out: Record<string, T> = {};
+    for (const [k, x] of Object.entries(v)) {
+      try {
+        out[k] = value.convert(x);
+      } catch (e) {
+        if (e instanceof PropertyValueError) throw new PropertyValueError(`key ${JSON.stringify(k)}: ${e.message}`);
+        throw e;
+      }
+    }
+    return out;
+  });
+}
+
+function choice<const C extends string>(choices: readonly C[], def: C, doc = ''): PropertySpec<C> {
+  const typeName = `one of ${choices.map((c) => JSON.stringify(c)).join(' | ')}`;
+  return spec('enum', def, doc, typeName, (v) => {
+    if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) fail(typeName, v);
+    return v as C;
+  });
+}
+
+/** Any option value, unchecked: for free-form configuration handed on to user code. */
+function any(def: OptionValue, doc = ''): PropertySpec<OptionValue> {
+  return spec('map', def, doc, 'any value', (v) => v as OptionValue);
+}
+
+export const prop = { int, number, string, bool, list, map, choice, enum: choice, any };
+
+/** A plain-data description of one property, for generated references and `--help` output. */
+export interface PropertyInfo {
+  name: string;
+  type: string;
+  default: unknown;
+  doc: string;
+}
+
+export function describeProperties(decls: PropertyDecls): PropertyInfo[] {
+  return Object.entries(decls).map(([name, s]) => ({ name, type: s.typeName, default: s.default, doc: s.doc }));
+}

@@ -1,0 +1,88 @@
+// A Sequence runs its member algorithms in order (`Members = { "Type/Name", "Type" }`).
+// ApplicationMgr.TopAlg is the members list of the top sequence. A member returning false
+// stops the sequence for that event when ShortCircuit is on (the default).
+import type { PropertyDecls, PropsOf } from './properties.js';
+import { Algorithm } from './algorithm.js';
+import type { Component } from './component.js';
+import type { EventContext } from './event-source.js';
+import { prop } from './properties.js';
+
+const sequenceProperties = {
+  Members: prop.list(prop.string(), [], 'member algorithms as "Type/Name" or "Type" strings, run in order'),
+  ShortCircuit: prop.bool(true, 'stop the sequence for an event when a member returns false'),
+};
+
+export class Sequence extends Algorithm {
+  static override properties: PropertyDecls = sequenceProperties;
+  declare readonly props: PropsOf<typeof sequenceProperties>;
+
+  #members: Algorithm[] = [];
+
+  /** The member algorithms, created at initialize. */
+  get members(): readonly Algorithm[] {
+    return this.#members;
+  }
+
+  /** Every algorithm under this sequence, depth first (nested sequences included, not this one). */
+  allAlgorithms(): Algorithm[] {
+    const out: Algorithm[] = [];
+    for (const m of this.#members) {
+      out.push(m);
+      if (m instanceof Sequence) out.push(...m.allAlgorithms());
+    }
+    return out;
+  }
+
+  override async initialize(): Promise<void> {
+    this.#members = this.props.Members.map((typeAndName) => {
+      const c = this.context.create(typeAndName, this.propertyLocation('Members'));
+      if (!(c instanceof Algorithm)) {
+        throw new Error(`member "${typeAndName}" is a ${c.type}, not an Algorithm`);
+      }
+      return c;
+    });
+    await forEachInState(this.#members, 'configured', (m) => m.sysInitialize());
+  }
+
+  override async start(): Promise<void> {
+    await forEachInState(this.#members, 'initialized', (m) => m.sysStart());
+  }
+
+  override async stop(): Promise<void> {
+    await forEachInState(this.#members, 'running', (m) => m.sysStop());
+  }
+
+  override async finalize(): Promise<void> {
+    await forEachInState([...this.#members].reverse(), 'initialized', (m) => m.sysFinalize());
+  }
+
+  override async prefork(): Promise<void> {
+    for (const m of this.#members) await m.sysPrefork();
+  }
+
+  execute(ctx: EventContext): boolean | Promise<boolean> {
+    const members = this.#members;
+    for (let i = 0; i < members.length; i++) {
+      const r = (members[i] as Algorithm).sysExecute(ctx);
+      if (r instanceof Promise) return this.#continueAsync(r, i, ctx);
+      if (!r && this.props.ShortCircuit) return false;
+    }
+    return true;
+  }
+
+  // Rest of the sequence once a member went asynchronous; synchronous members stay fast.
+  async #continueAsync(pending: Promise<boolean>, index: number, ctx: EventContext): Promise<boolean> {
+    if (!(await pending) && this.props.ShortCircuit) return false;
+    const members = this.#members;
+    for (let i = index + 1; i < members.length; i++) {
+      if (!(await (members[i] as Algorithm).sysExecute(ctx)) && this.props.ShortCircuit) return false;
+    }
+    return true;
+  }
+}
+
+// Algorithms are shared by instance name: one listed in two sequences goes through each
+// transition once.
+async function forEachInState<T extends Component>(items: T[], state: Component['state'], f: (c: T) => Promise<void>): Promise<void> {
+  for (const c of items) if (c.state === state) await f(c);
+}
