@@ -12,3 +12,27 @@ export { sharedMemory } from './shm/shared-memory.js';
 
 // framework
 export * from './framework/index.js';
+
+// mem
+export {
+  memoryUsage,
+  readSmaps,
+  parseSmaps,
+  memoryReport,
+  formatMemoryReport,
+  processTree,
+  processRole,
+} from './mem/index.js';
+export type {
+  FormatOptions,
+  HeapEvidence,
+  MappingKind,
+  MemoryBreakdown,
+  MemoryFigures,
+  MemoryReport,
+  MemoryReportOptions,
+  MemoryReportRow,
+  MemoryUsage,
+  PrivateShared,
+  SmapsSummary,
+} from './mem/index.js';
