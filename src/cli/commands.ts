@@ -1,7 +1,8 @@
 // The subcommands of the cowloop command. Each module adds its command to the program and
 // reports its exit code through `setExitCode`. Add one import and one list entry per command.
 import type { Command } from 'commander';
+import { registerMemCommand } from './commands/mem.js';
 
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerMemCommand];

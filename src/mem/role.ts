@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { readProcFileIfExists } from './proc.js';
 
-const MAX_ROLE = 40;
+const MAX_ROLE = 32;
 
 export function processRole(pid: number): string {
   const cmdline = readProcFileIfExists(pid, 'cmdline') ?? '';
