@@ -1,0 +1,227 @@
+// One indexed NDJSON or CSV input file: random access to record k by a positioned read
+// (never the descriptor's shared offset), and block reads of ranges and strides.
+import * as fs from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { CowloopError, ErrorCodes } from '../../errors.js';
+import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
+import type { RecordFormat } from '../format.js';
+
+export type RecordData = Record<string, unknown>;
+
+/** Block reads start small (a seek followed by one read stays cheap) and grow to this. */
+const FIRST_BLOCK_BYTES = 1 << 14;
+const MAX_BLOCK_BYTES = 1 << 20;
+
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** Unquoted fields that look like numbers become numbers; quoted fields stay strings. */
+function castCsvField(value: string, context: { quoting: boolean; header: boolean }): unknown {
+  if (context.quoting || context.header) return value;
+  return NUMBER.test(value) ? Number(value) : value;
+}
+
+export class RecordFile {
+  readonly path: string;
+  readonly format: RecordFormat;
+  readonly index: RecordIndex;
+  /** CSV column names, from the header. */
+  readonly columns: readonly string[];
+  #fd: number | null;
+
+  private constructor(path: string, format: RecordFormat, fd: number, index: RecordIndex) {
+    this.path = path;
+    this.format = format;
+    this.#fd = fd;
+    this.index = index;
+    this.columns = index.header ? this.#parseHeader(index.header) : [];
+  }
+
+  /** Opens and indexes a file (one pass over it). */
+  static open(path: string, format: RecordFormat): RecordFile {
+    const fd = openInput(path);
+    try {
+      return new RecordFile(path, format, fd, buildRecordIndex(path, format, fd));
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  }
+
+  get count(): number {
+    return this.index.count;
+  }
+
+  /** Opens a new descriptor for the same file (after fork: nothing shared with the parent). */
+  reopen(): void {
+    const fd = openInput(this.path);
+    const size = fs.fstatSync(fd).size;
+    if (size < this.index.size) {
+      fs.closeSync(fd);
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_INPUT,
+        `${this.path} shrank from ${this.index.size} to ${size} bytes since it was indexed: do not rewrite inputs while a job runs`,
+      );
+    }
+    this.close();
+    this.#fd = fd;
+  }
+
+  close(): void {
+    if (this.#fd !== null) {
+      fs.closeSync(this.#fd);
+      this.#fd = null;
+    }
+  }
+
+  /** Record k (0-based within this file). */
+  read(k: number): RecordData {
+    for (const record of this.readStrided(k, 1, 1)) return record.data;
+    throw new CowloopError(
+      ErrorCodes.ERR_COWLOOP_IO_INPUT,
+      `${this.path} has ${this.index.count} records: there is no record ${k}`,
+    );
+  }
+
+  /**
+   * Records first, first + stride, ... (at most `count` of them, and not past the end),
+   * read in contiguous blocks; only the chosen records are parsed.
+   */
+  *readStrided(first: number, stride: number, count: number): Generator<{ k: number; line: number; data: RecordData }> {
+    const { starts, lines } = this.index;
+    const total = this.index.count;
+    let k = first;
+    let left = count;
+    let blockBytes = FIRST_BLOCK_BYTES;
+    while (left > 0 && k < total) {
+      // One block: as many chosen records as fit in blockBytes (at least one).
+      const blockStart = starts[k];
+      const chosen: number[] = [];
+      let j = k;
+      while (left > 0 && j < total && (chosen.length === 0 || starts[j + 1] - blockStart <= blockBytes)) {
+        chosen.push(j);
+        left--;
+        j += stride;
+      }
+      const last = chosen[chosen.length - 1];
+      const block = readBytes(this.#handle(), blockStart, starts[last + 1] - blockStart);
+      const parsed = this.format === 'ndjson'
+        ? this.#parseNdjson(block, blockStart, chosen)
+        : this.#parseCsv(block, blockStart, chosen);
+      for (let i = 0; i < chosen.length; i++) yield { k: chosen[i], line: lines[chosen[i]], data: parsed[i] };
+      k = j;
+      blockBytes = Math.min(MAX_BLOCK_BYTES, blockBytes * 2);
+    }
+  }
+
+  #handle(): number {
+    if (this.#fd === null) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `${this.path} is closed: reopen() it before reading`);
+    }
+    return this.#fd;
+  }
+
+  #slice(block: Buffer, blockStart: number, k: number): Buffer {
+    const { starts } = this.index;
+    return block.subarray(starts[k] - blockStart, starts[k + 1] - blockStart);
+  }
+
+  #where(k: number): string {
+    return `${this.path}:${this.index.lines[k]}`;
+  }
+
+  #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
+    const out: RecordData[] = [];
+    for (const k of chosen) {
+      const text = this.#slice(block, blockStart, k).toString('utf8');
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        const cut = k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
+        throw badRecord(`${this.#where(k)}: record ${k} is not valid JSON: ${(error as Error).message}${cut}`, error);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw badRecord(`${this.#where(k)}: record ${k} must be a JSON object, one per line (got ${Array.isArray(value) ? 'an array' : String(value)})`);
+      }
+      out.push(value as RecordData);
+    }
+    return out;
+  }
+
+  #parseCsv(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
+    const bytes = chosen.length === 1 || chosen[chosen.length - 1] - chosen[0] === chosen.length - 1
+      ? block.subarray(this.index.starts[chosen[0]] - blockStart)
+      : Buffer.concat(chosen.map((k) => this.#slice(block, blockStart, k)));
+    let rows: unknown[][] | null = null;
+    try {
+      rows = this.#csvRows(bytes);
+    } catch {
+      rows = null;
+    }
+    if (rows === null || rows.length !== chosen.length) {
+      // Find the culprit record by record, so the error names its line.
+      rows = chosen.map((k) => {
+        try {
+          const one = this.#csvRows(this.#slice(block, blockStart, k));
+          if (one.length !== 1) throw new Error(`expected one record, found ${one.length}`);
+          return one[0];
+        } catch (error) {
+          throw badRecord(`${this.#where(k)}: record ${k} is not valid CSV: ${(error as Error).message}`, error);
+        }
+      });
+    }
+    const columns = this.columns;
+    return rows.map((row, i) => {
+      if (row.length !== columns.length) {
+        const k = chosen[i];
+        const cut = k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
+        throw badRecord(
+          `${this.#where(k)}: record ${k} has ${row.length} field${row.length === 1 ? '' : 's'}, the header (${this.path}:1) has ${columns.length}${cut}`,
+        );
+      }
+      const data: RecordData = {};
+      for (let c = 0; c < columns.length; c++) data[columns[c]] = row[c];
+      return data;
+    });
+  }
+
+  #csvRows(bytes: Buffer): unknown[][] {
+    return parseCsv(bytes, {
+      skip_empty_lines: true,
+      relax_column_count: true,
+      cast: castCsvField,
+    }) as unknown[][];
+  }
+
+  #parseHeader(header: Buffer): string[] {
+    let rows: string[][];
+    try {
+      rows = parseCsv(header, { skip_empty_lines: true }) as string[][];
+    } catch (error) {
+      throw badRecord(`${this.path}:1: the CSV header is not valid CSV: ${(error as Error).message}`, error);
+    }
+    const names = rows[0] ?? [];
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) throw badRecord(`${this.path}:1: the CSV header names column ${JSON.stringify(name)} twice`);
+      seen.add(name);
+    }
+    return names;
+  }
+}
+
+function openInput(path: string): number {
+  try {
+    return fs.openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? ': check EventSelector.Input (relative paths are resolved from the working directory)' : '';
+    throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `cannot open input ${path}: ${(error as Error).message}${hint}`, {
+      cause: error,
+    });
+  }
+}
+
+function badRecord(message: string, cause?: unknown): CowloopError {
+  return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, message, cause === undefined ? undefined : { cause });
+}

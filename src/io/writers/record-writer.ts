@@ -1,0 +1,105 @@
+// A synchronous NDJSON or CSV writer. Each record reaches the kernel with a write(2) when
+// the buffer limit is reached (by default at once, so a worker killed between events loses
+// nothing it has reported done); close() writes the rest. A worker leaves with _exit(), so
+// no data may wait in a JavaScript buffer past ioFinalize().
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CowloopError, ErrorCodes } from '../../errors.js';
+import type { RecordFormat } from '../format.js';
+import { csvHeader, csvRecord, ndjsonRecord } from './record-text.js';
+
+export interface RecordWriterOptions {
+  /** Bytes gathered before a write(2); 0 writes each record at once. */
+  bufferBytes?: number;
+}
+
+export class RecordWriter {
+  readonly path: string;
+  readonly format: RecordFormat;
+  readonly names: readonly string[];
+  #fd: number | null;
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  readonly #bufferBytes: number;
+  #records = 0;
+
+  constructor(file: string, format: RecordFormat, names: readonly string[], options: RecordWriterOptions = {}) {
+    this.path = file;
+    this.format = format;
+    this.names = [...names];
+    this.#bufferBytes = options.bufferBytes ?? 0;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      this.#fd = fs.openSync(file, 'w');
+    } catch (error) {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
+        `cannot create output ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (format === 'csv') this.#append(csvHeader(this.names));
+  }
+
+  get records(): number {
+    return this.#records;
+  }
+
+  /** Writes one record; `values[i]` belongs to `names[i]`. */
+  write(event: number, values: readonly unknown[]): void {
+    const text = this.format === 'ndjson' ? ndjsonRecord(event, this.names, values) : csvRecord(event, values);
+    this.#records++;
+    this.#append(text);
+  }
+
+  #append(text: string): void {
+    this.#pending.push(text);
+    this.#pendingBytes += text.length;
+    if (this.#pendingBytes >= this.#bufferBytes) this.flush();
+  }
+
+  /** Hands everything buffered to the kernel. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const fd = this.#handle();
+    const data = Buffer.from(this.#pending.length === 1 ? this.#pending[0] : this.#pending.join(''), 'utf8');
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    let done = 0;
+    try {
+      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
+    } catch (error) {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
+        `cannot write to ${this.path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+
+  close(): void {
+    if (this.#fd === null) return;
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.#fd);
+      this.#fd = null;
+    }
+  }
+
+  /** Drops the descriptor without writing (a forked child must not write to the parent's file). */
+  abandon(): void {
+    if (this.#fd === null) return;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    fs.closeSync(this.#fd);
+    this.#fd = null;
+  }
+
+  #handle(): number {
+    if (this.#fd === null) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${this.path} is already closed`);
+    }
+    return this.#fd;
+  }
+}
