@@ -6,6 +6,7 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { native } from '../native.js';
 import { onChildFork } from './child-hooks.js';
 import { declareOwnHandles } from './registry.js';
+import { resourceKind } from './safety.js';
 import { encodeFrame, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
 
 export interface ChildContextEvents {
@@ -93,7 +94,7 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
   /** @internal */
   refHandles(): string[] {
     const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
-    return handle && handle.hasRef() ? [handle.constructor.name] : [];
+    return handle && handle.hasRef() ? [resourceKind(handle)] : [];
   }
 }
 

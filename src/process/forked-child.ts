@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { track, tryReap, type TrackedChild } from './registry.js';
+import { resourceKind } from './safety.js';
 import {
   encodeFrame,
   errorFromWire,
@@ -195,7 +196,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
   /** @internal */
   refHandles(): string[] {
     const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
-    return handle && handle.hasRef() ? [handle.constructor.name] : [];
+    return handle && handle.hasRef() ? [resourceKind(handle)] : [];
   }
 }
 

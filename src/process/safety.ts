@@ -85,13 +85,19 @@ function unexpectedResources(allowed: readonly string[]): Array<[string, number]
   const own = ownActiveHandles();
   for (const stream of [process.stdout, process.stderr]) {
     const handle = (stream as unknown as { _handle?: { hasRef?: () => boolean; constructor: { name: string } } })._handle;
-    if (handle?.hasRef?.()) own.push(handle.constructor.name);
+    if (handle?.hasRef?.()) own.push(resourceKind(handle));
   }
   for (const kind of own) {
     const n = counts.get(kind);
     if (n !== undefined) counts.set(kind, n - 1);
   }
   return [...counts].filter(([kind, n]) => n > 0 && !allowed.includes(kind));
+}
+
+/** The name getActiveResourcesInfo() uses for a handle object: its provider, e.g. "PipeWrap" for Pipe. */
+export function resourceKind(handle: { constructor: { name: string } }): string {
+  const name = handle.constructor.name;
+  return name.endsWith('Wrap') ? name : `${name}Wrap`;
 }
 
 // Worker threads are invisible to getActiveResourcesInfo(). Each adds an OS thread, so the

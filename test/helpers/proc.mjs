@@ -1,0 +1,50 @@
+// Small /proc readers for tests: parent pid, state and the children of a process.
+import fs from 'node:fs';
+
+/** { ppid, state } of a live process, or undefined once it is gone. */
+export function procStat(pid) {
+  let text;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name may contain spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], ppid: Number(fields[1]) };
+}
+
+/** True while the process exists and is not a zombie. */
+export function alive(pid) {
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** Pids of every process whose parent is `pid`. */
+export function childrenOf(pid) {
+  const out = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procStat(Number(entry));
+    if (stat && stat.ppid === pid) out.push(Number(entry));
+  }
+  return out;
+}
+
+/** Private (unshared) memory of a process in bytes, from smaps_rollup. */
+export function ussBytes(pid = 'self') {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  let kb = 0;
+  for (const m of text.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
+  return kb * 1024;
+}
+
+/** Polls `predicate` every 20 ms until it holds or `limitMs` passes; returns its last value. */
+export async function waitFor(predicate, limitMs = 10000) {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const value = predicate();
+    if (value || Date.now() > end) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
