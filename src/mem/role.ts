@@ -12,9 +12,8 @@ export function processRole(pid: number): string {
   if (args.length === 0) {
     role = `[${(readProcFileIfExists(pid, 'comm') ?? '?').trim()}]`;
   } else {
-    const first = args[0]!;
-    if (first.startsWith('/') && !first.includes(' ')) args[0] = path.basename(first);
-    role = args.join(' ');
+    // Absolute paths (the node binary, the script) shortened to their last part.
+    role = args.map((a) => (a.startsWith('/') && !a.includes(' ') ? path.basename(a) : a)).join(' ');
   }
   return role.length > MAX_ROLE ? `${role.slice(0, MAX_ROLE - 1)}…` : role;
 }
