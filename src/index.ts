@@ -36,3 +36,32 @@ export type {
   PrivateShared,
   SmapsSummary,
 } from './mem/index.js';
+export { collectGarbage } from './mem/collect-garbage.js';
+
+// options
+export {
+  JobOptionsCatalogue,
+  JobOptionsError,
+  loadJobOptions,
+  parseJobOptions,
+  jobOptionsFromObject,
+  jobOptionsFormat,
+  formatJobOptions,
+  formatOptionValue,
+  optionValuesEqual,
+  suggestNearest,
+  didYouMean,
+} from './options/index.js';
+export type {
+  JobOptions,
+  OptionEntry,
+  OptionValue,
+  SourceLocation,
+  LoadJobOptionsOptions,
+  FormatJobOptionsOptions,
+  JobOptionsConfig,
+  JobOptionsModule,
+} from './options/index.js';
+
+// io
+export * from './io/index.js';
