@@ -2,7 +2,8 @@
 // reports its exit code through `setExitCode`. Add one import and one list entry per command.
 import type { Command } from 'commander';
 import { registerMemCommand } from './commands/mem.js';
+import { registerMergeCommand } from './commands/merge.js';
 
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerMemCommand];
+export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand];

@@ -1,0 +1,114 @@
+// OutputStream: an algorithm placed last in the top sequence that writes chosen event-store
+// items as one record per event (NDJSON or CSV, by the Output extension), the event number
+// first. In a forked worker, ioReinit retargets it to <workerDir>/<basename of Output>; the
+// master merges the workers' files into Output at the end (mergeWorkerOutputs).
+import * as path from 'node:path';
+import { CowloopError, ErrorCodes } from '../../errors.js';
+import { Algorithm } from '../../framework/algorithm.js';
+import type { EventContext } from '../../framework/event-source.js';
+import { prop, type PropertyDecls, type PropsOf } from '../../framework/properties.js';
+import { recordFormatOf, type RecordFormat } from '../format.js';
+import type { IoComponent, IoReinitContext } from '../io-component.js';
+import { mergeRecordFiles, type MergeStats, type RecordMergeOptions } from '../merge/record-merge.js';
+import { RecordWriter } from '../writers/record-writer.js';
+
+const streamProperties = {
+  ...Algorithm.properties,
+  Output: prop.string('', 'output file (.ndjson, .jsonl or .csv), relative to ApplicationMgr.OutputDir'),
+  ItemList: prop.list(prop.string(), [], 'event-store keys written, in this order, after the "event" field'),
+  Format: prop.choice(['auto', 'ndjson', 'csv'] as const, 'auto', 'record format; auto: by the Output extension'),
+  BufferBytes: prop.int(0, 'bytes gathered before a write(2); 0 writes every record at once (nothing lost if the process is killed)', {
+    min: 0,
+  }),
+};
+
+export class OutputStream extends Algorithm implements IoComponent {
+  static override properties: PropertyDecls = streamProperties;
+  static readonly typeName = 'OutputStream';
+  declare readonly props: PropsOf<typeof streamProperties>;
+
+  #writer: RecordWriter | null = null;
+  #output = '';
+  #format: RecordFormat = 'ndjson';
+  #workerIndex: number | null = null;
+
+  override initialize(): void {
+    if (!this.props.Output) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${this.name}.Output is not set: give a file name ending in .ndjson or .csv`);
+    }
+    if (this.props.ItemList.includes('event')) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${this.name}.ItemList must not name "event": every record carries the event number already`);
+    }
+    const dup = this.props.ItemList.find((k, i, all) => all.indexOf(k) !== i);
+    if (dup !== undefined) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${this.name}.ItemList names ${JSON.stringify(dup)} twice`);
+    }
+    this.#output = path.resolve(this.resolveOutput(this.props.Output));
+    this.#format = recordFormatOf(this.#output, this.props.Format);
+    this.#writer = this.#open(this.#output);
+  }
+
+  execute(ctx: EventContext): void {
+    const writer = this.#requireWriter();
+    const items = this.props.ItemList;
+    const values = new Array<unknown>(items.length);
+    for (let i = 0; i < items.length; i++) values[i] = ctx.store.get(items[i]);
+    writer.write(ctx.number, values);
+  }
+
+  override finalize(): void {
+    this.ioFinalize();
+  }
+
+  /** The merged (or serial) output file, absolute. */
+  get outputPath(): string {
+    return this.#output;
+  }
+
+  /** The file this process writes now: the output, or its per-worker copy. */
+  get currentPath(): string {
+    return this.#writer?.path ?? this.#output;
+  }
+
+  /** Where worker `workerDir` writes this stream. */
+  workerOutputPath(workerDir: string): string {
+    return path.join(workerDir, path.basename(this.#output));
+  }
+
+  // ---- IoComponent ----
+
+  ioReinit(ctx: IoReinitContext): void {
+    // The inherited descriptor belongs to the master's file: drop it unwritten.
+    this.#writer?.abandon();
+    this.#workerIndex = ctx.workerIndex;
+    this.#writer = this.#open(this.workerOutputPath(ctx.workerDir));
+  }
+
+  ioFinalize(): void {
+    this.#writer?.close();
+  }
+
+  /**
+   * In the master after the workers ended: merges what the master itself wrote (events run
+   * before forking) and each worker's file into Output, in event order, deduplicated.
+   */
+  mergeWorkerOutputs(workerDirs: readonly string[], options: Omit<RecordMergeOptions, 'format'> = {}): MergeStats {
+    if (this.#workerIndex !== null) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, `${this.name}: mergeWorkerOutputs runs in the master, not in worker ${this.#workerIndex}`);
+    }
+    this.#writer?.close();
+    const inputs = [this.#output, ...workerDirs.map((d) => this.workerOutputPath(d))];
+    return mergeRecordFiles(inputs, this.#output, { ...options, format: this.#format });
+  }
+
+  #open(file: string): RecordWriter {
+    return new RecordWriter(file, this.#format, this.props.ItemList, { bufferBytes: this.props.BufferBytes });
+  }
+
+  #requireWriter(): RecordWriter {
+    if (!this.#writer) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${this.name}: the output is not open (initialize the application first)`);
+    }
+    return this.#writer;
+  }
+}
