@@ -1,0 +1,122 @@
+// Option values: validation, copying, equality, and the `+=` / `-=` operations.
+import type { OptionValue } from './types.js';
+
+/** Why `value` is not an OptionValue (naming the offending path), or undefined when it is one. */
+export function optionValueProblem(value: unknown, path = 'value'): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path} must be a finite number (got ${String(value)})`;
+    case 'object': {
+      if (value === null) return `${path} must be a number, string, boolean, list or map (got null)`;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const problem = optionValueProblem(value[i], `${path}[${i}]`);
+          if (problem) return problem;
+        }
+        return undefined;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+        return `${path} must be a number, string, boolean, list or plain map (got ${name})`;
+      }
+      for (const [key, item] of Object.entries(value)) {
+        const problem = optionValueProblem(item, `${path}[${JSON.stringify(key)}]`);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    default:
+      return `${path} must be a number, string, boolean, list or map (got ${typeof value})`;
+  }
+}
+
+export function isOptionMap(value: OptionValue | undefined): value is { [key: string]: OptionValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function cloneValue(value: OptionValue): OptionValue {
+  if (Array.isArray(value)) return value.map(cloneValue);
+  if (isOptionMap(value)) {
+    const copy: { [key: string]: OptionValue } = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = cloneValue(item);
+    return copy;
+  }
+  return value;
+}
+
+export function valuesEqual(a: OptionValue, b: OptionValue): boolean {
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => valuesEqual(item, b[i]!));
+  }
+  if (isOptionMap(a)) {
+    if (!isOptionMap(b)) return false;
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && valuesEqual(a[k]!, b[k]!));
+  }
+  return Object.is(a, b);
+}
+
+export function kindOf(value: OptionValue): string {
+  if (Array.isArray(value)) return 'a list';
+  if (isOptionMap(value)) return 'a map';
+  return `a ${typeof value}`;
+}
+
+/** Raised by appendValue/removeValue; the caller adds the location. */
+export class OperationProblem extends Error {}
+
+/**
+ * Gaudi's `+=`: append to a list (a list on the right is concatenated, anything else is
+ * one more element), merge into a map (right-hand keys win). An unset property takes the
+ * right-hand value. Numbers, strings and booleans cannot be added to.
+ */
+export function appendValue(key: string, current: OptionValue | undefined, rhs: OptionValue): OptionValue {
+  if (current === undefined) return cloneValue(rhs);
+  if (Array.isArray(current)) {
+    return Array.isArray(rhs) ? [...current, ...rhs.map(cloneValue)] : [...current, cloneValue(rhs)];
+  }
+  if (isOptionMap(current)) {
+    if (Array.isArray(rhs) && rhs.length === 0) return current;
+    if (!isOptionMap(rhs)) {
+      throw new OperationProblem(`'+=' on ${key} needs a map on the right, since ${key} holds a map (got ${kindOf(rhs)})`);
+    }
+    return { ...current, ...(cloneValue(rhs) as { [key: string]: OptionValue }) };
+  }
+  throw new OperationProblem(
+    `'+=' needs a list or a map, but ${key} holds ${kindOf(current)}; use '=' to replace it`,
+  );
+}
+
+/**
+ * `-=`: remove from a list every element equal to the right-hand value (or to any element
+ * of a right-hand list); remove from a map the keys named on the right (a key, a list of
+ * keys, or a map whose keys are removed). Elements that are absent are ignored.
+ */
+export function removeValue(key: string, current: OptionValue | undefined, rhs: OptionValue): OptionValue {
+  if (current === undefined) {
+    throw new OperationProblem(`'-=' on ${key}, which has not been set: there is nothing to remove from`);
+  }
+  if (Array.isArray(current)) {
+    const removed = Array.isArray(rhs) ? rhs : [rhs];
+    return current.filter((item) => !removed.some((r) => valuesEqual(item, r)));
+  }
+  if (isOptionMap(current)) {
+    let keys: OptionValue[];
+    if (isOptionMap(rhs)) keys = Object.keys(rhs);
+    else keys = Array.isArray(rhs) ? rhs : [rhs];
+    const bad = keys.find((k) => typeof k !== 'string');
+    if (bad !== undefined) {
+      throw new OperationProblem(`'-=' on the map ${key} needs key names (strings) on the right (got ${kindOf(bad)})`);
+    }
+    const result = { ...current };
+    for (const k of keys as string[]) delete result[k];
+    return result;
+  }
+  throw new OperationProblem(
+    `'-=' needs a list or a map, but ${key} holds ${kindOf(current)}; use '=' to replace it`,
+  );
+}
