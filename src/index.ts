@@ -65,31 +65,3 @@ export type {
 
 // io
 export * from './io/index.js';
-
-// options
-export {
-  JobOptionsCatalogue,
-  JobOptionsError,
-  loadJobOptions,
-  parseJobOptions,
-  jobOptionsFromObject,
-  jobOptionsFormat,
-  formatJobOptions,
-  formatOptionValue,
-  optionValuesEqual,
-  suggestNearest,
-  didYouMean,
-} from './options/index.js';
-export type {
-  JobOptions,
-  OptionEntry,
-  OptionValue,
-  SourceLocation,
-  LoadJobOptionsOptions,
-  FormatJobOptionsOptions,
-  JobOptionsConfig,
-  JobOptionsModule,
-} from './options/index.js';
-
-// io
-export * from './io/index.js';
