@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { registerMemCommand } from './commands/mem.js';
 import { registerMergeCommand } from './commands/merge.js';
+import { registerOptionsCommand } from './commands/options.js';
 
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand];
+export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand];
