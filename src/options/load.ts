@@ -7,22 +7,14 @@ import { JobOptionsCatalogue } from './catalogue.js';
 import { JobOptionsError } from './errors.js';
 import { evaluateOpts, type IncludeHandler } from './evaluator.js';
 import { evaluateJson } from './json.js';
+import { jobOptionsFormat } from './format-of.js';
 import { evaluateModule } from './module.js';
 import { ReadState, type ReadOptions } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
 import { parseUnits } from './units.js';
 
 export type { ReadOptions as LoadJobOptionsOptions } from './state.js';
-
-type Format = 'opts' | 'json' | 'module';
-
-/** `.json` and `.js`/`.cjs`/`.mjs` by extension; anything else is read as .opts text. */
-export function jobOptionsFormat(file: string): Format {
-  const ext = path.extname(file).toLowerCase();
-  if (ext === '.json') return 'json';
-  if (ext === '.js' || ext === '.cjs' || ext === '.mjs') return 'module';
-  return 'opts';
-}
+export { jobOptionsFormat } from './format-of.js';
 
 /** Reads a job options file and everything it includes. */
 export async function loadJobOptions(file: string, options: ReadOptions = {}): Promise<JobOptionsCatalogue> {
@@ -70,7 +62,7 @@ async function readFile(state: ReadState, display: string, from?: SourceLocation
   if (!fs.existsSync(resolved)) unreadable(display, resolved, from, undefined);
   state.stack.push({ display, resolved });
   try {
-    await evaluateModule(state, display, resolved, from, readFile);
+    await evaluateModule(state, display, resolved, from, { read: readFile, readSync: readFileSync });
   } finally {
     state.stack.pop();
   }

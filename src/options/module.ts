@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ErrorCodes } from '../errors.js';
 import { JobOptionsError } from './errors.js';
+import { jobOptionsFormat } from './format-of.js';
 import type { ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
 import { cloneValue } from './values.js';
@@ -24,20 +25,28 @@ export interface JobOptionsConfig {
   /** What `#ifdef name` would see: a define, a set Client.Property, or a client with options. */
   isDefined(name: string): boolean;
   clients(): string[];
-  /** Reads another options file (any format), relative to this module. */
+  /**
+   * Reads another options file (any format), relative to this module. .opts and .json
+   * files are read before it returns; await it for .js/.mjs modules.
+   */
   include(file: string): Promise<void>;
 }
 
 export type JobOptionsModule = (cfg: JobOptionsConfig) => void | Promise<void>;
 
-type ReadFile = (state: ReadState, display: string, from?: SourceLocation) => Promise<void>;
+export interface FileReaders {
+  /** Any format; modules are imported, so this is async. */
+  read(state: ReadState, display: string, from?: SourceLocation): Promise<void>;
+  /** .opts and .json only. */
+  readSync(state: ReadState, display: string, from?: SourceLocation): void;
+}
 
 export async function evaluateModule(
   state: ReadState,
   display: string,
   resolved: string,
   from: SourceLocation | undefined,
-  readFile: ReadFile,
+  readers: FileReaders,
 ): Promise<void> {
   let namespace: unknown;
   try {
@@ -76,6 +85,8 @@ export async function evaluateModule(
     );
   }
   const here = (): SourceLocation => callerLocation(resolved, display);
+  // Includes the module forgot to await still finish (and fail) before this file is done.
+  const pending: Promise<void>[] = [];
   const cfg: JobOptionsConfig = {
     file: display,
     set: (client, property, value) => state.catalogue.set(client, property, value, here()),
@@ -88,17 +99,26 @@ export async function evaluateModule(
     has: (client, property) => state.catalogue.has(client, property),
     isDefined: (name) => state.isDefined(name),
     clients: () => state.catalogue.clients(),
-    include: async (file) => {
+    include: (file) => {
       if (typeof file !== 'string' || file === '') {
         throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE, 'cfg.include needs a file name', here());
       }
       const at = here();
       const target = path.isAbsolute(file) ? file : path.join(path.dirname(display), file);
-      await readFile(state, target, at);
+      if (jobOptionsFormat(target) !== 'module') {
+        // Read now, so an error stops the module at the include that caused it.
+        readers.readSync(state, target, at);
+        return Promise.resolve();
+      }
+      const done = readers.read(state, target, at);
+      pending.push(done);
+      done.catch(() => undefined);
+      return done;
     },
   };
   try {
     await (exported as JobOptionsModule)(cfg);
+    await Promise.all(pending);
   } catch (error) {
     if (error instanceof JobOptionsError) throw error;
     throw new JobOptionsError(
