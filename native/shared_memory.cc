@@ -1,6 +1,8 @@
 // A SharedArrayBuffer over MAP_SHARED anonymous memory: unlike V8's own allocation it
 // stays one memory across fork(), so Atomics work between the processes.
 //
+// (and a full garbage collection, which Node-API cannot ask for either)
+//
 // Node-API cannot create a SharedArrayBuffer over foreign memory, so this one function
 // uses V8's API. A napi_value is a v8::Local's slot address (Node's own conversion).
 #include "common.h"
@@ -32,10 +34,18 @@ Napi::Value SharedMemory(const Napi::CallbackInfo& info) {
   return Napi::Value(env, reinterpret_cast<napi_value>(*value));
 }
 
+// collectGarbage(): full, compacting collections (what V8 does on memory pressure), so the
+// heap a child inherits is compact and its pages stay shared. Needs no --expose-gc.
+Napi::Value CollectGarbage(const Napi::CallbackInfo& info) {
+  v8::Isolate::GetCurrent()->LowMemoryNotification();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitSharedMemory(Napi::Env env, Napi::Object exports) {
   exports.Set("sharedMemory", Napi::Function::New(env, SharedMemory, "sharedMemory"));
+  exports.Set("collectGarbage", Napi::Function::New(env, CollectGarbage, "collectGarbage"));
 }
 
 }  // namespace cowloop

@@ -65,3 +65,6 @@ export type {
 
 // io
 export * from './io/index.js';
+
+// evtloop
+export * from './evtloop/index.js';

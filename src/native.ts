@@ -24,6 +24,7 @@ export interface NativeBinding {
   setAffinity(cpus: number[]): void;
   waitpid(pid: number): ExitStatus | undefined;
   sharedMemory(bytes: number): SharedArrayBuffer;
+  collectGarbage(): void;
 }
 
 let binding: NativeBinding | undefined;

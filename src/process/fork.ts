@@ -37,7 +37,13 @@ interface Request {
   options: FilledForkOptions;
   resolve: (child: ForkedChild<unknown>) => void;
   reject: (error: Error) => void;
+  /** Loop turns this request has waited for pending work to finish. */
+  waited: number;
 }
+
+// Handles being closed (a child process that just exited, a socket just destroyed) are
+// still listed as active until the loop's close phase: wait a couple of turns for them.
+const MAX_TURNS_WAITED = 3;
 
 const queue: Request[] = [];
 let scheduled = false;
@@ -66,7 +72,7 @@ export function fork<T>(
     return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
-    queue.push({ main, options: filled, resolve: resolve as Request['resolve'], reject });
+    queue.push({ main, options: filled, resolve: resolve as Request['resolve'], reject, waited: 0 });
     if (!scheduled) {
       scheduled = true;
       setImmediate(forkQueued);
@@ -113,6 +119,7 @@ function forkQueued(): void {
   const batch = queue.splice(0);
   const settle: Array<() => void> = [];
   const forked: Forked[] = [];
+  const again: Request[] = [];
   // Parent-side descriptors of children forked earlier in this batch: not yet wrapped in
   // sockets, so a later child must close them by number.
   const batchParentFds: number[] = [];
@@ -122,6 +129,11 @@ function forkQueued(): void {
   for (const request of binding ? batch : []) {
     const safety = forkSafety({ allowActiveResources: request.options.allowActiveResources });
     const problem = safety.details[0];
+    if (problem?.code === ErrorCodes.ERR_COWLOOP_ACTIVE_RESOURCES && safety.details.length === 1 && request.waited < MAX_TURNS_WAITED) {
+      request.waited++;
+      again.push(request);
+      continue;
+    }
     if (problem) {
       settle.push(() => request.reject(new CowloopError(problem.code, problem.message)));
       continue;
@@ -182,6 +194,13 @@ function forkQueued(): void {
   for (const f of forked) {
     const child = new ForkedChild<unknown>(f.pid, f.index, f.readFd, f.writeFd, f.timing);
     settle.push(() => f.request.resolve(child));
+  }
+  if (again.length > 0) {
+    queue.unshift(...again);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(forkQueued);
+    }
   }
   for (const s of settle) s();
 }

@@ -59,6 +59,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
   #settled = false;
   #exit: ChildExit | undefined;
   #channelOpen = true;
+  #reapPoll: NodeJS.Timeout | undefined;
 
   /** @internal Created by fork() only. */
   constructor(pid: number, index: number, readFd: number, writeFd: number, timing: ForkTiming) {
@@ -135,8 +136,16 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
 
   #onChannelClosed(): void {
     this.#channelOpen = false;
-    // The child closed its end: it has exited or is about to. Reap now if possible.
-    if (!tryReap(this.pid)) return;
+    // The child closed its end: it has exited or is about to. SIGCHLD will tell, but
+    // signal handles do not keep the loop alive, so poll (briefly) until it is reaped.
+    let delay = 1;
+    const poll = () => {
+      this.#reapPoll = undefined;
+      if (this.#exit || tryReap(this.pid)) return;
+      delay = Math.min(delay * 2, 100);
+      this.#reapPoll = setTimeout(poll, delay);
+    };
+    poll();
   }
 
   #settle(fn: () => void): void {
@@ -156,6 +165,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
       signal: status.signal === null ? null : (signalNames.get(status.signal) ?? `SIG${status.signal}`),
     };
     this.#exit = exit;
+    clearTimeout(this.#reapPoll); // a pending poll would count as the user's pending work
     this.#writer.destroy();
     const finish = () => {
       if (!this.#settled) {

@@ -1,0 +1,50 @@
+// Children die with their master; GC-heavy children never hang.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { fork } from 'cowloop';
+import { alive, waitFor } from './helpers/proc.mjs';
+
+test('killing the master with SIGKILL leaves no child alive', async () => {
+  const fixture = fileURLToPath(new URL('./fixtures/process/master-with-children.mjs', import.meta.url));
+  const master = spawn(process.execPath, ['--single-threaded', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => master.once('close', (code, signal) => r({ code, signal })));
+  let line = '';
+  for await (const chunk of master.stdout) {
+    line += chunk;
+    if (line.includes('\n')) break;
+  }
+  master.stdout.resume(); // drain to EOF so the pipe and the process handle close
+  const pids = JSON.parse(line);
+  assert.equal(pids.length, 3);
+  assert.ok(pids.every(alive), 'children run before the master dies');
+  master.kill('SIGKILL');
+  assert.deepEqual(await exited, { code: null, signal: 'SIGKILL' });
+  // The parent-death signal is immediate; the wait only absorbs scheduling on a busy machine.
+  const gone = await waitFor(() => pids.every((pid) => !alive(pid)), 10000);
+  assert.equal(gone, true, `children still alive: ${pids.filter(alive)}`);
+});
+
+test('200 forks in a row of GC-heavy children all exit 0', async () => {
+  // State that young- and old-generation collections in the child must walk.
+  const retained = Array.from({ length: 50_000 }, (_, i) => ({ i, s: `item ${i}` }));
+  const gcWork = () => {
+    let keep = [];
+    let sum = 0;
+    for (let i = 0; i < 1_000_000; i++) {
+      keep.push({ i, v: [i, i + 1] });
+      if (keep.length > 50_000) keep = []; // old generation fills and is collected too
+      sum += i;
+    }
+    return sum + retained.length;
+  };
+  const expected = gcWork();
+  for (let round = 0; round < 100; round++) {
+    const pair = await Promise.all([fork(gcWork), fork(gcWork)]);
+    for (const child of pair) {
+      assert.equal(await child.result, expected);
+      assert.deepEqual(await child.exited, { code: 0, signal: null }, `fork ${round * 2 + child.index}`);
+    }
+  }
+});

@@ -1,0 +1,41 @@
+// Memory that stays shared (sharedMemory) and memory that is shared until written (fork).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fork, sharedMemory } from 'cowloop';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const { workerNodeFlags } = createRequire(import.meta.url)('../dist/cjs/cli/node-flags.js');
+
+test('4 children each Atomics.add 1,000,000 times on one sharedMemory counter', async () => {
+  const counter = new Int32Array(sharedMemory(4096));
+  const children = await Promise.all(
+    [0, 1, 2, 3].map(() => fork(() => {
+      for (let i = 0; i < 1_000_000; i++) Atomics.add(counter, 0, 1);
+    })),
+  );
+  await Promise.all(children.map((c) => c.exited));
+  for (const c of children) assert.deepEqual(await c.exited, { code: 0, signal: null });
+  assert.equal(Atomics.load(counter, 0), 4_000_000);
+});
+
+test('sharedMemory validates its size', () => {
+  assert.throws(() => sharedMemory(0), { code: 'ERR_COWLOOP_INVALID_ARGUMENT', message: /bytes must be an integer/ });
+  assert.throws(() => sharedMemory(1.5), { code: 'ERR_COWLOOP_INVALID_ARGUMENT' });
+});
+
+test('a child that reads 200 MB of ArrayBuffer and 1 M objects keeps its private memory under 10%', async () => {
+  // Run with the node flags the cowloop command uses for its workers (a small young
+  // generation), after a compacting GC, as the event loop does before it forks.
+  const fixture = fileURLToPath(new URL('./fixtures/process/uss-after-read.mjs', import.meta.url));
+  const { stdout } = await promisify(execFile)(process.execPath, [...workerNodeFlags(), fixture], { maxBuffer: 1 << 20 });
+  const out = JSON.parse(stdout);
+  assert.deepEqual(out.exit, { code: 0, signal: null });
+  assert.equal(out.w, out.expectedW);
+  assert.ok(
+    out.uss < 0.1 * out.stateBytes,
+    `child USS ${(out.uss / 2 ** 20).toFixed(1)} MiB, state ${(out.stateBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+});
