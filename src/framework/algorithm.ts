@@ -2,6 +2,7 @@
 // and puts what it derives into ctx.store. Returning `false` stops the rest of the
 // sequence for this event (a filter). The framework times every call.
 import { performance } from 'node:perf_hooks';
+import { CowloopError, ErrorCodes } from '../errors.js';
 import { Component } from './component.js';
 import type { EventContext } from './event-source.js';
 import { prop, type PropertyDecls } from './properties.js';
@@ -14,6 +15,27 @@ export interface AlgorithmStats {
   failures: number;
   /** Wall time spent in execute, in milliseconds. */
   totalMs: number;
+}
+
+/** An error thrown by an algorithm's execute, tagged with the algorithm and the event. */
+export class AlgorithmFailure extends CowloopError {
+  readonly algorithm: string;
+  readonly eventNumber: number;
+  /** The message of what the algorithm threw. */
+  readonly reason: string;
+
+  constructor(algorithm: string, eventNumber: number, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(ErrorCodes.ERR_COWLOOP_EVENT_FAILED, `${algorithm} failed in event ${eventNumber}: ${reason}`, { cause });
+    this.name = 'AlgorithmFailure';
+    this.algorithm = algorithm;
+    this.eventNumber = eventNumber;
+    this.reason = reason;
+  }
+}
+
+function tag(algorithm: string, eventNumber: number, e: unknown): AlgorithmFailure {
+  return e instanceof AlgorithmFailure ? e : new AlgorithmFailure(algorithm, eventNumber, e);
 }
 
 export abstract class Algorithm extends Component {
@@ -46,7 +68,7 @@ export abstract class Algorithm extends Component {
     } catch (e) {
       this.stats.failures++;
       this.stats.totalMs += performance.now() - t0;
-      throw e;
+      throw tag(this.name, ctx.number, e);
     }
     if (result instanceof Promise) {
       return result.then(
@@ -57,7 +79,7 @@ export abstract class Algorithm extends Component {
         (e: unknown) => {
           this.stats.failures++;
           this.stats.totalMs += performance.now() - t0;
-          throw e;
+          throw tag(this.name, ctx.number, e);
         },
       );
     }

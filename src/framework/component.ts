@@ -6,7 +6,7 @@ import { format } from 'node:util';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import type { JobOptions, SourceLocation } from '../options/types.js';
 import { Level, levelName, levelProperty, type LevelNumber } from './levels.js';
-import { didYouMean } from './nearest.js';
+import { didYouMean } from '../options/names.js';
 import { PropertyValueError, describeProperties, type PropertyDecls, type PropertyInfo } from './properties.js';
 import { nextState, type FsmState, type FsmTransition } from './state.js';
 
@@ -237,7 +237,7 @@ export abstract class Component {
   #unknownProperty(name: string, location: SourceLocation | undefined): CowloopError {
     return new CowloopError(
       ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY,
-      `${formatLocation(location)}: ${this.name} (${this.type}) has no property "${name}".${didYouMean(name, Object.keys(this.#decls))}` +
+      `${formatLocation(location)}: ${this.name} (${this.type}) has no property "${name}"${didYouMean(name, Object.keys(this.#decls))}.` +
         ` Its properties: ${Object.keys(this.#decls).join(', ')}`,
     );
   }

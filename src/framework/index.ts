@@ -18,3 +18,22 @@ export type { EventContext, EventRecord, EventSource } from './event-source.js';
 export { EventSelectorBase, CounterSelector } from './event-selector.js';
 export { Rng, hashTuple } from './services/random.js';
 export { RandomSvc } from './services/random-svc.js';
+export { AlgorithmFailure } from './algorithm.js';
+export { ApplicationMgr } from './application-mgr.js';
+export { Application, createApplication } from './application.js';
+export type { ApplicationOptions, RunSummary } from './application.js';
+export type { OptionsInput, PlainOptions } from './options-source.js';
+export { MessageSvc, fdSink } from './services/message-svc.js';
+export type { MessageSink } from './services/message-svc.js';
+export { HistogramSvc } from './services/histogram-svc.js';
+export { Histogram1D, Histogram2D, histogramFromJSON, addHistogram } from './services/histogram.js';
+export type { Histogram, HistogramJSON, Histogram1DJSON, Histogram2DJSON } from './services/histogram.js';
+export {
+  readHistogramFile,
+  writeHistogramFile,
+  sumHistogramFiles,
+  sumHistograms,
+  histogramsToText,
+  histogramsFromText,
+} from './services/histogram-file.js';
+export { EventStoreSvc } from './services/event-store-svc.js';

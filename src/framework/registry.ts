@@ -5,7 +5,7 @@
 import { CowloopError, ErrorCodes } from '../errors.js';
 import type { SourceLocation } from '../options/types.js';
 import { Component, formatLocation, typeNameOf, type ComponentClass } from './component.js';
-import { didYouMean } from './nearest.js';
+import { didYouMean } from '../options/names.js';
 
 /** Splits "Type/Name" (or "Type", where the name is the type). */
 export function parseTypeAndName(typeAndName: string): { type: string; name: string } {
@@ -63,7 +63,7 @@ export class ComponentRegistry {
     if (cls) return cls;
     throw new CowloopError(
       ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
-      `${formatLocation(location)}: unknown component type "${typeName}".${didYouMean(typeName, this.typeNames())}` +
+      `${formatLocation(location)}: unknown component type "${typeName}"${didYouMean(typeName, this.typeNames())}.` +
         ' Register the class with registry.register(Class) or pass it in createApplication({ components }).',
     );
   }

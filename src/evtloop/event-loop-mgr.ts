@@ -1,0 +1,229 @@
+// The serial event loop (Gaudi's EventLoopMgr). It reads records from the EventSelector,
+// runs the top sequence on each with a fresh event store, honours ApplicationMgr.EvtMax and
+// EventSelector.SkipEvents, and applies the error policy (OnError).
+//
+// A multi-process loop extends this class and reuses its parts: openInput/readEvent/
+// closeInput (input with skipping applied), executeEvent (one event, with the policy),
+// topSequence, application and algorithmStats. Selecting it is one option:
+// ApplicationMgr.EventLoop = "MpEventLoopMgr".
+import { CowloopError, ErrorCodes } from '../errors.js';
+import { AlgorithmFailure, type Algorithm, type AlgorithmStats } from '../framework/algorithm.js';
+import type { Application } from '../framework/application.js';
+import type { ApplicationMgr } from '../framework/application-mgr.js';
+import { isEventSource, type EventContext, type EventRecord, type EventSource } from '../framework/event-source.js';
+import type { Component } from '../framework/component.js';
+import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.js';
+import { Sequence } from '../framework/sequence.js';
+import { Service } from '../framework/service.js';
+import type { EventStoreSvc } from '../framework/services/event-store-svc.js';
+
+export interface FailedEvent {
+  /** 0-based position of the event in the input. */
+  number: number;
+  /** The algorithm that threw (empty when unknown). */
+  algorithm: string;
+  message: string;
+}
+
+/** What one event came to. */
+export interface EventOutcome {
+  number: number;
+  ok: boolean;
+  /** False when an algorithm stopped the sequence (a filter). */
+  passed: boolean;
+  failure?: FailedEvent;
+}
+
+/** The result of an event loop run. */
+export interface LoopResult {
+  /** Events read and executed (failed ones included). */
+  processed: number;
+  failed: number;
+  failedEvents: FailedEvent[];
+  /** True when the loop stopped before the end of the input or EvtMax (abort, interrupt). */
+  stoppedEarly: boolean;
+}
+
+export interface AlgorithmSummary extends AlgorithmStats {
+  name: string;
+  type: string;
+  meanMs: number;
+}
+
+const loopProperties = {
+  OnError: prop.choice(['abort', 'skip'] as const, 'abort', 'on an algorithm error: abort the job, or count the event as failed and go on'),
+  EvtSel: prop.string('EventSelector', 'name of the event selector service'),
+  PrintFreq: prop.int(0, 'log an INFO line every N events; 0: never', { min: 0 }),
+};
+
+export class EventLoopMgr extends Service {
+  static override properties: PropertyDecls = loopProperties;
+  declare readonly props: PropsOf<typeof loopProperties>;
+
+  #top: Sequence | undefined;
+  #selector: (EventSource & Component) | undefined;
+  #storeSvc: EventStoreSvc | undefined;
+  #inputOpen = false;
+
+  /** The application this loop runs in. */
+  get application(): Application {
+    return this.service<ApplicationMgr>('ApplicationMgr').application;
+  }
+
+  get topSequence(): Sequence {
+    if (!this.#top) throw this.#notInitialized('topSequence');
+    return this.#top;
+  }
+
+  /** The input: the service named by EvtSel, created on first use. */
+  get selector(): EventSource & Component {
+    if (!this.#selector) {
+      const s = this.service<Component>(this.props.EvtSel);
+      if (!isEventSource(s)) {
+        throw new CowloopError(
+          ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
+          `${this.name}: service "${this.props.EvtSel}" (${s.type}) is not an event source (it needs open, next and close)`,
+        );
+      }
+      this.#selector = s;
+    }
+    return this.#selector;
+  }
+
+  /** ApplicationMgr.EvtMax: events to process, -1 for all. */
+  get eventMax(): number {
+    return this.service<ApplicationMgr>('ApplicationMgr').props.EvtMax;
+  }
+
+  /** EventSelector.SkipEvents when the selector declares it, else 0. */
+  get skipEvents(): number {
+    const s = this.selector;
+    return s.hasProperty('SkipEvents') ? s.getProperty<number>('SkipEvents') : 0;
+  }
+
+  override async initialize(): Promise<void> {
+    const mgr = this.service<ApplicationMgr>('ApplicationMgr');
+    this.#storeSvc = this.service<EventStoreSvc>('EventStore');
+    const top = this.context.create<Sequence>('Sequence/TopSequence');
+    if (!(top instanceof Sequence)) throw new Error('TopSequence must be a Sequence');
+    top.setProperty('Members', mgr.props.TopAlg, mgr.propertyLocation('TopAlg'));
+    this.#top = top;
+    void this.selector; // fail at initialize, not at the first event, when the input is missing
+    await top.sysInitialize();
+  }
+
+  override async start(): Promise<void> {
+    await this.topSequence.sysStart();
+  }
+
+  override async stop(): Promise<void> {
+    if (this.#inputOpen) await this.closeInput();
+    if (this.topSequence.state === 'running') await this.topSequence.sysStop();
+  }
+
+  override async finalize(): Promise<void> {
+    if (this.topSequence.state === 'initialized') await this.topSequence.sysFinalize();
+  }
+
+  override async prefork(): Promise<void> {
+    await this.topSequence.sysPrefork();
+  }
+
+  /** Opens the input and skips EventSelector.SkipEvents records. */
+  async openInput(): Promise<void> {
+    const s = this.selector;
+    await s.open();
+    this.#inputOpen = true;
+    const skip = this.skipEvents;
+    if (skip > 0) {
+      if (s.seek) await s.seek(skip);
+      else for (let i = 0; i < skip && (await s.next()) !== null; i++);
+    }
+  }
+
+  readEvent(): EventRecord | null | Promise<EventRecord | null> {
+    return this.selector.next();
+  }
+
+  async closeInput(): Promise<void> {
+    this.#inputOpen = false;
+    await this.selector.close();
+  }
+
+  /**
+   * Runs the top sequence on one record with a fresh event store. With OnError = "skip" a
+   * failure is logged and returned; with "abort" it is thrown (ERR_COWLOOP_EVENT_FAILED).
+   */
+  async executeEvent(record: EventRecord): Promise<EventOutcome> {
+    const storeSvc = this.#storeSvc as EventStoreSvc;
+    const ctx: EventContext = { number: record.number, run: record.run ?? 0, data: record.data, store: storeSvc.beginEvent() };
+    try {
+      const passed = await this.topSequence.sysExecute(ctx);
+      return { number: record.number, ok: true, passed };
+    } catch (e) {
+      const failure = describeFailure(record.number, e);
+      if (this.props.OnError === 'abort') {
+        throw new CowloopError(
+          ErrorCodes.ERR_COWLOOP_EVENT_FAILED,
+          `event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}` +
+            ' (set EventLoopMgr.OnError = "skip" to count failed events and go on)',
+          { cause: e },
+        );
+      }
+      this.log.error(`event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}; skipped`);
+      return { number: record.number, ok: false, passed: false, failure };
+    } finally {
+      storeSvc.endEvent();
+    }
+  }
+
+  /** Processes up to `maxEvents` events (-1: all) from the input; the serial loop. */
+  async executeRun(maxEvents = this.eventMax): Promise<LoopResult> {
+    const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
+    await this.openInput();
+    try {
+      while (maxEvents < 0 || result.processed < maxEvents) {
+        const record = await this.readEvent();
+        if (record === null) break;
+        const outcome = await this.executeEvent(record);
+        this.recordOutcome(result, outcome);
+      }
+    } catch (e) {
+      result.stoppedEarly = true;
+      throw e;
+    } finally {
+      await this.closeInput();
+    }
+    return result;
+  }
+
+  /** Adds one event's outcome to a result (and prints progress every PrintFreq events). */
+  recordOutcome(result: LoopResult, outcome: EventOutcome): void {
+    result.processed++;
+    if (!outcome.ok) {
+      result.failed++;
+      if (outcome.failure) result.failedEvents.push(outcome.failure);
+    }
+    const every = this.props.PrintFreq;
+    if (every > 0 && result.processed % every === 0) this.log.info(`processed ${result.processed} events (last: ${outcome.number})`);
+  }
+
+  /** Per-algorithm counters and timing; a multi-process loop returns the workers' sums. */
+  algorithmStats(): AlgorithmSummary[] {
+    return this.topSequence.allAlgorithms().map((a) => summarize(a));
+  }
+
+  #notInitialized(what: string): CowloopError {
+    return new CowloopError(ErrorCodes.ERR_COWLOOP_ILLEGAL_TRANSITION, `${this.name}.${what} is available after initialize (state: ${this.state})`);
+  }
+}
+
+export function summarize(a: Algorithm): AlgorithmSummary {
+  const { calls, failures, totalMs } = a.stats;
+  return { name: a.name, type: a.type, calls, failures, totalMs, meanMs: calls ? totalMs / calls : 0 };
+}
+
+function describeFailure(number: number, e: unknown): FailedEvent {
+  if (e instanceof AlgorithmFailure) return { number, algorithm: e.algorithm, message: e.reason };
+  return { number, algorithm: '', message: e instanceof Error ? e.message : String(e) };
+}

@@ -1,0 +1,4 @@
+// Event loop managers. The serial EventLoopMgr is registered with the framework's
+// built-ins; other loops register themselves here when imported.
+export { EventLoopMgr, summarize } from './event-loop-mgr.js';
+export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult } from './event-loop-mgr.js';

@@ -1,0 +1,33 @@
+// ApplicationMgr: the component that holds the application's own job options
+// (ApplicationMgr.EvtMax, TopAlg, EventLoop, ...). Components reach the running
+// Application through it: `this.service<ApplicationMgr>('ApplicationMgr').application`.
+import type { Application } from './application.js';
+import { prop, type PropertyDecls, type PropsOf } from './properties.js';
+import { Service } from './service.js';
+
+export const applicationMgrProperties = {
+  EvtMax: prop.int(-1, 'maximum number of events to process; -1: all', { min: -1 }),
+  TopAlg: prop.list(prop.string(), [], 'the top algorithm sequence, as "Type/Name" or "Type" strings'),
+  EventLoop: prop.string('EventLoopMgr', 'the event loop manager, "Type" or "Type/Name" (e.g. "MpEventLoopMgr")'),
+  ExtSvc: prop.list(prop.string(), [], 'services to create at configure, as "Type/Name" (e.g. "NdjsonSelector/EventSelector")'),
+  OutputDir: prop.string('', 'directory relative output paths resolve against; empty: the current directory'),
+  UnknownOptions: prop.choice(['warn', 'error', 'ignore'] as const, 'warn', 'what to do with options for components that were never created'),
+};
+
+export class ApplicationMgr extends Service {
+  static override properties: PropertyDecls = applicationMgrProperties;
+  declare readonly props: PropsOf<typeof applicationMgrProperties>;
+
+  #application: Application | undefined;
+
+  /** The application this manager belongs to. */
+  get application(): Application {
+    if (!this.#application) throw new Error('ApplicationMgr is not attached to an application');
+    return this.#application;
+  }
+
+  /** @internal */
+  attach(app: Application): void {
+    this.#application = app;
+  }
+}
