@@ -9,6 +9,8 @@ export class JobOptionsError extends CowloopError {
   readonly location: SourceLocation | undefined;
   /** The message without location and excerpt, e.g. "expected ';' after the value of A.B". */
   readonly detail: string;
+  /** The chain of #include / cfg.include() sites that led to the file, innermost first. */
+  readonly includedFrom: SourceLocation[] = [];
 
   constructor(
     code: ErrorCode,
@@ -20,6 +22,12 @@ export class JobOptionsError extends CowloopError {
     this.name = 'JobOptionsError';
     this.location = location ? { ...location } : undefined;
     this.detail = detail;
+  }
+
+  /** Records one more include site on the way out of an included file. */
+  addIncludedFrom(location: SourceLocation): void {
+    this.includedFrom.push({ ...location });
+    this.message += `\n  (included from ${formatLocation(location)})`;
   }
 }
 

@@ -122,13 +122,14 @@ class JsonReader {
       if (this.text[this.#i] !== ':') this.#fail(`expected ':' after the key "${key}"`);
       this.#i++;
       members.push({ key, keyLocation, value: this.#value(`"${key}"`) });
+      const after = this.#here();
       this.#space();
       const c = this.text[this.#i];
       this.#i++;
       if (c === '}') return { kind: 'object', members, location };
       if (c !== ',') {
         this.#i--;
-        this.#fail(`expected ',' or '}' after the value of "${key}"`);
+        this.#fail(`expected ',' or '}' after the value of "${key}"`, after);
       }
     }
   }
@@ -143,13 +144,14 @@ class JsonReader {
     }
     for (;;) {
       items.push(this.#value(`an element of ${what}`));
+      const after = this.#here();
       this.#space();
       const c = this.text[this.#i];
       this.#i++;
       if (c === ']') return { kind: 'array', items, location };
       if (c !== ',') {
         this.#i--;
-        this.#fail(`expected ',' or ']' in the array of ${what}`);
+        this.#fail(`expected ',' or ']' in the array of ${what}`, after);
       }
     }
   }
@@ -208,10 +210,16 @@ class JsonReader {
     return { file: this.file, line: this.#line, column: this.#i - this.#lineStart + 1 };
   }
 
-  #fail(detail: string): never {
+  /**
+   * Fails at the current character, or at `after` (just after the previous value) when the
+   * current character is on a later line: that is where the missing piece belongs.
+   */
+  #fail(detail: string, after?: SourceLocation): never {
     const c = this.text[this.#i];
-    const found = c === undefined ? 'the end of the file' : `'${c}'`;
-    throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_SYNTAX, `${detail} (found ${found})`, this.#here(), {
+    const found = c === undefined ? 'the end of the file' : c === '"' ? 'a string' : `'${c}'`;
+    const here = this.#here();
+    const location = after && after.line !== here.line ? after : here;
+    throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_SYNTAX, `${detail} (found ${found})`, location, {
       source: this.text,
     });
   }

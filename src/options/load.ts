@@ -63,6 +63,8 @@ async function readFile(state: ReadState, display: string, from?: SourceLocation
   state.stack.push({ display, resolved });
   try {
     await evaluateModule(state, display, resolved, from, { read: readFile, readSync: readFileSync });
+  } catch (error) {
+    throw withIncludeSite(error, from);
   } finally {
     state.stack.pop();
   }
@@ -80,9 +82,16 @@ function readFileSync(state: ReadState, display: string, from?: SourceLocation, 
   try {
     if (jobOptionsFormat(display) === 'json') evaluateJson(state, text, display);
     else evaluateOpts(state, text, display, includes);
+  } catch (error) {
+    throw withIncludeSite(error, from);
   } finally {
     state.stack.pop();
   }
+}
+
+function withIncludeSite(error: unknown, from: SourceLocation | undefined): unknown {
+  if (from && error instanceof JobOptionsError) error.addIncludedFrom(from);
+  return error;
 }
 
 /** Resolves a file and refuses one that is already open (an include cycle). */
