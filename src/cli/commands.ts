@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { registerMemCommand } from './commands/mem.js';
 import { registerMergeCommand } from './commands/merge.js';
 import { registerOptionsCommand } from './commands/options.js';
+import { registerRunCommand } from './commands/run.js';
 
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand];
+export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand, registerRunCommand];

@@ -7,11 +7,12 @@
 //   const summary = await app.run();
 import * as path from 'node:path';
 import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { EventLoopMgr, type AlgorithmSummary, type FailedEvent, type LoopResult } from '../evtloop/event-loop-mgr.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../options/types.js';
 import { ApplicationMgr } from './application-mgr.js';
-import { Component, formatLocation, type ComponentClass, type ComponentContext } from './component.js';
+import { Component, formatLocation, typeNameOf, type ComponentClass, type ComponentContext } from './component.js';
 import { registerBuiltins } from './builtins.js';
 import { didYouMean, suggestNearest } from '../options/names.js';
 import { loadOptionsInput, type OptionsInput, type PlainOptions } from './options-source.js';
@@ -175,6 +176,7 @@ export class Application {
     const mgr = this.create<ApplicationMgr>('ApplicationMgr/ApplicationMgr');
     mgr.attach(this);
     this.#mgr = mgr;
+    await this.#importModules(mgr);
     const dir = mgr.props.OutputDir;
     this.#outputDir = path.resolve(dir || '.');
     const msg = new MessageSvc('MessageSvc', this.#context, this.#spec.messageSink);
@@ -275,6 +277,7 @@ export class Application {
       await this.#shutdownAfter(e);
       throw e;
     }
+    this.appMgr.log.info(`processed ${result.processed} events, ${result.failed} failed, with ${this.eventLoop.type}`);
     await this.stop();
     const algorithms = this.eventLoop.algorithmStats();
     await this.finalize();
@@ -313,6 +316,31 @@ export class Application {
 
   #before(what: string, step: string): CowloopError {
     return new CowloopError(ErrorCodes.ERR_COWLOOP_ILLEGAL_TRANSITION, `application.${what} is available after ${step}() (state: ${this.#state})`);
+  }
+
+  /** Imports ApplicationMgr.Modules and registers the component classes they export. */
+  async #importModules(mgr: ApplicationMgr): Promise<void> {
+    const where = mgr.propertyLocation('Modules');
+    const base = where && !where.file.startsWith('<') ? path.dirname(path.resolve(where.file)) : process.cwd();
+    for (const spec of mgr.props.Modules) {
+      const file = spec.startsWith('.') || path.isAbsolute(spec) ? path.resolve(base, spec) : spec;
+      let mod: Record<string, unknown>;
+      try {
+        mod = (await import(file.startsWith('/') ? pathToFileURL(file).href : file)) as Record<string, unknown>;
+      } catch (e) {
+        throw new CowloopError(
+          ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
+          `${formatLocation(where)}: cannot import module "${spec}" named in ApplicationMgr.Modules: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      const exported = new Set<unknown>([...Object.values(mod), ...Object.values((mod.default ?? {}) as object), mod.default]);
+      for (const value of exported) {
+        if (typeof value === 'function' && value.prototype instanceof Component && this.registry.get(typeNameOf(value as ComponentClass)) !== value) {
+          this.registry.register(value as ComponentClass);
+        }
+      }
+    }
   }
 
   /** The type of a service asked for by name: from ApplicationMgr.ExtSvc, or the type of that name. */
