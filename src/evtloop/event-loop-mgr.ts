@@ -101,13 +101,24 @@ export class EventLoopMgr extends Service {
     return s.hasProperty('SkipEvents') ? s.getProperty<number>('SkipEvents') : 0;
   }
 
-  override async initialize(): Promise<void> {
+  /**
+   * Creates TopSequence from ApplicationMgr.TopAlg, with all its algorithms, so their
+   * options are checked at configure (the application calls this); idempotent.
+   */
+  createTopSequence(): Sequence {
+    if (this.#top) return this.#top;
     const mgr = this.service<ApplicationMgr>('ApplicationMgr');
-    this.#storeSvc = this.service<EventStoreSvc>('EventStore');
     const top = this.context.create<Sequence>('Sequence/TopSequence');
     if (!(top instanceof Sequence)) throw new Error('TopSequence must be a Sequence');
     top.setProperty('Members', mgr.props.TopAlg, mgr.propertyLocation('TopAlg'));
+    top.createMembers();
     this.#top = top;
+    return top;
+  }
+
+  override async initialize(): Promise<void> {
+    this.#storeSvc = this.service<EventStoreSvc>('EventStore');
+    const top = this.createTopSequence();
     void this.selector; // fail at initialize, not at the first event, when the input is missing
     await top.sysInitialize();
   }

@@ -193,6 +193,7 @@ export class Application {
       );
     }
     this.#loop = loop;
+    loop.createTopSequence();
     this.#state = 'configured';
   }
 

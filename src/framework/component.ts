@@ -303,13 +303,22 @@ export abstract class Component {
   }
 
   #failure(what: string, e: unknown): CowloopError {
-    if (e instanceof CowloopError && e.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED) return e;
+    // Configuration errors already say what and where; a nested component's failure is already named.
+    if (e instanceof CowloopError && PASS_THROUGH.has(e.code)) return e;
     const message = e instanceof Error ? e.message : String(e);
     return new CowloopError(ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED, `${this.name} (${this.type}): ${what} failed: ${message}`, {
       cause: e,
     });
   }
 }
+
+const PASS_THROUGH = new Set<string>([
+  ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED,
+  ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
+  ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY,
+  ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
+  ErrorCodes.ERR_COWLOOP_ILLEGAL_TRANSITION,
+]);
 
 function cloneDefault(value: unknown): unknown {
   // Defaults are shared by every instance of a class: give each instance its own copy.

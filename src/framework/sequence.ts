@@ -3,7 +3,8 @@
 // stops the sequence for that event when ShortCircuit is on (the default).
 import type { PropertyDecls, PropsOf } from './properties.js';
 import { Algorithm } from './algorithm.js';
-import type { Component } from './component.js';
+import { CowloopError, ErrorCodes } from '../errors.js';
+import { formatLocation, type Component } from './component.js';
 import type { EventContext } from './event-source.js';
 import { prop } from './properties.js';
 
@@ -17,6 +18,7 @@ export class Sequence extends Algorithm {
   declare readonly props: PropsOf<typeof sequenceProperties>;
 
   #members: Algorithm[] = [];
+  #created = false;
 
   /** The member algorithms, created at initialize. */
   get members(): readonly Algorithm[] {
@@ -33,14 +35,28 @@ export class Sequence extends Algorithm {
     return out;
   }
 
-  override async initialize(): Promise<void> {
+  /**
+   * Creates the members (and theirs, for nested sequences) so their options are checked.
+   * The application does this at configure, before any slow initialisation; idempotent.
+   */
+  createMembers(): void {
+    if (this.#created) return;
     this.#members = this.props.Members.map((typeAndName) => {
       const c = this.context.create(typeAndName, this.propertyLocation('Members'));
       if (!(c instanceof Algorithm)) {
-        throw new Error(`member "${typeAndName}" is a ${c.type}, not an Algorithm`);
+        throw new CowloopError(
+          ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
+          `${formatLocation(this.propertyLocation('Members'))}: ${this.name} member "${typeAndName}" is a ${c.type}, not an Algorithm`,
+        );
       }
       return c;
     });
+    this.#created = true;
+    for (const m of this.#members) if (m instanceof Sequence) m.createMembers();
+  }
+
+  override async initialize(): Promise<void> {
+    this.createMembers();
     await forEachInState(this.#members, 'configured', (m) => m.sysInitialize());
   }
 
