@@ -173,6 +173,20 @@ Napi::Value Exit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// dup2(from, to): points descriptor `to` at what `from` is (a worker's stdout and stderr
+// at its log file).
+Napi::Value Dup2(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int from = info[0].As<Napi::Number>().Int32Value();
+  int to = info[1].As<Napi::Number>().Int32Value();
+  int r;
+  do {
+    r = dup2(from, to);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return ThrowSystemError(env, errno, "dup2");
+  return env.Undefined();
+}
+
 // setAffinity([cpu, ...]) pins the calling process.
 Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -209,6 +223,7 @@ void InitFork(Napi::Env env, Napi::Object exports) {
   exports.Set("prepareFork", Napi::Function::New(env, PrepareFork, "prepareFork"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("exit", Napi::Function::New(env, Exit, "exit"));
+  exports.Set("dup2", Napi::Function::New(env, Dup2, "dup2"));
   exports.Set("setAffinity", Napi::Function::New(env, SetAffinity, "setAffinity"));
 }
 

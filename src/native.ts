@@ -22,6 +22,7 @@ export interface NativeBinding {
   pipe(): [number, number];
   exit(code: number): never;
   setAffinity(cpus: number[]): void;
+  dup2(from: number, to: number): void;
   waitpid(pid: number): ExitStatus | undefined;
   sharedMemory(bytes: number): SharedArrayBuffer;
   collectGarbage(): void;

@@ -18,6 +18,24 @@ export interface IoComponent {
   ioReinit(ctx: IoReinitContext): void | Promise<void>;
   /** Flush and close everything this component opened. */
   ioFinalize(): void | Promise<void>;
+  /**
+   * In the master, after every worker ended well: bring what the workers wrote (under each
+   * of `workerDirs`) into this component's own output, so the result equals a serial run.
+   */
+  ioMerge?(ctx: IoMergeContext): void | Promise<void>;
+  /**
+   * In the master, when the job failed or was interrupted: write nothing to the final
+   * output; set what this process holds aside under `ctx.keepDir` for a later merge.
+   */
+  ioAbandon?(ctx: IoAbandonContext): void | Promise<void>;
+}
+
+export interface IoMergeContext {
+  workerDirs: readonly string[];
+}
+
+export interface IoAbandonContext {
+  keepDir: string;
 }
 
 export function isIoComponent(value: unknown): value is IoComponent {

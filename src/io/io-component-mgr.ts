@@ -1,0 +1,59 @@
+// IoComponentMgr (Gaudi's IIoComponentMgr): the registry of components that hold files.
+// In each forked worker it re-initialises all of them (inputs re-opened, outputs per
+// worker); in the master it merges and finalises. Every step calls every component and
+// reports all failures together instead of stopping at the first.
+import { CowloopError, ErrorCodes } from '../errors.js';
+import { isIoComponent, type IoComponent, type IoReinitContext } from './io-component.js';
+
+export class IoComponentMgr {
+  readonly #components: IoComponent[] = [];
+
+  /** Registers a component (once; order of registration is the order of every step). */
+  ioRegister(component: IoComponent): void {
+    if (!isIoComponent(component)) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, 'ioRegister needs an IoComponent (with ioReinit and ioFinalize)');
+    }
+    if (!this.#components.includes(component)) this.#components.push(component);
+  }
+
+  /** Registers every IoComponent among `candidates`. */
+  ioRegisterAll(candidates: Iterable<unknown>): void {
+    for (const c of candidates) if (isIoComponent(c)) this.ioRegister(c);
+  }
+
+  get components(): readonly IoComponent[] {
+    return this.#components;
+  }
+
+  ioReinit(ctx: IoReinitContext): Promise<void> {
+    return this.#each('re-initialise I/O in worker ' + ctx.workerIndex, (c) => c.ioReinit(ctx));
+  }
+
+  ioFinalize(): Promise<void> {
+    return this.#each('finalise I/O', (c) => c.ioFinalize());
+  }
+
+  ioMerge(workerDirs: readonly string[]): Promise<void> {
+    return this.#each('merge worker outputs', (c) => c.ioMerge?.({ workerDirs }));
+  }
+
+  ioAbandon(keepDir: string): Promise<void> {
+    return this.#each('set partial outputs aside', (c) => c.ioAbandon?.({ keepDir }));
+  }
+
+  async #each(what: string, step: (c: IoComponent) => void | Promise<void>): Promise<void> {
+    const failures: string[] = [];
+    let first: unknown;
+    for (const c of this.#components) {
+      try {
+        await step(c);
+      } catch (error) {
+        first ??= error;
+        failures.push(`${c.name}: ${(error as Error)?.message ?? String(error)}`);
+      }
+    }
+    if (failures.length > 0) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_REINIT, `cannot ${what}:\n  ${failures.join('\n  ')}`, { cause: first });
+    }
+  }
+}
