@@ -70,6 +70,11 @@ export class OutputStream extends Algorithm implements IoComponent {
     return this.#writer?.path ?? this.#output;
   }
 
+  /** Files written (the application's run summary lists them). */
+  outputFiles(): string[] {
+    return this.#writer ? [this.#writer.path] : [];
+  }
+
   /** Where worker `workerDir` writes this stream. */
   workerOutputPath(workerDir: string): string {
     return path.join(workerDir, path.basename(this.#output));
