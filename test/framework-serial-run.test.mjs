@@ -153,3 +153,23 @@ test('cowloop run: options file, flags as overrides, summary JSON and exit codes
   assert.equal(bad.status, 3);
   assert.match(bad.stderr, /<command line>:1:1: Tracks\.MinHits: expected int >= 1, got "x"/);
 });
+
+test('ApplicationMgr.EventLoop selects a registered loop, which inherits the EventLoopMgr.* settings', async (t) => {
+  const { EventLoopMgr } = await import('cowloop');
+  class TracingLoop extends EventLoopMgr {
+    seen = [];
+    async executeEvent(record) {
+      this.seen.push(record.number);
+      return super.executeEvent(record);
+    }
+  }
+  const dir = tmpdir(t);
+  const opts = options(dir, { ApplicationMgr: { EventLoop: 'TracingLoop', EvtMax: 6 }, Tracks: { FailOn: [1] }, EventLoopMgr: { OnError: 'skip' } });
+  const app = createApplication({ options: opts, components: [HitMaker, TrackCounter, TracingLoop], messageSink: { write() {} } });
+  const summary = await app.run();
+  assert.equal(summary.eventLoop, 'TracingLoop');
+  assert.equal(app.eventLoop.name, 'TracingLoop');
+  assert.deepEqual(app.eventLoop.seen, [0, 1, 2, 3, 4, 5]);
+  assert.equal(app.eventLoop.props.OnError, 'skip');
+  assert.deepEqual(summary.failedEvents.map((f) => f.number), [1]);
+});

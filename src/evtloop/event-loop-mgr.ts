@@ -16,6 +16,7 @@ import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.
 import { Sequence } from '../framework/sequence.js';
 import { Service } from '../framework/service.js';
 import type { EventStoreSvc } from '../framework/services/event-store-svc.js';
+import type { JobOptions } from '../options/types.js';
 
 export interface FailedEvent {
   /** 0-based position of the event in the input. */
@@ -64,6 +65,20 @@ export class EventLoopMgr extends Service {
   #selector: (EventSource & Component) | undefined;
   #storeSvc: EventStoreSvc | undefined;
   #inputOpen = false;
+
+  /**
+   * A loop registered under another name (MpEventLoopMgr) first takes the settings written
+   * for "EventLoopMgr" (OnError, EvtSel, PrintFreq, OutputLevel), then its own: switching
+   * ApplicationMgr.EventLoop keeps the job's error policy without editing other lines.
+   */
+  override applyOptions(options: JobOptions): void {
+    if (this.name !== 'EventLoopMgr') {
+      for (const [prop, entry] of options.client('EventLoopMgr')) {
+        if (prop in loopProperties || prop === 'OutputLevel') this.setProperty(prop, entry.value, entry.location);
+      }
+    }
+    super.applyOptions(options);
+  }
 
   /** The application this loop runs in. */
   get application(): Application {
