@@ -39,6 +39,7 @@ const cases = [
   ['missing ; at the end of the file', 'A.X = { 1 }', SYNTAX, 1, 12, "expected ';' after the value of A.X (found the end of the file)"],
   ['missing operator', 'A.X 1;', SYNTAX, 1, 5, "expected '=', '+=' or '-=' after A.X (found the number 1)"],
   ['key without a property', 'Finder = 1;', SYNTAX, 1, 1, "'Finder' has no property part: write Finder.Property = value;"],
+  ['property name with ::', 'A.B::C = 1;', SYNTAX, 1, 1, "the property name 'B::C' of A is not an identifier"],
   ['name ending in a dot', 'A. = 1;', SYNTAX, 1, 2, "expected an identifier after '.' in the name 'A'"],
   ['statement starting with a value', '= 4;', SYNTAX, 1, 1, "expected an assignment 'Client.Property = value;'"],
   ['missing value', 'A.X = ;', SYNTAX, 1, 7, "expected a value for A.X: a number, a string, true/false"],

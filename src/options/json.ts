@@ -2,6 +2,7 @@
 // keeps the line and column of every key, so entries and errors point into the file.
 import { ErrorCodes } from '../errors.js';
 import { JobOptionsError } from './errors.js';
+import { formatValue } from './format.js';
 import type { ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
 
@@ -35,7 +36,7 @@ export function evaluateJson(state: ReadState, text: string, file: string): void
         if (error instanceof JobOptionsError) fail(error.detail, property.keyLocation);
         throw error;
       }
-      state.trace(`${client.key}.${property.key} = ${JSON.stringify(value)};`, property.keyLocation);
+      state.trace(`${client.key}.${property.key} = ${formatValue(value)};`, property.keyLocation);
     }
   }
 }

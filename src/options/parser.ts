@@ -4,7 +4,7 @@ import { ErrorCodes } from '../errors.js';
 import type { AssignOperator, Statement, ValueNode } from './ast.js';
 import { JobOptionsError } from './errors.js';
 import { tokenize, type Token } from './lexer.js';
-import { didYouMean, splitKey } from './names.js';
+import { didYouMean, PROPERTY_NAME, splitKey } from './names.js';
 import type { SourceLocation } from './types.js';
 
 const DIRECTIVES = ['include', 'units', 'ifdef', 'ifndef', 'else', 'endif', 'pragma', 'printOptions'];
@@ -143,11 +143,14 @@ class Parser {
     }
     const key = keyToken.value as string;
     const split = splitKey(key);
-    if (!split || key.endsWith('::') ) {
+    if (!split) {
       this.#fail(
         `expected 'Client.Property' but '${key}' has no property part: write ${key}.Property = value;`,
         keyToken,
       );
+    }
+    if (!PROPERTY_NAME.test(split!.property)) {
+      this.#fail(`the property name '${split!.property}' of ${split!.client} is not an identifier`, keyToken);
     }
     const opToken = this.#next();
     if (opToken.type !== 'punct' || !['=', '+=', '-='].includes(opToken.text)) {
