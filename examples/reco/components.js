@@ -1,9 +1,9 @@
 'use strict';
-// The reco example's components. Register them with `registry.register(...)` or pass
-// `components` to createApplication; importing this module registers them globally.
+// The reco example's components. Job options load them with
+// `ApplicationMgr.Modules = { "./components.js" };`; a host passes `components` to createApplication.
 const fs = require('node:fs');
 const path = require('node:path');
-const { Algorithm, Service, prop, registry } = require('cowloop');
+const { Algorithm, Service, prop } = require('cowloop');
 const { writeInput } = require('./make-input.js');
 const { buildState } = require('./state.js');
 const { calibrateHits, findTracks } = require('./tracking.js');
@@ -112,6 +112,5 @@ function round(x) {
 }
 
 const components = [RecoInputSvc, RecoGeometrySvc, TrackFinder, RecoMonitor];
-registry.registerAll(components);
 
 module.exports = { components, RecoInputSvc, RecoGeometrySvc, TrackFinder, RecoMonitor };
