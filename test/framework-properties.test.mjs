@@ -138,3 +138,12 @@ test('properties can be set from code with the same checks, and defaults are per
   assert.deepEqual(names, ['OutputLevel', 'Enable', 'MinHits', 'Cuts', 'Mode', 'Weights', 'Output', 'Verbose']);
   assert.equal(a.describeProperties().find((p) => p.name === 'MinHits').type, 'int >= 1');
 });
+
+test('the job-options reference is generated from the declarations', async () => {
+  const { jobOptionsReference, ComponentRegistry } = await import('cowloop');
+  const reg = new ComponentRegistry().register(Finder);
+  const md = jobOptionsReference(reg);
+  assert.match(md, /^### Finder\n\n\| Property \| Type \| Default \| Description \|/);
+  assert.match(md, /\| MinHits \| int >= 1 \| `4` \| minimum hits per track \|/);
+  assert.match(md, /\| Mode \| one of "fast" \\\| "full" \| `"fast"` \| how hard to look \|/);
+});

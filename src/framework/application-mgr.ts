@@ -10,7 +10,7 @@ export const applicationMgrProperties = {
   TopAlg: prop.list(prop.string(), [], 'the top algorithm sequence, as "Type/Name" or "Type" strings'),
   EventLoop: prop.string('EventLoopMgr', 'the event loop manager, "Type" or "Type/Name" (e.g. "MpEventLoopMgr")'),
   Modules: prop.list(prop.string(), [], 'JavaScript modules to import at configure (relative to the options file that names them); their exported component classes are registered'),
-  ExtSvc: prop.list(prop.string(), [], 'services to create at configure, as "Type/Name" (e.g. "NdjsonSelector/EventSelector")'),
+  ExtSvc: prop.list(prop.string(), [], 'services to create at configure, as "Type/Name" (e.g. "CounterSelector/EventSelector")'),
   OutputDir: prop.string('', 'directory relative output paths resolve against; empty: the current directory'),
   UnknownOptions: prop.choice(['warn', 'error', 'ignore'] as const, 'warn', 'what to do with options for components that were never created'),
 };

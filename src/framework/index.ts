@@ -37,3 +37,4 @@ export {
   histogramsFromText,
 } from './services/histogram-file.js';
 export { EventStoreSvc } from './services/event-store-svc.js';
+export { jobOptionsReference } from './reference.js';
