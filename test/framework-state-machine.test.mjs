@@ -103,3 +103,12 @@ test('a component failing in initialize is reported with its name and the cause'
   });
   assert.equal(app.state, 'configured');
 });
+
+test('services are created once by name; EventStore and EventStoreSvc are the same store', async () => {
+  const { Tracer, Book } = recorder();
+  const app = createApplication({ options: options(), components: [Tracer, Book], messageSink: quiet });
+  await app.configure();
+  assert.equal(app.service('Book'), app.component('Book'));
+  assert.equal(app.service('EventStoreSvc'), app.service('EventStore'));
+  assert.throws(() => app.service('Bok'), (e) => e.code === 'ERR_COWLOOP_UNKNOWN_COMPONENT' && /no service "Bok".*\(did you mean "Book"\?\)/.test(e.message));
+});

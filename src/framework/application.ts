@@ -52,6 +52,8 @@ export interface RunSummary {
 }
 
 const OVERRIDE_LOCATION: SourceLocation = { file: '<overrides>', line: 1, column: 1 };
+/** Other names of services that must be one instance. */
+const SERVICE_ALIASES: Record<string, string> = { EventStoreSvc: 'EventStore' };
 const STATE_RANK: Record<FsmState, number> = { offline: 0, configured: 1, initialized: 2, running: 3 };
 
 export class Application {
@@ -129,6 +131,7 @@ export class Application {
 
   /** A service by instance name, created (and brought to the application's state) on first use. */
   service<T = unknown>(name: string): T {
+    name = SERVICE_ALIASES[name] ?? name;
     const have = this.#components.get(name);
     if (have) return have as T;
     return this.create(this.#serviceType(name)) as T;
