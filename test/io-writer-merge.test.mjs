@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { RecordWriter, mergeRecordFiles, mergeOutputs, openRecordSource } from 'cowloop';
+import { Histogram1D, Histogram2D, RecordWriter, mergeRecordFiles, mergeOutputs, openRecordSource, writeHistogramFile } from 'cowloop';
 
 function withDir(fn) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
@@ -163,17 +163,34 @@ test('CSV inputs with different headers are refused; removeInputs deletes inputs
   });
 });
 
-test('histogram files are added bin by bin; different bookings are refused', () => {
+test('histogram files from split fills add up to the file one serial fill writes; other bookings are refused', () => {
   withDir((dir) => {
-    const h = (contents, entries) => ({ pt: { title: 'pt', edges: [0, 1, 2], contents, sumw2: contents, entries } });
-    const a = path.join(dir, 'a.json');
-    const b = path.join(dir, 'b.json');
-    fs.writeFileSync(a, JSON.stringify(h([1, 2, 3, 0], 6)));
-    fs.writeFileSync(b, JSON.stringify(h([0, 5, 1, 1], 7)));
+    const book = () => [new Histogram1D('reco/pt', 'pt', 10, 0, 5), new Histogram2D('reco/xy', 'xy', 4, 0, 4, 3, 0, 3)];
+    const fillEvent = ([h1, h2], e) => {
+      h1.fill((e % 13) * 0.4);
+      h2.fill(e % 5, e % 4, 1 + (e % 3));
+    };
+    const serial = book();
+    const parts = [book(), book(), book()];
+    for (let e = 0; e < 500; e++) {
+      fillEvent(serial, e);
+      fillEvent(parts[e % 3], e);
+    }
+    const serialFile = path.join(dir, 'serial.json');
+    writeHistogramFile(serialFile, serial);
+    const inputs = parts.map((p, i) => {
+      const f = path.join(dir, `w${i}`, 'hist.json');
+      writeHistogramFile(f, p);
+      return f;
+    });
     const out = path.join(dir, 'hist.json');
-    mergeOutputs([a, b], out);
-    assert.deepEqual(JSON.parse(fs.readFileSync(out, 'utf8')), h([1, 7, 4, 1], 13));
-    fs.writeFileSync(b, JSON.stringify({ pt: { ...h([0, 5, 1, 1], 7).pt, edges: [0, 2, 4] } }));
-    assert.throws(() => mergeOutputs([a, b], out), /pt\.edges\[1\] differs/);
+    const stats = mergeOutputs(inputs, out);
+    assert.equal(stats.records, 2, 'two histograms');
+    assert.ok(fs.readFileSync(out).equals(fs.readFileSync(serialFile)), 'merged histograms differ from the serial ones');
+
+    const other = path.join(dir, 'other.json');
+    writeHistogramFile(other, [new Histogram1D('reco/pt', 'pt', 20, 0, 5)]);
+    assert.throws(() => mergeOutputs([inputs[0], other], path.join(dir, 'bad.json')), (e) => e.code === 'ERR_COWLOOP_IO_MERGE' && /inputs are kept/.test(e.message));
+    assert.ok(!fs.existsSync(path.join(dir, 'bad.json')));
   });
 });
