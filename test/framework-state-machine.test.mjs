@@ -65,6 +65,11 @@ test('each step moves one state; stop/start and finalize/initialize cycles are l
     seen.push(app.state);
   }
   assert.deepEqual(seen, ['configured', 'initialized', 'running', 'initialized', 'running', 'initialized', 'configured', 'offline']);
+  // A terminated application can run again, with fresh components.
+  const old = app.component('A');
+  const summary = await app.run();
+  assert.equal(summary.processed, 2);
+  assert.notEqual(app.component('A'), old);
 });
 
 test('an illegal transition throws ERR_COWLOOP_ILLEGAL_TRANSITION naming the state and the allowed steps', async () => {

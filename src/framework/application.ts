@@ -170,6 +170,9 @@ export class Application {
 
   async configure(): Promise<void> {
     this.#check('configure');
+    // A new cycle after terminate starts from fresh components (the old ones stay readable until now).
+    this.#components.clear();
+    this.#services.length = 0;
     const options = await loadOptionsInput(this.#spec.options);
     for (const [client, props] of Object.entries(this.#spec.overrides ?? {})) {
       for (const [prop, value] of Object.entries(props)) options.set(client, prop, value as OptionValue, OVERRIDE_LOCATION);
