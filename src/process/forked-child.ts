@@ -53,7 +53,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
   #reader: net.Socket;
   #writer: net.Socket;
   #decoder = new FrameDecoder();
-  #resolveResult!: (value: T) => void;
+  #resolveResult!: (value: unknown) => void; // unknown, not T: keeps ForkedChild<T> covariant
   #rejectResult!: (error: Error) => void;
   #resolveExit!: (exit: ChildExit) => void;
   #settled = false;
@@ -69,7 +69,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
     this.timing = timing;
     this.result = settleQuietly(
       new Promise<T>((resolve, reject) => {
-        this.#resolveResult = resolve;
+        this.#resolveResult = resolve as (value: unknown) => void;
         this.#rejectResult = reject;
       }),
     );
@@ -129,7 +129,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
     }
     for (const { t, v } of envelopes) {
       if (t === TAG_MESSAGE) this.emit('message', v);
-      else if (t === TAG_RESULT) this.#settle(() => this.#resolveResult(v as T));
+      else if (t === TAG_RESULT) this.#settle(() => this.#resolveResult(v));
       else if (t === TAG_ERROR) this.#settle(() => this.#rejectResult(errorFromWire(v as WireError, { childPid: this.pid })));
     }
   }
