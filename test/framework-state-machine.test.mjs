@@ -117,3 +117,23 @@ test('services are created once by name; EventStore and EventStoreSvc are the sa
   assert.equal(app.service('EventStoreSvc'), app.service('EventStore'));
   assert.throws(() => app.service('Bok'), (e) => e.code === 'ERR_COWLOOP_UNKNOWN_COMPONENT' && /no service "Bok".*\(did you mean "Book"\?\)/.test(e.message));
 });
+
+test('prefork() calls every component\'s hook once, after initialize', async () => {
+  const calls = [];
+  class Lazy extends Algorithm {
+    prefork() { calls.push(this.name); }
+    execute() {}
+  }
+  class Tables extends Service {
+    prefork() { calls.push(this.name); }
+  }
+  const app = createApplication({
+    options: { ApplicationMgr: { ExtSvc: ['CounterSelector/EventSelector', 'Tables'], TopAlg: ['Lazy/A', 'Sequence/Inner'] }, Inner: { Members: ['Lazy/B', 'Lazy/A'] } },
+    components: [Lazy, Tables],
+    messageSink: quiet,
+  });
+  await app.configure();
+  await app.initialize();
+  await app.prefork();
+  assert.deepEqual(calls, ['Tables', 'A', 'B']);
+});

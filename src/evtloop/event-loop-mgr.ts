@@ -151,10 +151,6 @@ export class EventLoopMgr extends Service {
     if (this.topSequence.state === 'initialized') await this.topSequence.sysFinalize();
   }
 
-  override async prefork(): Promise<void> {
-    await this.topSequence.sysPrefork();
-  }
-
   /** Opens the input and skips EventSelector.SkipEvents records. */
   async openInput(): Promise<void> {
     const s = this.selector;

@@ -300,7 +300,10 @@ export class Application {
     return summary;
   }
 
-  /** Calls every component's prefork() hook (the multi-process loop does, before forking). */
+  /**
+   * Calls every component's prefork() hook once, in creation order (the multi-process loop
+   * does, in the master, before forking). The event loop itself is left out: it is the caller.
+   */
   async prefork(): Promise<void> {
     for (const c of this.#components.values()) if (c !== this.#loop) await c.sysPrefork();
   }

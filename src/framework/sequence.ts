@@ -72,10 +72,6 @@ export class Sequence extends Algorithm {
     await forEachInState([...this.#members].reverse(), 'initialized', (m) => m.sysFinalize());
   }
 
-  override async prefork(): Promise<void> {
-    for (const m of this.#members) await m.sysPrefork();
-  }
-
   execute(ctx: EventContext): boolean | Promise<boolean> {
     const members = this.#members;
     for (let i = 0; i < members.length; i++) {
