@@ -2,3 +2,7 @@
 // built-ins; other loops register themselves here when imported.
 export { EventLoopMgr, summarize } from './event-loop-mgr.js';
 export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult } from './event-loop-mgr.js';
+export { MpEventLoopMgr } from './mp-event-loop-mgr.js';
+export type { MpRunReport } from './mp-event-loop-mgr.js';
+export type { WorkerReport } from './worker.js';
+export { IoComponentMgr } from '../io/io-component-mgr.js';

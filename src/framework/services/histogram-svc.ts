@@ -2,9 +2,10 @@
 // file named by HistogramSvc.Output at finalize. It is an IoComponent: in a forked worker
 // ioReinit empties the contents (events the master processed before forking are in the
 // master's file) and redirects the output to the worker's directory, for merging.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
-import type { IoComponent, IoReinitContext } from '../../io/io-component.js';
+import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../../io/io-component.js';
 import { prop, type PropertyDecls, type PropsOf } from '../properties.js';
 import { Service } from '../service.js';
 import { Histogram1D, Histogram2D, type Histogram } from './histogram.js';
@@ -102,6 +103,20 @@ export class HistogramSvc extends Service implements IoComponent {
   }
 
   ioFinalize(): void {}
+
+  /** Adds each worker's histogram file into these histograms (written at finalize). */
+  ioMerge(ctx: IoMergeContext): void {
+    if (!this.props.Output) return;
+    for (const dir of ctx.workerDirs) {
+      const file = path.join(dir, path.basename(this.props.Output));
+      if (fs.existsSync(file)) this.addFile(file);
+    }
+  }
+
+  /** The job failed: what this process holds is written under keepDir, never to Output. */
+  ioAbandon(ctx: IoAbandonContext): void {
+    if (this.props.Output) this.#outputOverride = path.join(ctx.keepDir, path.basename(this.props.Output));
+  }
 
   #rebooked(path: string): CowloopError {
     return new CowloopError(ErrorCodes.ERR_COWLOOP_HISTOGRAM, `${this.name}: histogram "${path}" is already booked with another type or binning`);

@@ -2,13 +2,14 @@
 // items as one record per event (NDJSON or CSV, by the Output extension), the event number
 // first. In a forked worker, ioReinit retargets it to <workerDir>/<basename of Output>; the
 // master merges the workers' files into Output at the end (mergeWorkerOutputs).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { Algorithm } from '../../framework/algorithm.js';
 import type { EventContext } from '../../framework/event-source.js';
 import { prop, type PropertyDecls, type PropsOf } from '../../framework/properties.js';
 import { recordFormatOf, type RecordFormat } from '../format.js';
-import type { IoComponent, IoReinitContext } from '../io-component.js';
+import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../io-component.js';
 import { mergeRecordFiles, type MergeStats, type RecordMergeOptions } from '../merge/record-merge.js';
 import { RecordWriter } from '../writers/record-writer.js';
 
@@ -91,6 +92,19 @@ export class OutputStream extends Algorithm implements IoComponent {
 
   ioFinalize(): void {
     this.#writer?.close();
+  }
+
+  ioMerge(ctx: IoMergeContext): void {
+    this.mergeWorkerOutputs(ctx.workerDirs, { allowMissing: true });
+  }
+
+  /** The job failed: the events this process wrote are moved under keepDir, nothing stays at Output. */
+  ioAbandon(ctx: IoAbandonContext): void {
+    this.#writer?.close();
+    if (fs.existsSync(this.#output)) {
+      fs.mkdirSync(ctx.keepDir, { recursive: true });
+      fs.renameSync(this.#output, path.join(ctx.keepDir, path.basename(this.#output)));
+    }
   }
 
   /**

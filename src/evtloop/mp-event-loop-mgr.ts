@@ -1,0 +1,444 @@
+// MpEventLoopMgr: the multi-process event loop (AthenaMP's design). The master initialises
+// once, optionally runs the first ForkAfterEvents events itself, then forks NWorkers
+// workers that share its memory copy-on-write. Workers take events by Strategy, write
+// per-worker outputs, and the master merges them so the result equals a serial run.
+// A worker that dies is replaced by a fresh fork that redoes its whole share (its
+// in-memory results, histograms for instance, died with it); an event that killed
+// MaxEventRetries workers is reported and skipped (or fails the job).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CowloopError, ErrorCodes } from '../errors.js';
+import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.js';
+import { IoComponentMgr } from '../io/io-component-mgr.js';
+import { mergeRecordFiles } from '../io/merge/record-merge.js';
+import { collectGarbage } from '../mem/collect-garbage.js';
+import { onChildFork } from '../process/child-hooks.js';
+import { fork } from '../process/fork.js';
+import type { ForkedChild } from '../process/forked-child.js';
+import { EventLoopMgr, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
+import { chunkCount, rangeList, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { SharedLoopState } from './shared-state.js';
+import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
+import { formatWorkerTable } from './worker-table.js';
+
+const mpProperties = {
+  NWorkers: prop.int(-1, 'worker processes; 0: run serially in this process; -1: one per core', { min: -1 }),
+  Strategy: prop.choice(['sharedqueue', 'roundrobin', 'ranges', 'files'] as const, 'sharedqueue',
+    'how events reach workers: sharedqueue (chunks claimed from a shared counter), roundrobin (event e to worker e mod N), ranges (the master sends ranges over IPC), files (input file i to worker i mod N)'),
+  ChunkSize: prop.int(100, 'events per claim (sharedqueue) or per range (ranges)', { min: 1 }),
+  ForkAfterEvents: prop.int(0, 'events the master processes itself before forking (captures lazy initialisation in the shared pages)', { min: 0 }),
+  EventTimeout: prop.number(0, 'seconds a worker may go without finishing an event before it is killed and replaced; 0: no limit', { min: 0 }),
+  MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
+  OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'a poison event is skipped and counted as failed, or fails the job'),
+  KeepWorkerOutputs: prop.bool(false, 'keep the per-worker directories after a successful merge (they are always kept after a failure)'),
+  WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) holding worker_<i>/ of each worker'),
+  WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
+  Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),
+  DebugWorker: prop.bool(false, 'each worker prints its pid and waits for SIGUSR1 right after the fork (attach a debugger first)'),
+  WarmupGC: prop.bool(true, 'run a full, compacting garbage collection before forking so workers share a compact heap'),
+  StopGrace: prop.number(10, 'seconds workers get to finish after SIGINT/SIGTERM before they are killed', { min: 0 }),
+  EventOrder: prop.string('event-order.ndjson', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order; empty: none'),
+};
+
+type MpProps = PropsOf<typeof mpProperties> & EventLoopMgr['props'];
+
+/** One worker position: its current child and the work it owns. */
+interface Slot {
+  index: number;
+  dir: string;
+  plan: WorkerPlan;
+  child?: ForkedChild<WorkerReport>;
+  restarts: number;
+  /** ranges strategy: ranges sent to the current child, and ranges to send again first. */
+  given: Array<{ id: number; first: number; count: number }>;
+  resend: Array<{ id: number; first: number; count: number }>;
+  outstanding: number;
+  lastDone: number;
+  lastProgress: number;
+}
+
+/** What the last multi-process run did, for the end-of-job table and --json. */
+export interface MpRunReport {
+  workers: WorkerReport[];
+  /** Events the master ran before forking. */
+  masterEvents: number;
+  restarts: number;
+  poisonEvents: number[];
+  forkMs: number;
+  strategy: Strategy;
+}
+
+const live = new Set<MpEventLoopMgr>();
+// In a worker, the master's bookkeeping (watchdog, signal handlers, worker table) is not its own.
+onChildFork(() => {
+  for (const loop of live) loop.dropMasterState();
+  live.clear();
+});
+
+export class MpEventLoopMgr extends EventLoopMgr {
+  static override properties: PropertyDecls = mpProperties;
+  declare readonly props: MpProps;
+
+  #report: MpRunReport | undefined;
+  #workerStats: AlgorithmSummary[][] = [];
+  #cleanup: Array<() => void> = [];
+
+  /** The number of workers NWorkers asks for (-1: one per core). */
+  get workerCount(): number {
+    const n = this.props.NWorkers;
+    return n < 0 ? os.availableParallelism() : n;
+  }
+
+  /** The last run's per-worker report (undefined after a serial run). */
+  get runReport(): MpRunReport | undefined {
+    return this.#report;
+  }
+
+  override algorithmStats(): AlgorithmSummary[] {
+    const own = super.algorithmStats();
+    if (this.#workerStats.length === 0) return own;
+    return own.map((a) => {
+      const sum = { ...a };
+      for (const stats of this.#workerStats) {
+        const w = stats.find((s) => s.name === a.name);
+        if (!w) continue;
+        sum.calls += w.calls;
+        sum.failures += w.failures;
+        sum.totalMs += w.totalMs;
+      }
+      sum.meanMs = sum.calls ? sum.totalMs / sum.calls : 0;
+      return sum;
+    });
+  }
+
+  override async executeRun(maxEvents = this.eventMax): Promise<LoopResult> {
+    const workers = this.workerCount;
+    if (workers === 0) return super.executeRun(maxEvents);
+    const app = this.application;
+    const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
+    const root = path.resolve(app.outputDir, this.props.WorkerDir);
+
+    // The events to process: after SkipEvents, up to EvtMax, the first ForkAfterEvents here.
+    await this.openInput();
+    const skip = this.skipEvents;
+    const size = this.selector.count?.();
+    let end = size ?? Infinity;
+    if (maxEvents >= 0) end = Math.min(end, skip + maxEvents);
+    let start = skip;
+    const masterEvents: number[] = [];
+    try {
+      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
+        const record = await this.readEvent();
+        if (record === null) {
+          end = start;
+          break;
+        }
+        this.recordOutcome(result, await this.executeEvent(record));
+        masterEvents.push(record.number);
+        start = record.number + 1;
+      }
+    } finally {
+      await this.closeInput();
+    }
+
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, 'master'), { recursive: true });
+    const orderFile = this.props.EventOrder ? path.basename(this.props.EventOrder) : '';
+    if (orderFile) {
+      const lines = masterEvents.map((n) => `{"event":${n},"worker":-1,"pid":${process.pid},"ok":true}\n`).join('');
+      fs.writeFileSync(path.join(root, 'master', orderFile), lines);
+    }
+
+    const strategy = this.#strategy(end);
+    const files = strategy === 'files' ? this.#inputFiles() : [];
+    const space: EventSpace = { start, end, workers, chunkSize: this.props.ChunkSize, files };
+    const shared = new SharedLoopState(workers, chunkCount(space));
+    const io = new IoComponentMgr();
+    io.ioRegisterAll(app.components());
+
+    const t0 = performance.now();
+    const outcome = start < end
+      ? await this.#runWorkers({ space, shared, io, strategy, root, orderFile })
+      : { reports: [], poison: [], restarts: 0, interrupted: false, failure: undefined, forkMs: 0 };
+    const slotDirs = Array.from({ length: workers }, (_, i) => path.join(root, `worker_${i}`));
+
+    if (outcome.failure || outcome.interrupted) {
+      // Nothing half-done reaches the final outputs; what exists stays under the worker dir.
+      await io.ioAbandon(path.join(root, 'master')).catch((e: unknown) => this.log.error((e as Error).message));
+      result.stoppedEarly = true;
+      const done = outcome.reports.reduce((n, r) => n + r.processed, masterEvents.length);
+      if (outcome.failure) throw outcome.failure;
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_INTERRUPTED,
+        `interrupted: ${done} events were processed; outputs were not merged and are kept under ${root}`,
+      );
+    }
+
+    // Merge: every output component folds the workers' files into its own.
+    await io.ioMerge(slotDirs);
+    if (orderFile) {
+      const inputs = [path.join(root, 'master', orderFile), ...slotDirs.map((d) => path.join(d, orderFile))];
+      mergeRecordFiles(inputs, path.resolve(app.outputDir, this.props.EventOrder), { format: 'ndjson', allowMissing: true });
+    }
+    for (const r of outcome.reports) {
+      result.processed += r.processed;
+      result.failed += r.failed;
+      result.failedEvents.push(...r.failedEvents);
+    }
+    result.processed += outcome.poison.length;
+    result.failed += outcome.poison.length;
+    result.failedEvents.push(...outcome.poison);
+    result.failedEvents.sort((a, b) => a.number - b.number);
+    this.#workerStats = outcome.reports.map((r) => r.algorithms);
+    this.#report = {
+      workers: outcome.reports.sort((a, b) => a.index - b.index),
+      masterEvents: masterEvents.length,
+      restarts: outcome.restarts,
+      poisonEvents: outcome.poison.map((p) => p.number),
+      forkMs: outcome.forkMs,
+      strategy,
+    };
+    for (const line of formatWorkerTable(this.#report, performance.now() - t0).split('\n')) this.log.info(line);
+    if (!this.props.KeepWorkerOutputs) fs.rmSync(root, { recursive: true, force: true });
+    return result;
+  }
+
+  /** @internal In a freshly forked worker: forget the master's timers and handlers. */
+  dropMasterState(): void {
+    for (const undo of this.#cleanup.splice(0)) undo();
+  }
+
+  #strategy(end: number): Strategy {
+    let s: Strategy = this.props.Strategy;
+    if ((s === 'ranges' || s === 'sharedqueue') && !Number.isFinite(end)) {
+      this.log.warning(`Strategy "${s}" needs an input of known size; using "roundrobin"`);
+      s = 'roundrobin';
+    }
+    if (s === 'files' && typeof (this.selector as { files?: unknown }).files !== 'function') {
+      this.log.warning(`Strategy "files" needs an event selector that lists its files; using "roundrobin"`);
+      s = 'roundrobin';
+    }
+    return s;
+  }
+
+  #inputFiles(): Array<{ first: number; count: number }> {
+    const files = (this.selector as unknown as { files(): ReadonlyArray<{ first: number; count: number }> }).files();
+    return files.map((f) => ({ first: f.first, count: f.count }));
+  }
+
+  async #runWorkers(run: {
+    space: EventSpace;
+    shared: SharedLoopState;
+    io: IoComponentMgr;
+    strategy: Strategy;
+    root: string;
+    orderFile: string;
+  }): Promise<{ reports: WorkerReport[]; poison: FailedEvent[]; restarts: number; interrupted: boolean; failure: Error | undefined; forkMs: number }> {
+    const { space, shared, io, strategy, root } = run;
+    const app = this.application;
+    await app.prefork();
+    if (this.props.WarmupGC) collectGarbage();
+    process.title = 'cowloop: master';
+
+    const ranges = strategy === 'ranges' ? rangeList(space) : [];
+    let nextRange = 0;
+    const crashes = new Map<number, number>();
+    const poison: FailedEvent[] = [];
+    const reports: WorkerReport[] = [];
+    let restarts = 0;
+    let failure: Error | undefined;
+    let interrupted = false;
+    const maxRestarts = this.props.MaxEventRetries * space.workers + space.workers;
+    const slots: Slot[] = Array.from({ length: space.workers }, (_, index) => ({
+      index,
+      dir: path.join(root, `worker_${index}`),
+      plan: { index, inheritedChunks: [], skip: [] },
+      restarts: 0,
+      given: [],
+      resend: [],
+      outstanding: 0,
+      lastDone: 0,
+      lastProgress: Date.now(),
+    }));
+    const ncpu = os.availableParallelism();
+
+    const spawn = (slot: Slot): Promise<ForkedChild<WorkerReport>> =>
+      fork(
+        (ctx) =>
+          runWorker(
+            {
+              loop: this,
+              io,
+              shared,
+              strategy,
+              space,
+              plan: slot.plan,
+              workerDir: slot.dir,
+              logToFile: this.props.WorkerLog,
+              debug: this.props.DebugWorker,
+              eventOrderFile: run.orderFile,
+            },
+            ctx,
+          ),
+        { index: slot.index, title: `cowloop: worker ${slot.index}`, ...(this.props.Affinity ? { cpus: [slot.index % ncpu] } : {}) },
+      );
+
+    const feed = (slot: Slot) => {
+      const child = slot.child;
+      if (!child || strategy !== 'ranges') return;
+      while (slot.outstanding < 2 && !shared.stopRequested) {
+        const range = slot.resend.shift() ?? (nextRange < ranges.length ? ranges[nextRange++] : undefined);
+        if (!range) break;
+        slot.given.push(range);
+        slot.outstanding++;
+        child.send({ type: 'range', ...range } satisfies RangeMessage);
+      }
+      if (slot.outstanding === 0) child.send({ type: 'stop' } satisfies RangeMessage);
+    };
+
+    const stopAll = (signal: NodeJS.Signals | null) => {
+      shared.requestStop();
+      for (const s of slots) {
+        if (!s.child?.running) continue;
+        if (strategy === 'ranges') s.child.send({ type: 'stop' } satisfies RangeMessage);
+        if (signal) s.child.kill(signal);
+      }
+    };
+
+    // SIGINT/SIGTERM: stop handing out events; a second one (not the echo of the same
+    // keypress, which reaches both the cowloop command and this process) kills the workers.
+    let firstSignalAt = 0;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      const now = Date.now();
+      if (!interrupted) {
+        interrupted = true;
+        firstSignalAt = now;
+        this.log.warning(`${signal}: stopping; workers finish their current event (up to ${this.props.StopGrace} s)`);
+        stopAll(null);
+        graceTimer = setTimeout(() => stopAll('SIGKILL'), this.props.StopGrace * 1000);
+        graceTimer.unref();
+      } else if (now - firstSignalAt > 250) {
+        this.log.warning(`${signal} again: killing the workers`);
+        stopAll('SIGKILL');
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const watchdog = this.props.EventTimeout > 0 && !this.props.DebugWorker
+      ? setInterval(() => {
+        const now = Date.now();
+        for (const s of slots) {
+          if (!s.child?.running) continue;
+          const done = shared.done(s.index);
+          if (done !== s.lastDone) {
+            s.lastDone = done;
+            s.lastProgress = now;
+          } else if (now - s.lastProgress > this.props.EventTimeout * 1000) {
+            this.log.error(`worker ${s.index} (pid ${s.child.pid}) made no progress for ${this.props.EventTimeout} s (event ${shared.inFlight(s.index)}): killing it`);
+            s.lastProgress = now;
+            s.child.kill('SIGKILL');
+          }
+        }
+      }, Math.min(1000, Math.max(50, this.props.EventTimeout * 250)))
+      : undefined;
+    watchdog?.unref();
+    this.#cleanup.push(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      clearInterval(watchdog);
+      clearTimeout(graceTimer);
+    });
+    live.add(this);
+
+    const runSlot = async (slot: Slot, first: ForkedChild<WorkerReport>): Promise<void> => {
+      let child = first;
+      for (;;) {
+        slot.child = child;
+        slot.lastDone = 0;
+        slot.lastProgress = Date.now();
+        child.on('message', (m) => {
+          if ((m as WorkerMessage).type === 'range-done') {
+            slot.outstanding--;
+            feed(slot);
+          }
+        });
+        feed(slot);
+        const outcome = await child.result.then(
+          (report) => ({ report, error: undefined }),
+          (error: unknown) => ({ report: undefined, error: error as Error & { code?: string; signal?: string; exitCode?: number } }),
+        );
+        await child.exited;
+        if (outcome.report) {
+          reports.push(outcome.report);
+          return;
+        }
+        const error = outcome.error!;
+        if (failure || interrupted) return;
+        if (error.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
+          // The worker reported an error itself (an aborting event, an I/O failure): not a crash.
+          failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error });
+          stopAll('SIGTERM');
+          return;
+        }
+        const event = shared.inFlight(slot.index);
+        this.log.error(`worker ${slot.index} (pid ${child.pid}) ${error.message.replace(/^child \d+ /, '')}` + (event >= 0 ? ` while processing event ${event}` : ''));
+        if (event >= 0) {
+          const n = (crashes.get(event) ?? 0) + 1;
+          crashes.set(event, n);
+          if (n >= this.props.MaxEventRetries) {
+            const message = `event ${event} killed ${n} workers (MaxEventRetries = ${this.props.MaxEventRetries})`;
+            if (this.props.OnPoisonEvent === 'fail') {
+              failure = new CowloopError(ErrorCodes.ERR_COWLOOP_POISON_EVENT, `${message}; set MpEventLoopMgr.OnPoisonEvent = "skip" to skip it`);
+              stopAll('SIGTERM');
+              return;
+            }
+            this.log.error(`${message}: skipped`);
+            poison.push({ number: event, algorithm: '', message });
+          }
+        }
+        if (++slot.restarts > maxRestarts) {
+          failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} died ${slot.restarts} times; giving up (see ${slot.dir}*/worker.log)`);
+          stopAll('SIGTERM');
+          return;
+        }
+        restarts++;
+        // The dead worker's files are incomplete: set them aside; a replacement redoes its share.
+        if (fs.existsSync(slot.dir)) fs.renameSync(slot.dir, `${slot.dir}.crashed-${child.pid}`);
+        slot.plan = {
+          index: slot.index,
+          inheritedChunks: strategy === 'sharedqueue' ? shared.chunksOf(slot.index) : [],
+          skip: poison.map((p) => p.number),
+        };
+        slot.resend = slot.given;
+        slot.given = [];
+        slot.outstanding = 0;
+        shared.resetWorker(slot.index);
+        try {
+          child = await spawn(slot);
+        } catch (e) {
+          failure = e as Error;
+          stopAll('SIGTERM');
+          return;
+        }
+      }
+    };
+
+    const t0 = performance.now();
+    try {
+      let children: ForkedChild<WorkerReport>[];
+      try {
+        children = await Promise.all(slots.map(spawn));
+      } catch (e) {
+        return { reports, poison, restarts, interrupted, failure: e as Error, forkMs: 0 };
+      }
+      const forkMs = performance.now() - t0;
+      await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
+      return { reports, poison, restarts, interrupted, failure, forkMs };
+    } finally {
+      this.dropMasterState();
+      live.delete(this);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// Which events a worker processes, per dispatch strategy. Event numbers are positions in
+// the input; [start, end) is the part the workers share (after SkipEvents, the events the
+// master ran before forking, and EvtMax).
+import type { SharedLoopState } from './shared-state.js';
+
+export type Strategy = 'roundrobin' | 'sharedqueue' | 'ranges' | 'files';
+
+export interface EventSpace {
+  start: number;
+  /** Exclusive; Infinity when the input's size is unknown (read until its end). */
+  end: number;
+  workers: number;
+  chunkSize: number;
+  /** Per input file, its event numbers [first, first + count). */
+  files: ReadonlyArray<{ first: number; count: number }>;
+}
+
+/** What one worker (or its replacement) is given at the fork. */
+export interface WorkerPlan {
+  index: number;
+  /** sharedqueue: chunks this worker must redo before claiming more (a crashed one's). */
+  inheritedChunks: number[];
+  /** Events never to run (poison events that killed too many workers). */
+  skip: number[];
+}
+
+/** Event numbers for the strategies decided at the fork (all but "ranges"). */
+export function* plannedEvents(strategy: Exclude<Strategy, 'ranges'>, space: EventSpace, plan: WorkerPlan, shared: SharedLoopState): Generator<number> {
+  const { start, end, workers } = space;
+  if (strategy === 'roundrobin') {
+    for (let e = start + plan.index; e < end; e += workers) yield e;
+    return;
+  }
+  if (strategy === 'files') {
+    for (let f = plan.index; f < space.files.length; f += workers) {
+      const file = space.files[f]!;
+      const from = Math.max(start, file.first);
+      const to = Math.min(end, file.first + file.count);
+      for (let e = from; e < to; e++) yield e;
+    }
+    return;
+  }
+  // sharedqueue: chunk c covers [start + c * size, start + (c + 1) * size).
+  const chunkEvents = function* (c: number): Generator<number> {
+    const from = start + c * space.chunkSize;
+    const to = Math.min(end, from + space.chunkSize);
+    for (let e = from; e < to; e++) yield e;
+  };
+  for (const c of plan.inheritedChunks) yield* chunkEvents(c);
+  for (;;) {
+    const c = shared.claimChunk(plan.index);
+    if (start + c * space.chunkSize >= end) return;
+    yield* chunkEvents(c);
+  }
+}
+
+/** Number of sharedqueue chunks in the space (0 when its size is unknown). */
+export function chunkCount(space: Pick<EventSpace, 'start' | 'end' | 'chunkSize'>): number {
+  return Number.isFinite(space.end) ? Math.ceil(Math.max(0, space.end - space.start) / space.chunkSize) : 0;
+}
+
+/** The ranges strategy's work units: [first, count) pieces of ChunkSize events. */
+export function rangeList(space: EventSpace): Array<{ id: number; first: number; count: number }> {
+  const out: Array<{ id: number; first: number; count: number }> = [];
+  for (let first = space.start, id = 0; first < space.end; first += space.chunkSize, id++) {
+    out.push({ id, first, count: Math.min(space.chunkSize, space.end - first) });
+  }
+  return out;
+}

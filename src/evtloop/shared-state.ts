@@ -1,0 +1,70 @@
+// The master and its workers share one block of MAP_SHARED memory: a stop flag, the
+// sharedqueue claim counter, and per worker the event in flight and the events done.
+// Workers write their own slots; the master only reads them (and writes the stop flag).
+import { sharedMemory } from '../shm/shared-memory.js';
+
+const HEADER = 4; // [stop, next chunk, reserved, reserved]
+const PER_WORKER = 4; // [event in flight (-1: none), done, failed, reserved]
+
+export class SharedLoopState {
+  readonly #words: Int32Array;
+  /** For sharedqueue: which worker (index + 1) claimed each chunk. */
+  readonly chunkOwner: Int32Array;
+
+  constructor(workers: number, chunks: number) {
+    this.#words = new Int32Array(sharedMemory(4 * (HEADER + PER_WORKER * workers)));
+    this.chunkOwner = new Int32Array(sharedMemory(4 * Math.max(1, chunks)));
+    for (let w = 0; w < workers; w++) this.#words[HEADER + PER_WORKER * w] = -1;
+  }
+
+  requestStop(): void {
+    Atomics.store(this.#words, 0, 1);
+  }
+
+  get stopRequested(): boolean {
+    return Atomics.load(this.#words, 0) !== 0;
+  }
+
+  /** Claims the next chunk: returns its index (may be past the end). */
+  claimChunk(worker: number): number {
+    const chunk = Atomics.add(this.#words, 1, 1);
+    if (chunk < this.chunkOwner.length) Atomics.store(this.chunkOwner, chunk, worker + 1);
+    return chunk;
+  }
+
+  chunksOf(worker: number): number[] {
+    const out: number[] = [];
+    for (let c = 0; c < this.chunkOwner.length; c++) if (Atomics.load(this.chunkOwner, c) === worker + 1) out.push(c);
+    return out;
+  }
+
+  /** Marks chunks as belonging to `worker` (a replacement that takes them over). */
+  giveChunks(chunks: readonly number[], worker: number): void {
+    for (const c of chunks) Atomics.store(this.chunkOwner, c, worker + 1);
+  }
+
+  setInFlight(worker: number, event: number): void {
+    Atomics.store(this.#words, HEADER + PER_WORKER * worker, event);
+  }
+
+  inFlight(worker: number): number {
+    return Atomics.load(this.#words, HEADER + PER_WORKER * worker);
+  }
+
+  countDone(worker: number, ok: boolean): void {
+    Atomics.add(this.#words, HEADER + PER_WORKER * worker + 1, 1);
+    if (!ok) Atomics.add(this.#words, HEADER + PER_WORKER * worker + 2, 1);
+  }
+
+  done(worker: number): number {
+    return Atomics.load(this.#words, HEADER + PER_WORKER * worker + 1);
+  }
+
+  /** A replacement starts counting from zero. */
+  resetWorker(worker: number): void {
+    const base = HEADER + PER_WORKER * worker;
+    Atomics.store(this.#words, base, -1);
+    Atomics.store(this.#words, base + 1, 0);
+    Atomics.store(this.#words, base + 2, 0);
+  }
+}

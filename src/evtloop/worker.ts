@@ -1,0 +1,183 @@
+// The worker side of the multi-process loop: what a forked child runs. It re-initialises
+// I/O, processes its events with the same per-event step as the serial loop, finalises
+// its components (flushing its per-worker outputs) and reports back.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChildContext } from '../process/child-context.js';
+import { native } from '../native.js';
+import { memoryUsage } from '../mem/usage.js';
+import type { EventRecord } from '../framework/event-source.js';
+import type { AlgorithmSummary, EventLoopMgr, FailedEvent } from './event-loop-mgr.js';
+import type { IoComponentMgr } from '../io/io-component-mgr.js';
+import { plannedEvents, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import type { SharedLoopState } from './shared-state.js';
+
+export interface WorkerReport {
+  index: number;
+  pid: number;
+  processed: number;
+  failed: number;
+  failedEvents: FailedEvent[];
+  algorithms: AlgorithmSummary[];
+  wallMs: number;
+  cpuMs: number;
+  /** Highest private memory (USS) seen, MiB, sampled every 1,000 events and at the end. */
+  peakUssMiB: number;
+  /** Events that stopped because the master asked (SIGINT/SIGTERM). */
+  stopped: boolean;
+}
+
+export interface WorkerSetup {
+  loop: EventLoopMgr;
+  io: IoComponentMgr;
+  shared: SharedLoopState;
+  strategy: Strategy;
+  space: EventSpace;
+  plan: WorkerPlan;
+  workerDir: string;
+  /** Send stdout and stderr to <workerDir>/worker.log. */
+  logToFile: boolean;
+  /** Stop after the fork and wait for SIGUSR1 (to attach a debugger). */
+  debug: boolean;
+  /** File name (in workerDir) of the processed-event record, '' for none. */
+  eventOrderFile: string;
+}
+
+export const EVENT_ORDER_PREFIX = 'event-order';
+
+export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<WorkerReport> {
+  const { loop, io, shared, plan, workerDir } = setup;
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  process.title = `cowloop: worker ${plan.index}`;
+  fs.mkdirSync(workerDir, { recursive: true });
+  if (setup.debug) {
+    process.stderr.write(`cowloop: worker ${plan.index} is pid ${process.pid}; attach now, then: kill -USR1 ${process.pid}\n`);
+    await new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
+  }
+  if (setup.logToFile) redirectOutput(path.join(workerDir, 'worker.log'));
+  await io.ioReinit({ workerIndex: plan.index, workerDir });
+  const selector = loop.selector;
+  await selector.open();
+  const order = setup.eventOrderFile ? fs.openSync(path.join(workerDir, setup.eventOrderFile), 'w') : undefined;
+  const report: WorkerReport = {
+    index: plan.index,
+    pid: process.pid,
+    processed: 0,
+    failed: 0,
+    failedEvents: [],
+    algorithms: [],
+    wallMs: 0,
+    cpuMs: 0,
+    peakUssMiB: 0,
+    stopped: false,
+  };
+  const skip = new Set(plan.skip);
+  const read = eventReader(selector);
+  const runOne = async (number: number): Promise<boolean> => {
+    if (skip.has(number)) return true;
+    const record = await read(number);
+    if (record === null) return false; // the end of an input of unknown size
+    shared.setInFlight(plan.index, number);
+    const outcome = await loop.executeEvent(record);
+    if (order !== undefined) fs.writeSync(order, `{"event":${number},"worker":${plan.index},"pid":${process.pid},"ok":${outcome.ok}}\n`);
+    shared.setInFlight(plan.index, -1);
+    shared.countDone(plan.index, outcome.ok);
+    report.processed++;
+    if (!outcome.ok) {
+      report.failed++;
+      if (outcome.failure) report.failedEvents.push(outcome.failure);
+    }
+    if (report.processed % 1000 === 0) report.peakUssMiB = Math.max(report.peakUssMiB, ussMiB());
+    return true;
+  };
+
+  if (setup.strategy === 'ranges') {
+    await processRanges(ctx, shared, runOne, report);
+  } else {
+    for (const number of plannedEvents(setup.strategy, setup.space, plan, shared)) {
+      if (shared.stopRequested) {
+        report.stopped = true;
+        break;
+      }
+      if (!(await runOne(number))) break;
+    }
+  }
+  if (order !== undefined) fs.closeSync(order);
+  report.algorithms = loop.algorithmStats();
+  // Finalising flushes and closes this worker's outputs (OutputStream, HistogramSvc, ...).
+  const app = loop.application;
+  await app.stop();
+  await app.finalize();
+  await io.ioFinalize();
+  report.peakUssMiB = Math.max(report.peakUssMiB, ussMiB());
+  report.wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  report.cpuMs = (cpu.user + cpu.system) / 1000;
+  return report;
+}
+
+/** Messages of the ranges strategy. */
+export type RangeMessage = { type: 'range'; id: number; first: number; count: number } | { type: 'stop' };
+export type WorkerMessage = { type: 'range-done'; id: number };
+
+async function processRanges(
+  ctx: ChildContext,
+  shared: SharedLoopState,
+  runOne: (n: number) => Promise<boolean>,
+  report: WorkerReport,
+): Promise<void> {
+  const inbox: RangeMessage[] = [];
+  let wake: (() => void) | undefined;
+  const onMessage = (m: unknown) => {
+    inbox.push(m as RangeMessage);
+    wake?.();
+  };
+  ctx.on('message', onMessage);
+  try {
+    for (;;) {
+      while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+      const m = inbox.shift()!;
+      if (m.type === 'stop') return;
+      for (let n = m.first; n < m.first + m.count; n++) {
+        if (shared.stopRequested) {
+          report.stopped = true;
+          return;
+        }
+        if (!(await runOne(n))) break;
+      }
+      ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
+    }
+  } finally {
+    ctx.off('message', onMessage);
+  }
+}
+
+/** Random access when the selector has it, else seek + next, else reading forward. */
+function eventReader(selector: EventLoopMgr['selector']): (n: number) => Promise<EventRecord | null> {
+  const s = selector as typeof selector & { read?: (n: number) => EventRecord; count?: () => number | undefined };
+  let expected = -1;
+  return async (n) => {
+    if (typeof s.read === 'function') {
+      const size = s.count?.();
+      if (size !== undefined && n >= size) return null;
+      return s.read(n);
+    }
+    if (n !== expected && s.seek) await s.seek(n);
+    let record = await s.next();
+    while (record !== null && record.number < n) record = await s.next();
+    expected = n + 1;
+    return record;
+  };
+}
+
+function redirectOutput(file: string): void {
+  const fd = fs.openSync(file, 'a');
+  native().dup2(fd, 1);
+  native().dup2(fd, 2);
+  fs.closeSync(fd);
+}
+
+function ussMiB(): number {
+  return memoryUsage().uss;
+}
