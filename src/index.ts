@@ -68,3 +68,6 @@ export * from './io/index.js';
 
 // evtloop
 export * from './evtloop/index.js';
+
+// jobs
+export * from './jobs/index.js';

@@ -1,0 +1,24 @@
+// Parent-side state of the jobs area (timers, queues, worker tables) must not survive
+// into a freshly forked child, where user code is about to run: each owner registers
+// here and drops its state in the child.
+import { onChildFork } from '../process/child-hooks.js';
+
+export interface ParentStateOwner {
+  /** Runs in a new child: clear timers and forget workers, without touching processes. */
+  dropInChild(): void;
+}
+
+const owners = new Set<ParentStateOwner>();
+
+/** Registers an owner; returns the function that unregisters it. */
+export function holdParentState(owner: ParentStateOwner): () => void {
+  owners.add(owner);
+  return () => {
+    owners.delete(owner);
+  };
+}
+
+onChildFork(() => {
+  for (const owner of owners) owner.dropInChild();
+  owners.clear();
+});
