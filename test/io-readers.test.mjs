@@ -28,14 +28,14 @@ test('NDJSON: one object per line, blank lines skipped, 0-based event numbers an
   }
 });
 
-test('CSV: header names the fields, quoted fields keep commas, quotes and line ends, numbers are cast', () => {
+test('CSV: header names the fields, quoted fields keep commas, quotes and line ends, JSON-syntax numbers are cast', () => {
   const source = openRecordSource([fixture('events.csv')]);
   try {
     const records = all(source);
     assert.equal(records.length, 4);
     assert.deepEqual(records[1].data, { id: 1, name: 'beta, the second', energy: 2 });
     assert.deepEqual(records[2].data, { id: 2, name: 'multi\nline "quoted"', energy: 3.25 });
-    assert.deepEqual(records[3].data, { id: 3, name: '007', energy: -400 }, 'a quoted number stays a string');
+    assert.deepEqual(records[3].data, { id: 3, name: '007', energy: -400 }, '"007" is not JSON number syntax');
     assert.deepEqual(records.map((r) => r.line), [2, 3, 4, 6]);
   } finally {
     source.close();
@@ -155,5 +155,14 @@ test('large files cross block boundaries without losing or splitting records', (
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CSV: csvNumbers false keeps every field a string', () => {
+  const source = openRecordSource([fixture('crlf.csv')], { csvNumbers: false });
+  try {
+    assert.deepEqual(source.read(0).data, { id: '0', name: 'a', energy: '1' });
+  } finally {
+    source.close();
   }
 });

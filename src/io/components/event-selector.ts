@@ -15,6 +15,7 @@ const selectorProperties = {
   ...EventSelectorBase.properties,
   Input: prop.list(prop.string(), [], 'input files read one after the other (.ndjson, .jsonl, .csv), or one "generator:[<name>:]<N>"'),
   Format: prop.choice(['auto', 'ndjson', 'csv'] as const, 'auto', 'record format of the inputs; auto: by file extension'),
+  CsvNumbers: prop.bool(true, 'CSV inputs: fields in JSON number syntax become numbers; false keeps every field a string'),
   RunNumber: prop.int(1, 'run number of events whose record has no integer "run" field', { min: 0 }),
 };
 
@@ -34,7 +35,7 @@ export class EventSelector extends EventSelectorBase implements IoComponent {
 
   override initialize(): void {
     // Index now, in the master, so workers inherit the index instead of rebuilding it.
-    this.#source = openRecordSource(this.#resolveInputs(), { format: this.props.Format });
+    this.#source = openRecordSource(this.#resolveInputs(), { format: this.props.Format, csvNumbers: this.props.CsvNumbers });
     const files = this.#source.files;
     this.log.info(
       `${this.#source.size} events in ${files.length} input${files.length === 1 ? '' : 's'}: ${files.map((f) => `${f.path} (${f.count})`).join(', ')}`,

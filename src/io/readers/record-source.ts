@@ -40,6 +40,8 @@ export interface RecordSource {
 export interface OpenSourceOptions {
   /** "auto" (by extension), "ndjson" or "csv". */
   format?: string;
+  /** CSV: fields in JSON number syntax become numbers (default true). */
+  csvNumbers?: boolean;
 }
 
 /** Opens a list of inputs: file paths, or one `generator:[<name>:]<N>`. */
@@ -57,7 +59,7 @@ export function openRecordSource(inputs: readonly string[], options: OpenSourceO
   }
   const files: RecordFile[] = [];
   try {
-    for (const input of inputs) files.push(RecordFile.open(input, recordFormatOf(input, options.format)));
+    for (const input of inputs) files.push(RecordFile.open(input, recordFormatOf(input, options.format), { csvNumbers: options.csvNumbers }));
   } catch (error) {
     for (const f of files) f.close();
     throw error;
