@@ -98,6 +98,19 @@ export const registerRunCommand: RegisterCommand = (program: Command, setExitCod
           setExitCode(EXIT.EVENTS_FAILED);
           return;
         }
+        if (error instanceof CowloopError && error.code === ErrorCodes.ERR_COWLOOP_INTERRUPTED) {
+          process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
+          setExitCode(EXIT.INTERRUPTED);
+          return;
+        }
+        if (
+          error instanceof CowloopError &&
+          (error.code === ErrorCodes.ERR_COWLOOP_WORKER_FAILED || error.code === ErrorCodes.ERR_COWLOOP_POISON_EVENT)
+        ) {
+          process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
+          setExitCode(EXIT.EVENTS_FAILED);
+          return;
+        }
         if (error instanceof CowloopError && error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED) {
           process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
           setExitCode(EXIT.FAILURE);

@@ -1,0 +1,144 @@
+// The multi-process loop through the cowloop command: every strategy and worker count gives
+// the serial run's outputs byte for byte; crashes, poison events and SIGINT are handled.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alive, childrenOf, waitFor } from './helpers/proc.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'cowloop.js');
+const job = path.join(root, 'test', 'fixtures', 'evtloop', 'job.opts');
+let tmp;
+let inputs;
+let serial;
+
+function sets(dir, extra = {}) {
+  const all = {
+    'EventSelector.Input': JSON.stringify(inputs),
+    'RecoInputSvc.File': JSON.stringify(path.join(tmp, 'all.ndjson')),
+    'RecoInputSvc.Events': '300',
+    'FdProbe.Input': JSON.stringify(inputs[0]),
+    'FdProbe.Report': JSON.stringify(dir),
+    ...extra,
+  };
+  return Object.entries(all).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+}
+
+function run(name, args, extra) {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const r = spawnSync(process.execPath, [bin, 'run', job, '--out', dir, ...sets(dir, extra), ...args], { encoding: 'utf8', timeout: 120000 });
+  return { ...r, dir, read: (f) => fs.readFileSync(path.join(dir, f), 'utf8') };
+}
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-mp-'));
+  // 300 generated events split over three input files (the "files" strategy needs several).
+  const gen = spawnSync(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', '300', '--out', path.join(tmp, 'all.ndjson')], { encoding: 'utf8' });
+  assert.equal(gen.status, 0, gen.stderr);
+  const lines = fs.readFileSync(path.join(tmp, 'all.ndjson'), 'utf8').trimEnd().split('\n');
+  inputs = [0, 1, 2].map((i) => {
+    const f = path.join(tmp, `in${i}.ndjson`);
+    fs.writeFileSync(f, lines.slice(i * 100, i * 100 + 100).join('\n') + '\n');
+    return f;
+  });
+  serial = run('serial', ['--workers', '0']);
+  assert.equal(serial.status, 0, serial.stderr + serial.stdout);
+  assert.equal(serial.read('reco.ndjson').trimEnd().split('\n').length, 300);
+});
+
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function assertSameAsSerial(r, label) {
+  assert.equal(r.status, 0, `${label}: ${r.stderr}${r.stdout}`);
+  assert.equal(r.read('reco.ndjson'), serial.read('reco.ndjson'), `${label}: records differ`);
+  assert.equal(r.read('reco-histos.json'), serial.read('reco-histos.json'), `${label}: histograms differ`);
+  const order = r.read('event-order.ndjson').trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(order.map((o) => o.event), Array.from({ length: 300 }, (_, i) => i), `${label}: event order`);
+  assert.equal(fs.existsSync(path.join(r.dir, 'workers')), false, `${label}: worker outputs left behind`);
+  return order;
+}
+
+for (const strategy of ['roundrobin', 'sharedqueue', 'ranges', 'files']) {
+  test(`${strategy}: 1, 2 and 4 workers give the serial outputs byte for byte`, () => {
+    for (const n of [1, 2, 4]) {
+      const r = run(`${strategy}-${n}`, ['--workers', String(n), '--strategy', strategy]);
+      const order = assertSameAsSerial(r, `${strategy} x ${n}`);
+      const used = new Set(order.map((o) => o.worker));
+      if (strategy === 'roundrobin') assert.equal(used.size, n);
+      if (strategy === 'files') assert.deepEqual([...used].sort(), [0, 1, 2].map((f) => f % n).filter((v, i, a) => a.indexOf(v) === i).sort());
+      assert.match(r.stdout, new RegExp(`${n} workers, strategy ${strategy}`));
+    }
+  });
+}
+
+test('ForkAfterEvents: the master runs the first events itself, each exactly once', () => {
+  const r = run('fork-after', ['--workers', '2', '--fork-after', '50']);
+  const order = assertSameAsSerial(r, 'fork-after 50');
+  assert.deepEqual(order.slice(0, 50).map((o) => o.worker), Array(50).fill(-1));
+  assert.ok(order.slice(50).every((o) => o.worker >= 0));
+});
+
+test('a worker killed by SIGKILL mid-run is replaced and the output is still the serial one', () => {
+  const marker = path.join(tmp, 'killed-once');
+  const r = run('crash', ['--workers', '2', '--strategy', 'sharedqueue'], {
+    'KillOnEvent.Event': '137',
+    'KillOnEvent.Marker': JSON.stringify(marker),
+  });
+  assertSameAsSerial(r, 'crash');
+  assert.ok(fs.existsSync(marker), 'the kill happened');
+  assert.match(r.stdout, /worker \d \(pid \d+\) was killed by SIGKILL .*while processing event 137/);
+  assert.match(r.stdout, /1 restarts/);
+});
+
+test('a poison event that kills every worker is reported by number and skipped', () => {
+  const r = run('poison', ['--workers', '2', '--strategy', 'roundrobin'], {
+    'KillOnEvent.Event': '42',
+    'KillOnEvent.Mode': '"always"',
+    'MpEventLoopMgr.MaxEventRetries': '2',
+  });
+  assert.equal(r.status, 4, r.stderr + r.stdout);
+  assert.match(r.stdout, /event 42 killed 2 workers/);
+  const expected = serial.read('reco.ndjson').split('\n').filter((l) => !l.startsWith('{"event":42,')).join('\n');
+  assert.equal(r.read('reco.ndjson'), expected);
+});
+
+test('inside a worker, the input is read through a descriptor it opened, not the inherited one', () => {
+  const r = run('fdprobe', ['--workers', '2', '--strategy', 'roundrobin']);
+  assertSameAsSerial(r, 'fdprobe');
+  const reports = fs.readdirSync(r.dir).filter((f) => f.startsWith('fdprobe-')).map((f) => JSON.parse(r.read(f)));
+  assert.equal(reports.length, 2);
+  for (const rep of reports) {
+    assert.ok(rep.workerFds.length >= 1, `worker ${rep.pid} has the input open`);
+    for (const fd of rep.workerFds) assert.ok(!rep.masterFds.includes(fd), `worker ${rep.pid} reads inherited fd ${fd}`);
+  }
+});
+
+test('SIGINT stops the job: non-zero exit, nothing merged, worker outputs kept, no process left', async () => {
+  const dir = path.join(tmp, 'sigint');
+  fs.mkdirSync(dir);
+  const child = spawn(process.execPath, [bin, 'run', job, '--out', dir, '--workers', '2', ...sets(dir, { 'SlowDown.SleepMs': '40' })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const closed = new Promise((r) => child.once('close', (code, signal) => r({ code, signal })));
+  const orderFile = path.join(dir, 'workers', 'worker_0', 'event-order.ndjson');
+  const started = await waitFor(() => fs.existsSync(orderFile) && fs.readFileSync(orderFile, 'utf8').split('\n').length > 3, 60000);
+  assert.ok(started, `the workers never started: ${out}`);
+  const inner = childrenOf(child.pid);
+  const workers = inner.flatMap((pid) => childrenOf(pid));
+  assert.equal(workers.length, 2, `two workers under the master: ${out}`);
+  child.kill('SIGINT');
+  const { code } = await closed;
+  assert.equal(code, 130, out);
+  assert.match(out, /interrupted: \d+ events were processed/);
+  assert.equal(fs.existsSync(path.join(dir, 'reco.ndjson')), false, 'no merged output');
+  assert.ok(fs.existsSync(path.join(dir, 'workers', 'worker_0', 'reco.ndjson')), 'worker outputs kept');
+  assert.ok(await waitFor(() => workers.every((pid) => !alive(pid)), 10000), 'workers gone');
+});
