@@ -57,6 +57,23 @@ const loopProperties = {
   PrintFreq: prop.int(0, 'log an INFO line every N events; 0: never', { min: 0 }),
 };
 
+/** A snapshot of a run's progress, handed to onProgress listeners about twice a second. */
+export interface ProgressSample {
+  elapsedMs: number;
+  /** Events this run will process, when the input's size is known. */
+  total: number | undefined;
+  /** Events finished so far, by every process. */
+  done: number;
+  /** "serial": this process runs events; "master": the master runs events before forking; "workers"; "done". */
+  phase: 'serial' | 'master' | 'workers' | 'done';
+  /** One row per process running events (the serial process is worker 0). */
+  workers: Array<{ index: number; pid: number; done: number; inFlight: number; restarts: number }>;
+}
+
+export type ProgressListener = (sample: ProgressSample) => void;
+
+const PROGRESS_EVERY_MS = 500;
+
 export class EventLoopMgr extends Service {
   static override properties: PropertyDecls = loopProperties;
   declare readonly props: PropsOf<typeof loopProperties>;
@@ -65,6 +82,39 @@ export class EventLoopMgr extends Service {
   #selector: (EventSource & Component) | undefined;
   #storeSvc: EventStoreSvc | undefined;
   #inputOpen = false;
+  readonly #progress = new Set<ProgressListener>();
+  #lastProgress = 0;
+  #runStart = 0;
+  #stopRequested = false;
+
+  /** Calls `listener` with progress samples during runs; returns the function that removes it. */
+  onProgress(listener: ProgressListener): () => void {
+    this.#progress.add(listener);
+    return () => this.#progress.delete(listener);
+  }
+
+  /** Stops the run after the current event (the serial loop; MpEventLoopMgr stops its workers). */
+  requestStop(): void {
+    this.#stopRequested = true;
+  }
+
+  get stopRequested(): boolean {
+    return this.#stopRequested;
+  }
+
+  /** @internal */
+  protected emitProgress(sample: Omit<ProgressSample, 'elapsedMs'>): void {
+    if (this.#progress.size === 0) return;
+    const full = { ...sample, elapsedMs: performance.now() - this.#runStart };
+    for (const listener of this.#progress) listener(full);
+  }
+
+  /** @internal Marks the start of a run for elapsed times. */
+  protected markRunStart(): void {
+    this.#runStart = performance.now();
+    this.#lastProgress = 0;
+    this.#stopRequested = false;
+  }
 
   /**
    * A loop registered under another name (MpEventLoopMgr) first takes the settings written
@@ -202,13 +252,21 @@ export class EventLoopMgr extends Service {
   /** Processes up to `maxEvents` events (-1: all) from the input; the serial loop. */
   async executeRun(maxEvents = this.eventMax): Promise<LoopResult> {
     const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
+    this.markRunStart();
     await this.openInput();
+    const size = this.selector.count?.();
+    const total = size === undefined ? undefined : Math.max(0, maxEvents < 0 ? size - this.skipEvents : Math.min(maxEvents, size - this.skipEvents));
     try {
       while (maxEvents < 0 || result.processed < maxEvents) {
+        if (this.#stopRequested) {
+          result.stoppedEarly = true;
+          throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
+        }
         const record = await this.readEvent();
         if (record === null) break;
         const outcome = await this.executeEvent(record);
         this.recordOutcome(result, outcome);
+        this.#serialProgress(result.processed, total, false);
       }
     } catch (e) {
       result.stoppedEarly = true;
@@ -216,7 +274,17 @@ export class EventLoopMgr extends Service {
     } finally {
       await this.closeInput();
     }
+    this.#serialProgress(result.processed, total, true);
     return result;
+  }
+
+  #serialProgress(done: number, total: number | undefined, last: boolean): void {
+    if (this.#progress.size === 0) return;
+    const now = performance.now();
+    if (!last && now - this.#lastProgress < PROGRESS_EVERY_MS) return;
+    this.#lastProgress = now;
+    const phase = last ? 'done' : 'serial';
+    this.emitProgress({ total, done, phase, workers: [{ index: 0, pid: process.pid, done, inFlight: -1, restarts: 0 }] });
   }
 
   /** Adds one event's outcome to a result (and prints progress every PrintFreq events). */

@@ -1,7 +1,7 @@
 // Event loop managers. The serial EventLoopMgr is registered with the framework's
 // built-ins; other loops register themselves here when imported.
 export { EventLoopMgr, summarize } from './event-loop-mgr.js';
-export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult } from './event-loop-mgr.js';
+export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult, ProgressSample, ProgressListener } from './event-loop-mgr.js';
 export { MpEventLoopMgr } from './mp-event-loop-mgr.js';
 export type { MpRunReport } from './mp-event-loop-mgr.js';
 export type { WorkerReport } from './worker.js';

@@ -83,6 +83,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
   #report: MpRunReport | undefined;
   #workerStats: AlgorithmSummary[][] = [];
   #cleanup: Array<() => void> = [];
+  #stopWorkers: (() => void) | undefined;
 
   /** The number of workers NWorkers asks for (-1: one per core). */
   get workerCount(): number {
@@ -117,6 +118,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (workers === 0) return super.executeRun(maxEvents);
     const app = this.application;
     const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
+    this.markRunStart();
     const root = path.resolve(app.outputDir, this.props.WorkerDir);
 
     // The events to process: after SkipEvents, up to EvtMax, the first ForkAfterEvents here.
@@ -136,6 +138,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
         }
         this.recordOutcome(result, await this.executeEvent(record));
         masterEvents.push(record.number);
+        if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
         start = record.number + 1;
       }
     } finally {
@@ -202,6 +205,11 @@ export class MpEventLoopMgr extends EventLoopMgr {
     for (const line of formatWorkerTable(this.#report, performance.now() - t0).split('\n')) this.log.info(line);
     if (!this.props.KeepWorkerOutputs) fs.rmSync(root, { recursive: true, force: true });
     return result;
+  }
+
+  override requestStop(): void {
+    super.requestStop();
+    this.#stopWorkers?.();
   }
 
   /** @internal In a freshly forked worker: forget the master's timers and handlers. */
@@ -310,7 +318,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     // keypress, which reaches both the cowloop command and this process) kills the workers.
     let firstSignalAt = 0;
     let graceTimer: NodeJS.Timeout | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
+    const onSignal = (signal: string) => {
       const now = Date.now();
       if (!interrupted) {
         interrupted = true;
@@ -326,6 +334,20 @@ export class MpEventLoopMgr extends EventLoopMgr {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    this.#stopWorkers = () => onSignal('stop requested');
+    const total = Number.isFinite(space.end) ? space.end - space.start : undefined;
+    const sample = (phase: 'workers' | 'done') => {
+      const rows = slots.map((s) => ({
+        index: s.index,
+        pid: s.child?.pid ?? 0,
+        done: reports.find((r) => r.index === s.index)?.processed ?? shared.done(s.index),
+        inFlight: shared.inFlight(s.index),
+        restarts: s.restarts,
+      }));
+      this.emitProgress({ total, done: rows.reduce((n, r) => n + r.done, 0), phase, workers: rows });
+    };
+    const sampler = setInterval(() => sample('workers'), 500);
+    sampler.unref();
     const watchdog = this.props.EventTimeout > 0 && !this.props.DebugWorker
       ? setInterval(() => {
         const now = Date.now();
@@ -348,6 +370,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       clearInterval(watchdog);
+      clearInterval(sampler);
+      this.#stopWorkers = undefined;
       clearTimeout(graceTimer);
     });
     live.add(this);
@@ -434,7 +458,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
         return { reports, poison, restarts, interrupted, failure: e as Error, forkMs: 0 };
       }
       const forkMs = performance.now() - t0;
+      sample('workers');
       await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
+      sample('done');
       return { reports, poison, restarts, interrupted, failure, forkMs };
     } finally {
       this.dropMasterState();
