@@ -54,6 +54,9 @@ test('read(n) seeks to any event; readRange and readStrided give the chosen even
     const source = openRecordSource([file]);
     try {
       for (const n of [4999, 0, 2500, 17]) assert.equal(source.read(n).data.i, n);
+      // One by one in order (read-ahead), and backwards.
+      for (let n = 0; n < 5000; n++) assert.equal(source.read(n).data.i, n);
+      for (let n = 4999; n >= 0; n -= 7) assert.equal(source.read(n).data.i, n);
       assert.deepEqual([...source.readRange(1234, 5)].map((r) => r.data.i), [1234, 1235, 1236, 1237, 1238]);
       assert.equal([...source.readRange(4998, 10)].length, 2, 'clipped at the end');
       // Round-robin: worker 2 of 3 reads events with number % 3 == 2.
@@ -78,6 +81,12 @@ test('strided reads across several files keep the global event numbering', () =>
       const got = [...source.readStrided(1, 4)].map((r) => [r.event, path.basename(r.file), r.data.i]);
       assert.deepEqual(got, [[1, 'a.ndjson', 1], [5, 'a.ndjson', 5], [9, 'a.ndjson', 9], [13, 'b.ndjson', 3]]);
       assert.deepEqual([...source.readStrided(8, 1, 4)].map((r) => r.event), [8, 9, 10, 11]);
+      assert.deepEqual([9, 10, 16, 0].map((n) => [source.read(n).data.i, source.read(n).line, path.basename(source.read(n).file)]), [
+        [9, 10, 'a.ndjson'],
+        [0, 1, 'b.ndjson'],
+        [6, 7, 'b.ndjson'],
+        [0, 1, 'a.ndjson'],
+      ]);
     } finally {
       source.close();
     }

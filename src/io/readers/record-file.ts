@@ -11,6 +11,8 @@ export type RecordData = Record<string, unknown>;
 /** Block reads start small (a seek followed by one read stays cheap) and grow to this. */
 const FIRST_BLOCK_BYTES = 1 << 14;
 const MAX_BLOCK_BYTES = 1 << 20;
+/** Bytes read ahead by read(k), so reading events one by one in order costs one pread per block. */
+const READ_AHEAD_BYTES = 1 << 16;
 
 /** JSON number syntax: "007", "1." and "0x10" stay strings. */
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
@@ -28,6 +30,9 @@ export class RecordFile {
   readonly columns: readonly string[];
   readonly #csvNumbers: boolean;
   #fd: number | null;
+  /** The last block read by read(k), and its file offset. */
+  #cache: Buffer | null = null;
+  #cacheStart = 0;
 
   private constructor(path: string, format: RecordFormat, fd: number, index: RecordIndex, options: RecordFileOptions) {
     this.path = path;
@@ -68,20 +73,40 @@ export class RecordFile {
     this.#fd = fd;
   }
 
+  /** Forgets read-ahead data (after reopen, nothing read before is trusted). */
+  #dropCache(): void {
+    this.#cache = null;
+    this.#cacheStart = 0;
+  }
+
   close(): void {
+    this.#dropCache();
     if (this.#fd !== null) {
       fs.closeSync(this.#fd);
       this.#fd = null;
     }
   }
 
-  /** Record k (0-based within this file). */
+  /**
+   * Record k (0-based within this file). Reads ahead, so calling it for k, k + 1, ... (or
+   * any small stride) reads the file in blocks rather than once per record.
+   */
   read(k: number): RecordData {
-    for (const record of this.readStrided(k, 1, 1)) return record.data;
-    throw new CowloopError(
-      ErrorCodes.ERR_COWLOOP_IO_INPUT,
-      `${this.path} has ${this.index.count} records: there is no record ${k}`,
-    );
+    const { starts, count } = this.index;
+    if (!Number.isInteger(k) || k < 0 || k >= count) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `${this.path} has ${count} records: there is no record ${k}`);
+    }
+    const start = starts[k];
+    const end = starts[k + 1];
+    let cache = this.#cache;
+    if (!cache || start < this.#cacheStart || end > this.#cacheStart + cache.length) {
+      const length = Math.max(end - start, Math.min(READ_AHEAD_BYTES, starts[count] - start));
+      cache = readBytes(this.#handle(), start, length);
+      this.#cache = cache;
+      this.#cacheStart = start;
+    }
+    const parsed = this.format === 'ndjson' ? this.#parseNdjson(cache, this.#cacheStart, [k]) : this.#parseCsv(cache, this.#cacheStart, [k]);
+    return parsed[0];
   }
 
   /**

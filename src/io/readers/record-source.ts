@@ -103,8 +103,19 @@ export class FileSequenceSource implements RecordSource {
 
   read(event: number): InputRecord {
     checkEvent(event, this.size);
-    for (const record of this.readStrided(event, 1, 1)) return record;
-    throw new Error('unreachable');
+    // Binary search for the file holding the event.
+    let lo = 0;
+    let hi = this.files.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.files[mid].first <= event) lo = mid;
+      else hi = mid - 1;
+    }
+    while (this.files[lo].count === 0 || event >= this.files[lo].first + this.files[lo].count) lo++;
+    const range = this.files[lo];
+    const file = this.#files[lo];
+    const k = event - range.first;
+    return { event, data: file.read(k), file: range.path, line: file.index.lines[k] };
   }
 
   readRange(first: number, count: number): Generator<InputRecord> {
