@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Histogram1D, writeHistogramFile } from 'cowloop';
 
 const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cowloop.js');
 
@@ -48,6 +49,25 @@ test('cowloop merge fails with a clear message and leaves nothing behind', () =>
     const usage = cowloop(['merge', 'w0.csv'], dir);
     assert.equal(usage.status, 2, 'no -o is a usage error');
     assert.deepEqual(fs.readdirSync(dir), ['w0.csv']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cowloop merge adds histogram files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
+  try {
+    for (const [name, xs] of [['a.json', [0.5, 1.5]], ['b.json', [1.5, 2.5, 9]]]) {
+      const h = new Histogram1D('n', 'n', 3, 0, 3);
+      for (const x of xs) h.fill(x);
+      writeHistogramFile(path.join(dir, name), [h]);
+    }
+    const r = cowloop(['merge', 'a.json', 'b.json', '-o', 'sum.json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /into .*sum\.json: 1 histogram$/m);
+    const sum = JSON.parse(fs.readFileSync(path.join(dir, 'sum.json'), 'utf8')).histograms[0];
+    assert.equal(sum.entries, 5);
+    assert.deepEqual(sum.sumw, [0, 1, 2, 1, 1], 'underflow, 3 bins, overflow');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 // master does at finalize (records by event number, histograms bin by bin).
 import type { Command } from 'commander';
 import { CowloopError, ErrorCodes } from '../../errors.js';
+import { outputFormatOf } from '../../io/format.js';
 import { mergeOutputs } from '../../io/merge/merge-outputs.js';
 import type { RegisterCommand } from '../commands.js';
 import { EXIT } from '../exit-codes.js';
@@ -40,7 +41,8 @@ export const registerMergeCommand: RegisterCommand = (program: Command, setExitC
           stats.truncated ? `${stats.truncated} cut-off last record${stats.truncated === 1 ? '' : 's'} dropped` : '',
           stats.missing.length ? `missing: ${stats.missing.join(', ')}` : '',
         ].filter(Boolean);
-        const what = stats.output.endsWith('.json') ? `${stats.records} histogram files` : `${stats.records} records`;
+        const noun = outputFormatOf(stats.output) === 'histograms' ? 'histogram' : 'record';
+        const what = `${stats.records} ${noun}${stats.records === 1 ? '' : 's'}`;
         process.stdout.write(`merged ${files.length} files into ${stats.output}: ${what}${notes.length ? `; ${notes.join('; ')}` : ''}\n`);
       }
       if (stats.conflicts > 0) {
