@@ -142,3 +142,25 @@ test('SIGINT stops the job: non-zero exit, nothing merged, worker outputs kept, 
   assert.ok(fs.existsSync(path.join(dir, 'workers', 'worker_0', 'reco.ndjson')), 'worker outputs kept');
   assert.ok(await waitFor(() => workers.every((pid) => !alive(pid)), 10000), 'workers gone');
 });
+
+test('recycled workers (RecycleAfterEvents) leave and are replaced, and no event is lost or repeated', () => {
+  for (const strategy of ['roundrobin', 'sharedqueue', 'ranges', 'files']) {
+    const r = run(`recycle-${strategy}`, ['--workers', '2', '--strategy', strategy], { 'MpEventLoopMgr.RecycleAfterEvents': '45' });
+    const order = assertSameAsSerial(r, `recycle ${strategy}`);
+    const pids = new Set(order.map((o) => o.pid));
+    assert.ok(pids.size > 2, `${strategy}: events ran in ${pids.size} processes`);
+    const recycles = Number(/(\d+) recycles/.exec(r.stdout)?.[1]);
+    assert.ok(recycles >= 2, `${strategy}: ${recycles} recycles`);
+  }
+});
+
+test('a crash after a recycle only redoes the crashed generation', () => {
+  const marker = path.join(tmp, 'killed-after-recycle');
+  const r = run('recycle-crash', ['--workers', '2', '--strategy', 'roundrobin'], {
+    'MpEventLoopMgr.RecycleAfterEvents': '30',
+    'KillOnEvent.Event': '201',
+    'KillOnEvent.Marker': JSON.stringify(marker),
+  });
+  assertSameAsSerial(r, 'recycle + crash');
+  assert.match(r.stdout, /1 restarts/);
+});

@@ -37,23 +37,33 @@ const mpProperties = {
   Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),
   DebugWorker: prop.bool(false, 'each worker prints its pid and waits for SIGUSR1 right after the fork (attach a debugger first)'),
   WarmupGC: prop.bool(true, 'run a full, compacting garbage collection before forking so workers share a compact heap'),
+  RecycleAfterEvents: prop.int(0, 'a worker that has processed this many events leaves and is replaced by a fresh fork of the master; 0: never', { min: 0 }),
+  RecycleAboveMB: prop.number(0, 'a worker whose private memory (USS) passes this many MiB leaves and is replaced by a fresh fork; 0: never', { min: 0 }),
   StopGrace: prop.number(10, 'seconds workers get to finish after SIGINT/SIGTERM before they are killed', { min: 0 }),
   EventOrder: prop.string('event-order.ndjson', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order; empty: none'),
 };
 
 type MpProps = PropsOf<typeof mpProperties> & EventLoopMgr['props'];
 
-/** One worker position: its current child and the work it owns. */
+type Range = { id: number; first: number; count: number };
+
+/** One worker position: its current child, the work it owns, and its finished generations. */
 interface Slot {
   index: number;
+  /** The current child's directory: worker_<i>, then worker_<i>.g<n> after each recycle. */
   dir: string;
+  generation: number;
+  /** Directories of children that ended well: all of them are merged. */
+  finishedDirs: string[];
+  /** Events processed by those children. */
+  finishedEvents: number;
   plan: WorkerPlan;
   child?: ForkedChild<WorkerReport>;
   restarts: number;
-  /** ranges strategy: ranges sent to the current child, and ranges to send again first. */
-  given: Array<{ id: number; first: number; count: number }>;
-  resend: Array<{ id: number; first: number; count: number }>;
-  outstanding: number;
+  /** ranges strategy: every range sent to the current child, those not done yet, and those to send first. */
+  given: Range[];
+  pending: Range[];
+  resend: Range[];
   lastDone: number;
   lastProgress: number;
 }
@@ -64,6 +74,8 @@ export interface MpRunReport {
   /** Events the master ran before forking. */
   masterEvents: number;
   restarts: number;
+  /** Workers that left to be replaced by a fresh fork (RecycleAfterEvents / RecycleAboveMB). */
+  recycles: number;
   poisonEvents: number[];
   forkMs: number;
   strategy: Strategy;
@@ -163,8 +175,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const t0 = performance.now();
     const outcome = start < end
       ? await this.#runWorkers({ space, shared, io, strategy, root, orderFile })
-      : { reports: [], poison: [], restarts: 0, interrupted: false, failure: undefined, forkMs: 0 };
-    const slotDirs = Array.from({ length: workers }, (_, i) => path.join(root, `worker_${i}`));
+      : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [] };
+    const slotDirs = outcome.dirs;
 
     if (outcome.failure || outcome.interrupted) {
       // Nothing half-done reaches the final outputs; what exists stays under the worker dir.
@@ -198,6 +210,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
       workers: outcome.reports.sort((a, b) => a.index - b.index),
       masterEvents: masterEvents.length,
       restarts: outcome.restarts,
+      recycles: outcome.recycles,
       poisonEvents: outcome.poison.map((p) => p.number),
       forkMs: outcome.forkMs,
       strategy,
@@ -242,7 +255,16 @@ export class MpEventLoopMgr extends EventLoopMgr {
     strategy: Strategy;
     root: string;
     orderFile: string;
-  }): Promise<{ reports: WorkerReport[]; poison: FailedEvent[]; restarts: number; interrupted: boolean; failure: Error | undefined; forkMs: number }> {
+  }): Promise<{
+    reports: WorkerReport[];
+    poison: FailedEvent[];
+    restarts: number;
+    recycles: number;
+    interrupted: boolean;
+    failure: Error | undefined;
+    forkMs: number;
+    dirs: string[];
+  }> {
     const { space, shared, io, strategy, root } = run;
     const app = this.application;
     await app.prefork();
@@ -255,17 +277,22 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const poison: FailedEvent[] = [];
     const reports: WorkerReport[] = [];
     let restarts = 0;
+    let recycles = 0;
+    let nextId = 1;
     let failure: Error | undefined;
     let interrupted = false;
     const maxRestarts = this.props.MaxEventRetries * space.workers + space.workers;
     const slots: Slot[] = Array.from({ length: space.workers }, (_, index) => ({
       index,
       dir: path.join(root, `worker_${index}`),
-      plan: { index, inheritedChunks: [], skip: [] },
+      generation: 0,
+      finishedDirs: [],
+      finishedEvents: 0,
+      plan: { index, id: nextId++, from: space.start, inheritedChunks: [], skip: [] },
       restarts: 0,
       given: [],
+      pending: [],
       resend: [],
-      outstanding: 0,
       lastDone: 0,
       lastProgress: Date.now(),
     }));
@@ -286,6 +313,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
               logToFile: this.props.WorkerLog,
               debug: this.props.DebugWorker,
               eventOrderFile: run.orderFile,
+              recycleAfterEvents: this.props.RecycleAfterEvents,
+              recycleAboveMB: this.props.RecycleAboveMB,
             },
             ctx,
           ),
@@ -295,14 +324,14 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const feed = (slot: Slot) => {
       const child = slot.child;
       if (!child || strategy !== 'ranges') return;
-      while (slot.outstanding < 2 && !shared.stopRequested) {
+      while (slot.pending.length < 2 && !shared.stopRequested) {
         const range = slot.resend.shift() ?? (nextRange < ranges.length ? ranges[nextRange++] : undefined);
         if (!range) break;
         slot.given.push(range);
-        slot.outstanding++;
+        slot.pending.push(range);
         child.send({ type: 'range', ...range } satisfies RangeMessage);
       }
-      if (slot.outstanding === 0) child.send({ type: 'stop' } satisfies RangeMessage);
+      if (slot.pending.length === 0) child.send({ type: 'stop' } satisfies RangeMessage);
     };
 
     const stopAll = (signal: NodeJS.Signals | null) => {
@@ -340,7 +369,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
       const rows = slots.map((s) => ({
         index: s.index,
         pid: s.child?.pid ?? 0,
-        done: reports.find((r) => r.index === s.index)?.processed ?? shared.done(s.index),
+        done: s.finishedEvents + (s.child?.running ? shared.done(s.index) : 0),
         inFlight: shared.inFlight(s.index),
         restarts: s.restarts,
       }));
@@ -383,8 +412,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
         slot.lastDone = 0;
         slot.lastProgress = Date.now();
         child.on('message', (m) => {
-          if ((m as WorkerMessage).type === 'range-done') {
-            slot.outstanding--;
+          const msg = m as WorkerMessage;
+          if (msg.type === 'range-done') {
+            slot.pending = slot.pending.filter((r) => r.id !== msg.id);
             feed(slot);
           }
         });
@@ -395,49 +425,63 @@ export class MpEventLoopMgr extends EventLoopMgr {
         );
         await child.exited;
         if (outcome.report) {
-          reports.push(outcome.report);
-          return;
-        }
-        const error = outcome.error!;
-        if (failure || interrupted) return;
-        if (error.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
-          // The worker reported an error itself (an aborting event, an I/O failure): not a crash.
-          failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error });
-          stopAll('SIGTERM');
-          return;
-        }
-        const event = shared.inFlight(slot.index);
-        this.log.error(`worker ${slot.index} (pid ${child.pid}) ${error.message.replace(/^child \d+ /, '')}` + (event >= 0 ? ` while processing event ${event}` : ''));
-        if (event >= 0) {
-          const n = (crashes.get(event) ?? 0) + 1;
-          crashes.set(event, n);
-          if (n >= this.props.MaxEventRetries) {
-            const message = `event ${event} killed ${n} workers (MaxEventRetries = ${this.props.MaxEventRetries})`;
-            if (this.props.OnPoisonEvent === 'fail') {
-              failure = new CowloopError(ErrorCodes.ERR_COWLOOP_POISON_EVENT, `${message}; set MpEventLoopMgr.OnPoisonEvent = "skip" to skip it`);
-              stopAll('SIGTERM');
-              return;
-            }
-            this.log.error(`${message}: skipped`);
-            poison.push({ number: event, algorithm: '', message });
+          const report = outcome.report;
+          reports.push(report);
+          slot.finishedDirs.push(slot.dir);
+          slot.finishedEvents += report.processed;
+          if (!report.recycled || failure || interrupted) return;
+          // Recycled: its outputs are complete for what it did; a fresh fork takes the rest.
+          recycles++;
+          slot.generation++;
+          slot.dir = path.join(root, `worker_${slot.index}.g${slot.generation}`);
+          const from = strategy === 'roundrobin' || strategy === 'files' ? report.lastEvent + 1 : slot.plan.from;
+          slot.plan = { index: slot.index, id: nextId++, from, inheritedChunks: [], skip: poison.map((p) => p.number) };
+          slot.resend = slot.pending;
+        } else {
+          const error = outcome.error!;
+          if (failure || interrupted) return;
+          if (error.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
+            // The worker reported an error itself (an aborting event, an I/O failure): not a crash.
+            failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error });
+            stopAll('SIGTERM');
+            return;
           }
+          const event = shared.inFlight(slot.index);
+          this.log.error(`worker ${slot.index} (pid ${child.pid}) ${error.message.replace(/^child \d+ /, '')}` + (event >= 0 ? ` while processing event ${event}` : ''));
+          if (event >= 0) {
+            const n = (crashes.get(event) ?? 0) + 1;
+            crashes.set(event, n);
+            if (n >= this.props.MaxEventRetries) {
+              const message = `event ${event} killed ${n} workers (MaxEventRetries = ${this.props.MaxEventRetries})`;
+              if (this.props.OnPoisonEvent === 'fail') {
+                failure = new CowloopError(ErrorCodes.ERR_COWLOOP_POISON_EVENT, `${message}; set MpEventLoopMgr.OnPoisonEvent = "skip" to skip it`);
+                stopAll('SIGTERM');
+                return;
+              }
+              this.log.error(`${message}: skipped`);
+              poison.push({ number: event, algorithm: '', message });
+            }
+          }
+          if (++slot.restarts > maxRestarts) {
+            failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} died ${slot.restarts} times; giving up (see ${slot.dir}*/worker.log)`);
+            stopAll('SIGTERM');
+            return;
+          }
+          restarts++;
+          // This child's files are incomplete: set them aside; a replacement redoes its share
+          // (earlier, recycled generations of the slot ended well and are kept).
+          if (fs.existsSync(slot.dir)) fs.renameSync(slot.dir, `${slot.dir}.crashed-${child.pid}`);
+          slot.plan = {
+            index: slot.index,
+            id: nextId++,
+            from: slot.plan.from,
+            inheritedChunks: strategy === 'sharedqueue' ? shared.chunksOf(slot.plan.id) : [],
+            skip: poison.map((p) => p.number),
+          };
+          slot.resend = slot.given;
         }
-        if (++slot.restarts > maxRestarts) {
-          failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} died ${slot.restarts} times; giving up (see ${slot.dir}*/worker.log)`);
-          stopAll('SIGTERM');
-          return;
-        }
-        restarts++;
-        // The dead worker's files are incomplete: set them aside; a replacement redoes its share.
-        if (fs.existsSync(slot.dir)) fs.renameSync(slot.dir, `${slot.dir}.crashed-${child.pid}`);
-        slot.plan = {
-          index: slot.index,
-          inheritedChunks: strategy === 'sharedqueue' ? shared.chunksOf(slot.index) : [],
-          skip: poison.map((p) => p.number),
-        };
-        slot.resend = slot.given;
         slot.given = [];
-        slot.outstanding = 0;
+        slot.pending = [];
         shared.resetWorker(slot.index);
         try {
           child = await spawn(slot);
@@ -455,13 +499,13 @@ export class MpEventLoopMgr extends EventLoopMgr {
       try {
         children = await Promise.all(slots.map(spawn));
       } catch (e) {
-        return { reports, poison, restarts, interrupted, failure: e as Error, forkMs: 0 };
+        return { reports, poison, restarts, recycles, interrupted, failure: e as Error, forkMs: 0, dirs: [] };
       }
       const forkMs = performance.now() - t0;
       sample('workers');
       await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
       sample('done');
-      return { reports, poison, restarts, interrupted, failure, forkMs };
+      return { reports, poison, restarts, recycles, interrupted, failure, forkMs, dirs: slots.flatMap((s) => s.finishedDirs) };
     } finally {
       this.dropMasterState();
       live.delete(this);

@@ -18,6 +18,10 @@ export interface EventSpace {
 /** What one worker (or its replacement) is given at the fork. */
 export interface WorkerPlan {
   index: number;
+  /** Unique per forked child (from 1): marks the sharedqueue chunks it claimed. */
+  id: number;
+  /** The first event number this child may take (a recycled worker's successor resumes here). */
+  from: number;
   /** sharedqueue: chunks this worker must redo before claiming more (a crashed one's). */
   inheritedChunks: number[];
   /** Events never to run (poison events that killed too many workers). */
@@ -25,16 +29,25 @@ export interface WorkerPlan {
 }
 
 /** Event numbers for the strategies decided at the fork (all but "ranges"). */
-export function* plannedEvents(strategy: Exclude<Strategy, 'ranges'>, space: EventSpace, plan: WorkerPlan, shared: SharedLoopState): Generator<number> {
+export function* plannedEvents(
+  strategy: Exclude<Strategy, 'ranges'>,
+  space: EventSpace,
+  plan: WorkerPlan,
+  shared: SharedLoopState,
+  /** sharedqueue: asked before each new claim; false stops (a worker about to be recycled). */
+  mayClaim: () => boolean = () => true,
+): Generator<number> {
   const { start, end, workers } = space;
   if (strategy === 'roundrobin') {
-    for (let e = start + plan.index; e < end; e += workers) yield e;
+    let e = start + plan.index;
+    if (e < plan.from) e += Math.ceil((plan.from - e) / workers) * workers;
+    for (; e < end; e += workers) yield e;
     return;
   }
   if (strategy === 'files') {
     for (let f = plan.index; f < space.files.length; f += workers) {
       const file = space.files[f]!;
-      const from = Math.max(start, file.first);
+      const from = Math.max(start, file.first, plan.from);
       const to = Math.min(end, file.first + file.count);
       for (let e = from; e < to; e++) yield e;
     }
@@ -46,9 +59,10 @@ export function* plannedEvents(strategy: Exclude<Strategy, 'ranges'>, space: Eve
     const to = Math.min(end, from + space.chunkSize);
     for (let e = from; e < to; e++) yield e;
   };
+  shared.giveChunks(plan.inheritedChunks, plan.id);
   for (const c of plan.inheritedChunks) yield* chunkEvents(c);
-  for (;;) {
-    const c = shared.claimChunk(plan.index);
+  while (mayClaim()) {
+    const c = shared.claimChunk(plan.id);
     if (start + c * space.chunkSize >= end) return;
     yield* chunkEvents(c);
   }

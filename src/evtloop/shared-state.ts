@@ -8,7 +8,7 @@ const PER_WORKER = 4; // [event in flight (-1: none), done, failed, reserved]
 
 export class SharedLoopState {
   readonly #words: Int32Array;
-  /** For sharedqueue: which worker (index + 1) claimed each chunk. */
+  /** For sharedqueue: which child (its plan id) claimed each chunk; 0: nobody. */
   readonly chunkOwner: Int32Array;
 
   constructor(workers: number, chunks: number) {
@@ -25,22 +25,22 @@ export class SharedLoopState {
     return Atomics.load(this.#words, 0) !== 0;
   }
 
-  /** Claims the next chunk: returns its index (may be past the end). */
-  claimChunk(worker: number): number {
+  /** Claims the next chunk for child `id`: returns its index (may be past the end). */
+  claimChunk(id: number): number {
     const chunk = Atomics.add(this.#words, 1, 1);
-    if (chunk < this.chunkOwner.length) Atomics.store(this.chunkOwner, chunk, worker + 1);
+    if (chunk < this.chunkOwner.length) Atomics.store(this.chunkOwner, chunk, id);
     return chunk;
   }
 
-  chunksOf(worker: number): number[] {
+  chunksOf(id: number): number[] {
     const out: number[] = [];
-    for (let c = 0; c < this.chunkOwner.length; c++) if (Atomics.load(this.chunkOwner, c) === worker + 1) out.push(c);
+    for (let c = 0; c < this.chunkOwner.length; c++) if (Atomics.load(this.chunkOwner, c) === id) out.push(c);
     return out;
   }
 
-  /** Marks chunks as belonging to `worker` (a replacement that takes them over). */
-  giveChunks(chunks: readonly number[], worker: number): void {
-    for (const c of chunks) Atomics.store(this.chunkOwner, c, worker + 1);
+  /** Marks chunks as belonging to child `id` (a replacement that takes them over). */
+  giveChunks(chunks: readonly number[], id: number): void {
+    for (const c of chunks) Atomics.store(this.chunkOwner, c, id);
   }
 
   setInFlight(worker: number, event: number): void {

@@ -25,6 +25,10 @@ export interface WorkerReport {
   peakUssMiB: number;
   /** Events that stopped because the master asked (SIGINT/SIGTERM). */
   stopped: boolean;
+  /** The worker left early to be replaced by a fresh fork (RecycleAfterEvents / RecycleAboveMB). */
+  recycled: boolean;
+  /** The last event number it processed (-1: none). */
+  lastEvent: number;
 }
 
 export interface WorkerSetup {
@@ -41,7 +45,14 @@ export interface WorkerSetup {
   debug: boolean;
   /** File name (in workerDir) of the processed-event record, '' for none. */
   eventOrderFile: string;
+  /** Leave (to be replaced by a fresh fork) after this many events; 0: never. */
+  recycleAfterEvents: number;
+  /** Leave when private memory passes this many MiB; 0: never. */
+  recycleAboveMB: number;
 }
+
+/** How often (in events) a worker reads its private memory for RecycleAboveMB. */
+const USS_CHECK_EVERY = 100;
 
 export const EVENT_ORDER_PREFIX = 'event-order';
 
@@ -71,6 +82,13 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     cpuMs: 0,
     peakUssMiB: 0,
     stopped: false,
+    recycled: false,
+    lastEvent: -1,
+  };
+  let ussNow = 0;
+  const timeToRecycle = (): boolean => {
+    if (setup.recycleAfterEvents > 0 && report.processed >= setup.recycleAfterEvents) return true;
+    return setup.recycleAboveMB > 0 && ussNow > setup.recycleAboveMB;
   };
   const skip = new Set(plan.skip);
   const read = eventReader(selector);
@@ -84,6 +102,11 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     shared.setInFlight(plan.index, -1);
     shared.countDone(plan.index, outcome.ok);
     report.processed++;
+    report.lastEvent = number;
+    if (setup.recycleAboveMB > 0 && report.processed % USS_CHECK_EVERY === 0) {
+      ussNow = ussMiB();
+      report.peakUssMiB = Math.max(report.peakUssMiB, ussNow);
+    }
     if (!outcome.ok) {
       report.failed++;
       if (outcome.failure) report.failedEvents.push(outcome.failure);
@@ -93,14 +116,21 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   };
 
   if (setup.strategy === 'ranges') {
-    await processRanges(ctx, shared, runOne, report);
+    await processRanges(ctx, shared, runOne, report, timeToRecycle);
   } else {
-    for (const number of plannedEvents(setup.strategy, setup.space, plan, shared)) {
+    // sharedqueue recycles between chunks (no chunk is left half done); the others anywhere.
+    const between = setup.strategy === 'sharedqueue';
+    const mayClaim = () => !(between && timeToRecycle() && (report.recycled = true));
+    for (const number of plannedEvents(setup.strategy, setup.space, plan, shared, mayClaim)) {
       if (shared.stopRequested) {
         report.stopped = true;
         break;
       }
       if (!(await runOne(number))) break;
+      if (!between && timeToRecycle()) {
+        report.recycled = true;
+        break;
+      }
     }
   }
   if (order !== undefined) fs.closeSync(order);
@@ -126,6 +156,7 @@ async function processRanges(
   shared: SharedLoopState,
   runOne: (n: number) => Promise<boolean>,
   report: WorkerReport,
+  timeToRecycle: () => boolean,
 ): Promise<void> {
   const inbox: RangeMessage[] = [];
   let wake: (() => void) | undefined;
@@ -147,6 +178,10 @@ async function processRanges(
         if (!(await runOne(n))) break;
       }
       ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
+      if (timeToRecycle()) {
+        report.recycled = true; // ranges already sent to it go to its successor
+        return;
+      }
     }
   } finally {
     ctx.off('message', onMessage);
