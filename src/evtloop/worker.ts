@@ -51,8 +51,8 @@ export interface WorkerSetup {
   recycleAboveMB: number;
 }
 
-/** How often (in events) a worker reads its private memory for RecycleAboveMB. */
-const USS_CHECK_EVERY = 100;
+/** How often (in events, a multiple of 256) a worker reads its private memory for RecycleAboveMB. */
+const USS_CHECK_EVERY = 512;
 
 export const EVENT_ORDER_PREFIX = 'event-order';
 
@@ -92,9 +92,13 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   };
   const skip = new Set(plan.skip);
   const read = eventReader(selector);
+  let lastUssAt = performance.now();
+  // Only executeEvent is awaited on the common path: an await per event costs more than
+  // the dispatch itself.
   const runOne = async (number: number): Promise<boolean> => {
     if (skip.has(number)) return true;
-    const record = await read(number);
+    let record = read(number);
+    if (record instanceof Promise) record = await record;
     if (record === null) return false; // the end of an input of unknown size
     shared.setInFlight(plan.index, number);
     const outcome = await loop.executeEvent(record);
@@ -103,15 +107,19 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     shared.countDone(plan.index, outcome.ok);
     report.processed++;
     report.lastEvent = number;
-    if (setup.recycleAboveMB > 0 && report.processed % USS_CHECK_EVERY === 0) {
-      ussNow = ussMiB();
-      report.peakUssMiB = Math.max(report.peakUssMiB, ussNow);
-    }
     if (!outcome.ok) {
       report.failed++;
       if (outcome.failure) report.failedEvents.push(outcome.failure);
     }
-    if (report.processed % 1000 === 0) report.peakUssMiB = Math.max(report.peakUssMiB, ussMiB());
+    if ((report.processed & 255) === 0) {
+      const now = performance.now();
+      const due = setup.recycleAboveMB > 0 ? report.processed % USS_CHECK_EVERY < 256 : now - lastUssAt > 1000;
+      if (due) {
+        lastUssAt = now;
+        ussNow = ussMiB();
+        report.peakUssMiB = Math.max(report.peakUssMiB, ussNow);
+      }
+    }
     return true;
   };
 
@@ -188,20 +196,36 @@ async function processRanges(
   }
 }
 
-/** Random access when the selector has it, else seek + next, else reading forward. */
-function eventReader(selector: EventLoopMgr['selector']): (n: number) => Promise<EventRecord | null> {
+/**
+ * Random access when the selector has it, else seek + next (reading forward). Returns the
+ * record itself when the selector is synchronous, a promise only when it is not.
+ */
+function eventReader(selector: EventLoopMgr['selector']): (n: number) => EventRecord | null | Promise<EventRecord | null> {
   const s = selector as typeof selector & { read?: (n: number) => EventRecord; count?: () => number | undefined };
+  const size = s.count?.();
+  if (typeof s.read === 'function') {
+    return (n) => (size !== undefined && n >= size ? null : s.read!(n));
+  }
   let expected = -1;
-  return async (n) => {
-    if (typeof s.read === 'function') {
-      const size = s.count?.();
-      if (size !== undefined && n >= size) return null;
-      return s.read(n);
-    }
-    if (n !== expected && s.seek) await s.seek(n);
-    let record = await s.next();
+  const forward = async (n: number, pending: Promise<EventRecord | null>): Promise<EventRecord | null> => {
+    let record = await pending;
     while (record !== null && record.number < n) record = await s.next();
+    return record;
+  };
+  return (n) => {
+    if (n !== expected && s.seek) {
+      const sought = s.seek(n);
+      if (sought instanceof Promise) return sought.then(() => forward(n, Promise.resolve(s.next())));
+    }
     expected = n + 1;
+    const next = s.next();
+    if (next instanceof Promise) return forward(n, next);
+    let record = next;
+    while (record !== null && record.number < n) {
+      const again = s.next();
+      if (again instanceof Promise) return forward(n, again);
+      record = again;
+    }
     return record;
   };
 }

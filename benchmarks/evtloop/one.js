@@ -1,0 +1,68 @@
+'use strict';
+// One event-loop measurement in a fresh process (sizes and loops never share a heap):
+//   node --single-threaded --max-semi-space-size=1 benchmarks/evtloop/one.js <json config>
+// config: { kind: 'empty' | 'reco', events, workers, strategy, chunk, stateMB, warmupGC, out }
+// Prints one JSON line: { wallMs, runMs, events, perEventUs, forkMs, ... }.
+const path = require('node:path');
+const { createApplication, Algorithm } = require('cowloop');
+
+class Empty extends Algorithm {
+  execute() {}
+}
+
+async function main() {
+  const cfg = JSON.parse(process.argv[2]);
+  const loop = cfg.workers > 0 ? { EventLoop: 'MpEventLoopMgr' } : {};
+  const mp = { NWorkers: cfg.workers, Strategy: cfg.strategy ?? 'sharedqueue', ChunkSize: cfg.chunk ?? 1000, WarmupGC: cfg.warmupGC ?? true, WorkerLog: true, EventOrder: '' };
+  let app;
+  if (cfg.kind === 'empty') {
+    app = createApplication({
+      components: [Empty],
+      options: {
+        ApplicationMgr: { TopAlg: ['Empty'], ExtSvc: ['CounterSelector/EventSelector'], OutputDir: cfg.out, ...loop },
+        EventSelector: { Events: cfg.events },
+        MpEventLoopMgr: mp,
+        MessageSvc: { OutputLevel: 'WARNING' },
+      },
+    });
+  } else {
+    const reco = path.join(__dirname, '..', '..', 'examples', 'reco');
+    app = createApplication({
+      options: path.join(reco, 'reco.opts'),
+      overrides: {
+        ApplicationMgr: { EvtMax: cfg.events, OutputDir: cfg.out, ...loop },
+        RecoGeometrySvc: { StateMB: cfg.stateMB },
+        MpEventLoopMgr: mp,
+        EventLoopMgr: { PrintFreq: 0 },
+        MessageSvc: { OutputLevel: 'WARNING' },
+      },
+    });
+  }
+  const t0 = performance.now();
+  await app.configure();
+  await app.initialize();
+  await app.start();
+  const tInit = performance.now();
+  const result = await app.executeRun();
+  const tRun = performance.now();
+  const report = app.eventLoop.runReport;
+  await app.stop();
+  await app.finalize();
+  await app.terminate();
+  const out = {
+    ...cfg,
+    initMs: tInit - t0,
+    runMs: tRun - tInit,
+    wallMs: performance.now() - t0,
+    processed: result.processed,
+    perEventUs: ((tRun - tInit) * 1000) / result.processed,
+    forkMs: report?.forkMs ?? 0,
+    workerUss: report ? report.workers.map((w) => w.peakUssMiB) : [],
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack}\n`);
+  process.exitCode = 1;
+});
