@@ -91,6 +91,14 @@ const CH_0 = 48;
 const CH_9 = 57;
 const CH_A_LOWER = 97;
 const CH_F_LOWER = 102;
+const CH_I_LOWER = 105;
+const CH_W_LOWER = 119;
+const CH_C = 67;
+const CH_D = 68;
+const CH_P = 80;
+const CH_R = 82;
+const CH_S = 83;
+const CH_V = 86;
 
 /**
  * Summarises the text of a /proc/<pid>/smaps file. Exposed so that a file captured
@@ -142,7 +150,7 @@ export function parseSmaps(text: string, pid = 0): SmapsSummary {
       const header = parseHeader(text, lineStart, lineEnd);
       if (header) {
         close(header);
-        open = { ...header, counters: zero() };
+        open = header;
       }
     } else if (open) {
       readField(text, lineStart, lineEnd, open);
@@ -173,7 +181,7 @@ export function parseSmaps(text: string, pid = 0): SmapsSummary {
 }
 
 /** `start-end perms offset dev inode   path` */
-function parseHeader(text: string, from: number, to: number): MappingHeader | undefined {
+function parseHeader(text: string, from: number, to: number): OpenMapping | undefined {
   const dash = text.indexOf('-', from);
   if (dash === -1 || dash > to) return undefined;
   const space = text.indexOf(' ', dash);
@@ -187,43 +195,43 @@ function parseHeader(text: string, from: number, to: number): MappingHeader | un
     while (p < to && text.charCodeAt(p) !== CH_SPACE) p++;
     while (p < to && text.charCodeAt(p) === CH_SPACE) p++;
   }
-  return { start, end, perms, path: text.slice(p, to), flags: '' };
+  return { start, end, perms, path: text.slice(p, to), flags: '', counters: zero() };
 }
 
-/** `Name:   1234 kB`, or `VmFlags: rd wr mr ...`; only the fields cowloop sums are read. */
+/**
+ * `Name:   1234 kB`, or `VmFlags: rd wr mr ...`; only the fields cowloop sums are read.
+ * The key is recognised by its length and a letter or two, without cutting it out of the
+ * text: this function runs for every line, and a cold (not yet optimised) parse of a
+ * large process is the common case for a one-shot command.
+ */
 function readField(text: string, from: number, to: number, open: OpenMapping): void {
   const colon = text.indexOf(':', from);
   if (colon === -1 || colon > to) return;
-  const key = text.slice(from, colon);
   const c = open.counters;
-  switch (key) {
-    case 'Size':
-      c.size = readKb(text, colon + 1, to);
+  const first = text.charCodeAt(from);
+  switch (colon - from) {
+    case 3: // Rss, Pss (not KSM)
+      if (first === CH_R) c.rss = readKb(text, colon + 1, to);
+      else if (first === CH_P) c.pss = readKb(text, colon + 1, to);
       return;
-    case 'Rss':
-      c.rss = readKb(text, colon + 1, to);
+    case 4: // Size, Swap
+      if (first !== CH_S) return;
+      if (text.charCodeAt(from + 1) === CH_I_LOWER) c.size = readKb(text, colon + 1, to);
+      else if (text.charCodeAt(from + 1) === CH_W_LOWER) c.swap = readKb(text, colon + 1, to);
       return;
-    case 'Pss':
-      c.pss = readKb(text, colon + 1, to);
-      return;
-    case 'Shared_Clean':
-      c.sharedClean = readKb(text, colon + 1, to);
-      return;
-    case 'Shared_Dirty':
-      c.sharedDirty = readKb(text, colon + 1, to);
-      return;
-    case 'Private_Clean':
-      c.privateClean = readKb(text, colon + 1, to);
-      return;
-    case 'Private_Dirty':
-      c.privateDirty = readKb(text, colon + 1, to);
-      return;
-    case 'Swap':
-      c.swap = readKb(text, colon + 1, to);
-      return;
-    case 'VmFlags':
+    case 7: // VmFlags (not SwapPss)
       // Padded with spaces on both sides so a flag can be found as ` dc `.
-      open.flags = text.slice(colon + 1, to) + ' ';
+      if (first === CH_V) open.flags = `${text.slice(colon + 1, to)} `;
+      return;
+    case 12: // Shared_Clean, Shared_Dirty
+      if (first !== CH_S) return;
+      if (text.charCodeAt(from + 7) === CH_C) c.sharedClean = readKb(text, colon + 1, to);
+      else if (text.charCodeAt(from + 7) === CH_D) c.sharedDirty = readKb(text, colon + 1, to);
+      return;
+    case 13: // Private_Clean, Private_Dirty (not ProtectionKey, AnonHugePages, FilePmdMapped)
+      if (first !== CH_P) return;
+      if (text.charCodeAt(from + 8) === CH_C) c.privateClean = readKb(text, colon + 1, to);
+      else if (text.charCodeAt(from + 8) === CH_D) c.privateDirty = readKb(text, colon + 1, to);
       return;
     default:
       return;
