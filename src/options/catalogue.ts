@@ -3,7 +3,7 @@ import { ErrorCodes } from '../errors.js';
 import { JobOptionsError } from './errors.js';
 import { CLIENT_NAME, PROPERTY_NAME } from './names.js';
 import type { JobOptions, OptionEntry, OptionValue, SourceLocation } from './types.js';
-import { appendValue, cloneValue, OperationProblem, optionValueProblem, removeValue } from './values.js';
+import { appendValue, cloneValue, OperationProblem, optionValueProblem, removeValue, setEntry } from './values.js';
 
 const CODE_LOCATION: SourceLocation = { file: '<code>', line: 1, column: 1 };
 
@@ -100,8 +100,8 @@ export class JobOptionsCatalogue implements JobOptions {
     const object: Record<string, Record<string, OptionValue>> = {};
     for (const [client, properties] of this.#clients) {
       const target: Record<string, OptionValue> = {};
-      for (const [property, entry] of properties) target[property] = cloneValue(entry.value);
-      object[client] = target;
+      for (const [property, entry] of properties) setEntry(target, property, cloneValue(entry.value));
+      setEntry(object, client, target);
     }
     return object;
   }

@@ -8,7 +8,7 @@ import { didYouMean } from './names.js';
 import { parseOpts } from './parser.js';
 import type { ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
-import { appendValue, cloneValue, OperationProblem, removeValue } from './values.js';
+import { appendValue, cloneValue, OperationProblem, removeValue, setEntry } from './values.js';
 
 /** Hooks the evaluator uses for files it does not read itself. */
 export interface IncludeHandler {
@@ -106,7 +106,7 @@ class Evaluator {
         return node.items.map((item) => this.resolve(item, key));
       case 'map': {
         const map: { [name: string]: OptionValue } = {};
-        for (const entry of node.entries) map[entry.key] = this.resolve(entry.value, key);
+        for (const entry of node.entries) setEntry(map, entry.key, this.resolve(entry.value, key));
         return map;
       }
       case 'reference': {

@@ -5,6 +5,7 @@ import { JobOptionsError } from './errors.js';
 import { formatValue } from './format.js';
 import type { ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
+import { setEntry } from './values.js';
 
 type JsonNode =
   | { kind: 'value'; value: string | number | boolean | null; location: SourceLocation }
@@ -50,7 +51,7 @@ function toOptionValue(node: JsonNode, key: string, fail: (detail: string, locat
       return node.items.map((item) => toOptionValue(item, key, fail));
     case 'object': {
       const map: { [name: string]: OptionValue } = {};
-      for (const member of node.members) map[member.key] = toOptionValue(member.value, key, fail);
+      for (const member of node.members) setEntry(map, member.key, toOptionValue(member.value, key, fail));
       return map;
     }
   }

@@ -38,11 +38,20 @@ export function isOptionMap(value: OptionValue | undefined): value is { [key: st
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * Sets an own, enumerable entry. Plain assignment would treat a key named "__proto__"
+ * (legal in a map value, and as a client or property name) as the prototype setter and
+ * drop the entry or change the object's prototype.
+ */
+export function setEntry<V>(target: { [key: string]: V }, key: string, value: V): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function cloneValue(value: OptionValue): OptionValue {
   if (Array.isArray(value)) return value.map(cloneValue);
   if (isOptionMap(value)) {
     const copy: { [key: string]: OptionValue } = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = cloneValue(item);
+    for (const [key, item] of Object.entries(value)) setEntry(copy, key, cloneValue(item));
     return copy;
   }
   return value;
@@ -55,7 +64,7 @@ export function valuesEqual(a: OptionValue, b: OptionValue): boolean {
   if (isOptionMap(a)) {
     if (!isOptionMap(b)) return false;
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && valuesEqual(a[k]!, b[k]!));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && valuesEqual(a[k]!, b[k]!));
   }
   return Object.is(a, b);
 }
