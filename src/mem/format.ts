@@ -1,5 +1,5 @@
 // The memory report as a text table, one row per process, then totals and totals / N.
-import type { MemoryFigures, MemoryReport } from './report.js';
+import type { MemoryFigures, MemoryReport, PrivateShared } from './report.js';
 
 export interface FormatOptions {
   /** Add the parts of data: V8 heap, external (malloc, ArrayBuffer stores), file data. */
@@ -12,16 +12,19 @@ interface Column {
 }
 
 function columns(kinds: boolean): Column[] {
-  const pair = (title: string, pick: (f: MemoryFigures) => { private: number; shared: number }): Column[] => [
+  const pair = (title: string, pick: (f: MemoryFigures) => PrivateShared): Column[] => [
     { title: `${title} priv`, value: (f) => pick(f).private },
     { title: `${title} shr`, value: (f) => pick(f).shared },
+  ];
+  const parts = [
+    ...pair('v8heap', (f) => f.v8Heap),
+    ...pair('extern', (f) => f.external),
+    ...pair('file', (f) => f.file),
   ];
   return [
     ...pair('code', (f) => f.code),
     ...pair('data', (f) => f.data),
-    ...(kinds
-      ? [...pair('v8heap', (f) => f.v8Heap), ...pair('extern', (f) => f.external), ...pair('file', (f) => f.file)]
-      : []),
+    ...(kinds ? parts : []),
     { title: 'PSS', value: (f) => f.pss },
     { title: 'USS', value: (f) => f.uss },
     { title: 'RSS', value: (f) => f.rss },
@@ -56,6 +59,8 @@ export function formatMemoryReport(report: MemoryReport, options: FormatOptions 
       `total PSS ${mib(report.totals.pss)} MiB is what the ${n} processes occupy together; ` +
       `their RSS would add up to ${mib(report.totals.rss)} MiB.`,
   );
-  if (report.missing.length > 0) out.push(`exited before they could be read: ${report.missing.join(', ')}`);
+  if (report.missing.length > 0) {
+    out.push(`exited before they could be read: ${report.missing.join(', ')}`);
+  }
   return `${out.join('\n')}\n`;
 }

@@ -92,7 +92,10 @@ function scaled(into: MemoryFigures, from: MemoryFigures, factor: number): void 
 }
 
 /** Reads /proc/<pid>/smaps of every pid and sums them (see docs/memory.md). */
-export function memoryReport(pids: readonly number[], options: MemoryReportOptions = {}): MemoryReport {
+export function memoryReport(
+  pids: readonly number[],
+  options: MemoryReportOptions = {},
+): MemoryReport {
   if (!Array.isArray(pids)) throw invalidArgument('pids', 'an array of process ids', pids);
   pids.forEach((pid, i) => checkPid(pid, `pids[${i}]`));
   const rows: MemoryReportRow[] = [];

@@ -13,7 +13,8 @@ export function processRole(pid: number): string {
     role = `[${(readProcFileIfExists(pid, 'comm') ?? '?').trim()}]`;
   } else {
     // Absolute paths (the node binary, the script) shortened to their last part.
-    role = args.map((a) => (a.startsWith('/') && !a.includes(' ') ? path.basename(a) : a)).join(' ');
+    const short = (a: string): string => (a.startsWith('/') && !a.includes(' ') ? path.basename(a) : a);
+    role = args.map(short).join(' ');
   }
   return role.length > MAX_ROLE ? `${role.slice(0, MAX_ROLE - 1)}…` : role;
 }

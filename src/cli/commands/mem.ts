@@ -23,11 +23,16 @@ function parsePid(text: string, index: number): number {
 export const registerMemCommand: RegisterCommand = (program: Command, setExitCode) => {
   program
     .command('mem')
-    .description('memory of processes from /proc/<pid>/smaps: code and data, private and shared, PSS, USS')
+    .description(
+      'memory of processes from /proc/<pid>/smaps: code and data, private and shared, PSS, USS',
+    )
     .argument('<pid...>', 'process ids')
     .option('--tree', 'each pid and all its descendants (a master and its workers)')
     .option('--json', 'print the report as JSON')
-    .option('--kinds', 'split data into V8 heap, external (malloc, ArrayBuffer stores) and file data')
+    .option(
+      '--kinds',
+      'split data into V8 heap, external (malloc, ArrayBuffer stores) and file data',
+    )
     .action((pidTexts: string[], flags: MemFlags) => {
       const roots = pidTexts.map(parsePid);
       const pids = flags.tree ? roots.flatMap((pid) => processTree(pid)) : roots;
