@@ -1,17 +1,25 @@
 // `cowloop run <options-file> [--events N] [--out DIR] [--workers N] [--strategy S]
 //  [--fork-after K] [--set Client.Property=value]...`: runs a job. Flags are job-option
 // overrides applied on top of the file, so the same job runs serially or in parallel from
-// the command line.
+// the command line. What a person sees while it runs (progress, messages, signals) and
+// what it leaves (--json, --report, --mem-profile) is assembled here from src/cli/run/.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 // Every area registers its components (EventSelector, OutputStream, MpEventLoopMgr) on import.
 import '../../index.js';
 import { CowloopError, ErrorCodes } from '../../errors.js';
-import { createApplication, type RunSummary } from '../../framework/application.js';
+import { MpEventLoopMgr } from '../../evtloop/mp-event-loop-mgr.js';
+import { createApplication, type Application, type RunSummary } from '../../framework/application.js';
 import { loadJobOptions } from '../../options/load.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../../options/types.js';
+import { writeHtmlReport } from '../../report/html-report.js';
+import { RunRecorder } from '../../report/recorder.js';
+import { useColour } from '../color.js';
 import type { RegisterCommand } from '../commands.js';
-import { EXIT } from '../exit-codes.js';
+import { InterruptHandler } from '../run/interrupt.js';
+import { classify, errorLine, jsonSummary } from '../run/outcome.js';
+import { LiveDisplay, PlainDisplay, SilentDisplay, type ProgressDisplay } from '../run/progress-display.js';
 
 interface RunFlags {
   events?: string;
@@ -22,6 +30,12 @@ interface RunFlags {
   set: string[];
   summary?: string;
   timing?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  report?: string;
+  memProfile?: string;
+  debugWorker?: boolean;
+  progress?: string;
 }
 
 const COMMAND_LINE: SourceLocation = { file: '<command line>', line: 1, column: 1 };
@@ -61,6 +75,9 @@ export function applyRunFlags(options: JobOptions, flags: RunFlags): void {
   }
   if (flags.strategy !== undefined) set('MpEventLoopMgr', 'Strategy', flags.strategy);
   if (flags.forkAfter !== undefined) set('MpEventLoopMgr', 'ForkAfterEvents', integer('--fork-after', flags.forkAfter, 0));
+  if (flags.debugWorker) set('MpEventLoopMgr', 'DebugWorker', true);
+  // --quiet: the job's INFO lines go too (components with their own OutputLevel keep it).
+  if (flags.quiet) set('MessageSvc', 'OutputLevel', 'WARNING');
   for (const s of flags.set) set(...parseSet(s));
 }
 
@@ -70,6 +87,94 @@ function timingTable(summary: RunSummary): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (r: string[]): string => r.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
+}
+
+const PROGRESS_MODES = ['auto', 'live', 'plain', 'none'] as const;
+
+async function chooseDisplay(file: string, flags: RunFlags): Promise<ProgressDisplay> {
+  let mode = flags.progress ?? 'auto';
+  if (!(PROGRESS_MODES as readonly string[]).includes(mode)) {
+    throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `--progress must be one of ${PROGRESS_MODES.join(', ')} (got ${JSON.stringify(mode)})`);
+  }
+  if (flags.quiet) mode = 'none';
+  // A worker waiting for a debugger prints its pid on stderr: a live frame would paint over it.
+  if (mode === 'auto') mode = process.stderr.isTTY && !flags.debugWorker ? 'live' : 'plain';
+  if (mode === 'none') return new SilentDisplay();
+  if (mode === 'plain') return new PlainDisplay(Number(process.env.COWLOOP_PROGRESS_INTERVAL ?? 5) * 1000);
+  return LiveDisplay.create(path.basename(file), useColour(process.stderr));
+}
+
+function writeMemProfile(file: string, recorder: RunRecorder): void {
+  const lines = recorder.memorySamples().map((m) => JSON.stringify({ tMs: Math.round(m.tMs), index: m.index, pid: m.pid, rss: m.rss, pss: m.pss, uss: m.uss }));
+  fs.writeFileSync(file, lines.length ? `${lines.join('\n')}\n` : '');
+}
+
+function endLine(summary: RunSummary, app: Application): string {
+  const loop = app.eventLoop;
+  const how = loop instanceof MpEventLoopMgr && loop.runReport ? `${loop.runReport.workers.length} workers` : 'serially';
+  return `cowloop: ${summary.processed} events, ${summary.failed} failed, in ${(summary.wallMs / 1000).toFixed(2)} s (${how})`;
+}
+
+/** Runs one job the way the command line asked; resolves to the exit code. */
+async function runJob(file: string, flags: RunFlags): Promise<number> {
+  const options = await loadJobOptions(file);
+  applyRunFlags(options, flags);
+  const display = await chooseDisplay(file, flags);
+  // With --json, standard output carries the summary alone; the job's messages go to stderr.
+  const messageFd = flags.json ? 2 : 1;
+  const app = createApplication({ options, messageSink: { write: (line) => display.message(line, messageFd) } });
+  const recorder = new RunRecorder({ job: file, memory: !flags.quiet || flags.report !== undefined || flags.memProfile !== undefined });
+  let summary: RunSummary | undefined;
+  let error: unknown;
+  let interrupt: InterruptHandler | undefined;
+  try {
+    await app.configure();
+    const loop = app.eventLoop;
+    interrupt = new InterruptHandler(loop, (line) => display.message(line, 2));
+    recorder.attach(loop);
+    recorder.onSample((s) => {
+      interrupt?.observe(s.sample.phase);
+      display.update(s);
+    });
+    interrupt.install();
+    summary = await app.run();
+  } catch (e) {
+    error = e;
+  } finally {
+    interrupt?.uninstall();
+    display.close();
+  }
+  const { status, exitCode } = classify(error, summary);
+  const loop = safeLoop(app);
+  const record = recorder.finish({
+    status,
+    exitCode,
+    eventLoop: summary?.eventLoop ?? loop?.type ?? '',
+    ...(summary ? { processed: summary.processed, failed: summary.failed } : {}),
+    multiProcess: loop instanceof MpEventLoopMgr ? loop.runReport : undefined,
+    error,
+  });
+  if (flags.report) writeHtmlReport(flags.report, record);
+  if (flags.memProfile) writeMemProfile(flags.memProfile, recorder);
+  if (flags.summary && summary) fs.writeFileSync(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  if (error !== undefined) process.stderr.write(`${errorLine(error)}\n`);
+  if (flags.json) {
+    const files = { ...(flags.report ? { report: path.resolve(flags.report) } : {}), ...(flags.memProfile ? { memProfile: path.resolve(flags.memProfile) } : {}) };
+    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, files), null, 2)}\n`);
+  } else if (summary) {
+    if (flags.timing) process.stdout.write(`${timingTable(summary)}\n`);
+    if (!flags.quiet) process.stderr.write(`${endLine(summary, app)}\n`);
+  }
+  if (!flags.quiet && !flags.json && flags.report) process.stderr.write(`cowloop: report written to ${flags.report}\n`);
+  return exitCode;
+}
+
+function safeLoop(app: Application): Application['eventLoop'] | undefined {
+  try {
+    return app.eventLoop;
+  } catch {
+    return undefined;
+  }
 }
 
 export const registerRunCommand: RegisterCommand = (program: Command, setExitCode) => {
@@ -83,43 +188,15 @@ export const registerRunCommand: RegisterCommand = (program: Command, setExitCod
     .option('--strategy <s>', 'event dispatch: roundrobin, sharedqueue, ranges or files (MpEventLoopMgr.Strategy)')
     .option('--fork-after <k>', 'fork after the master has processed K events (MpEventLoopMgr.ForkAfterEvents)')
     .option('-s, --set <Client.Property=value>', 'override one job option (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--json', 'print a machine-readable summary (with the per-worker table) on stdout; messages go to stderr')
+    .option('-q, --quiet', 'no progress display and no INFO messages')
+    .option('--progress <mode>', 'progress display: auto (live on a terminal, else plain lines), live, plain or none', 'auto')
+    .option('--report <file>', 'write a self-contained HTML report (memory per worker, events, timeline)')
+    .option('--mem-profile <file>', 'write the memory of every process at each progress sample as NDJSON')
+    .option('--debug-worker', 'each worker prints its pid and waits for SIGUSR1 after the fork (MpEventLoopMgr.DebugWorker)')
     .option('--summary <file>', 'write the run summary as JSON to FILE')
     .option('--timing', 'print per-algorithm timing at the end')
     .action(async (file: string, flags: RunFlags) => {
-      const options = await loadJobOptions(file);
-      applyRunFlags(options, flags);
-      const app = createApplication({ options });
-      let summary: RunSummary;
-      try {
-        summary = await app.run();
-      } catch (error) {
-        if (error instanceof CowloopError && error.code === ErrorCodes.ERR_COWLOOP_EVENT_FAILED) {
-          process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
-          setExitCode(EXIT.EVENTS_FAILED);
-          return;
-        }
-        if (error instanceof CowloopError && error.code === ErrorCodes.ERR_COWLOOP_INTERRUPTED) {
-          process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
-          setExitCode(EXIT.INTERRUPTED);
-          return;
-        }
-        if (
-          error instanceof CowloopError &&
-          (error.code === ErrorCodes.ERR_COWLOOP_WORKER_FAILED || error.code === ErrorCodes.ERR_COWLOOP_POISON_EVENT)
-        ) {
-          process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
-          setExitCode(EXIT.EVENTS_FAILED);
-          return;
-        }
-        if (error instanceof CowloopError && error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED) {
-          process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
-          setExitCode(EXIT.FAILURE);
-          return;
-        }
-        throw error;
-      }
-      if (flags.timing) process.stdout.write(`${timingTable(summary)}\n`);
-      if (flags.summary) fs.writeFileSync(flags.summary, `${JSON.stringify(summary, null, 2)}\n`);
-      setExitCode(summary.failed > 0 ? EXIT.EVENTS_FAILED : EXIT.OK);
+      setExitCode(await runJob(file, flags));
     });
 };

@@ -1,0 +1,77 @@
+// What a finished (or failed) `cowloop run` comes to: its status and exit code, and the
+// --json summary written on standard output.
+import { CowloopError, ErrorCodes } from '../../errors.js';
+import type { RunSummary } from '../../framework/application.js';
+import type { RunRecord, RunStatus } from '../../report/types.js';
+import { EXIT } from '../exit-codes.js';
+
+export interface Classified {
+  status: RunStatus;
+  exitCode: number;
+}
+
+const FAILED_EVENTS = new Set<string>([ErrorCodes.ERR_COWLOOP_EVENT_FAILED, ErrorCodes.ERR_COWLOOP_WORKER_FAILED, ErrorCodes.ERR_COWLOOP_POISON_EVENT]);
+
+export function classify(error: unknown, summary: RunSummary | undefined): Classified {
+  if (error === undefined) return summary && summary.failed > 0 ? { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED } : { status: 'ok', exitCode: EXIT.OK };
+  if (!(error instanceof CowloopError)) return { status: 'error', exitCode: EXIT.FAILURE };
+  if (error.code === ErrorCodes.ERR_COWLOOP_INTERRUPTED) return { status: 'interrupted', exitCode: EXIT.INTERRUPTED };
+  if (FAILED_EVENTS.has(error.code)) return { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED };
+  // A component that threw outside events is a fault of the job's code, not of its options.
+  if (error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED) return { status: 'error', exitCode: EXIT.FAILURE };
+  return { status: 'error', exitCode: EXIT.CONFIG };
+}
+
+/** The line a person reads on stderr for an error. */
+export function errorLine(error: unknown): string {
+  if (error instanceof CowloopError) return `cowloop: ${error.message} [${error.code}]`;
+  const e = error as Error | undefined;
+  return `cowloop: ${e?.stack ?? String(error)}`;
+}
+
+export interface JsonSummary {
+  status: RunStatus;
+  exitCode: number;
+  job: string;
+  eventLoop: string;
+  processed: number;
+  failed: number;
+  wallMs: number;
+  failedEvents: RunSummary['failedEvents'];
+  outputs: string[];
+  algorithms: RunSummary['algorithms'];
+  messages: RunSummary['messages'] | null;
+  /** One row per worker of a multi-process run (empty for a serial one). */
+  workers: Array<RunRecord['workers'][number] & { share: number; wallMsPerEvent: number | null; cpuMsPerEvent: number | null }>;
+  multiProcess: RunRecord['multiProcess'];
+  error: RunRecord['error'];
+  report: string | null;
+  memProfile: string | null;
+}
+
+export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, files: { report?: string; memProfile?: string }): JsonSummary {
+  const total = record.workers.reduce((n, w) => n + w.processed, 0);
+  return {
+    status: record.status,
+    exitCode: record.exitCode,
+    job: record.job,
+    eventLoop: record.eventLoop,
+    processed: record.processed,
+    failed: record.failed,
+    wallMs: Math.round(record.wallMs * 10) / 10,
+    failedEvents: summary?.failedEvents ?? [],
+    outputs: summary?.outputs ?? [],
+    algorithms: summary?.algorithms ?? [],
+    messages: summary?.messages ?? null,
+    workers: record.workers.map((w) => ({
+      ...w,
+      share: total > 0 ? w.processed / total : 0,
+      wallMsPerEvent: w.processed ? w.wallMs / w.processed : null,
+      cpuMsPerEvent: w.processed ? w.cpuMs / w.processed : null,
+    })),
+    multiProcess: record.multiProcess,
+    error: record.error,
+    report: files.report ?? null,
+    memProfile: files.memProfile ?? null,
+  };
+}
