@@ -1,5 +1,6 @@
 // One indexed NDJSON or CSV input file: random access to record k by a positioned read
 // (never the descriptor's shared offset), and block reads of ranges and strides.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CowloopError, ErrorCodes } from '../../errors.js';
@@ -156,10 +157,21 @@ export class RecordFile {
     return `${this.path}:${this.index.lines[k]}`;
   }
 
+  /** Decoding would silently turn invalid UTF-8 into U+FFFD: refuse the record instead. */
+  #checkUtf8(bytes: Buffer, k: number): void {
+    if (isUtf8(bytes)) return;
+    const valid = firstInvalidUtf8(bytes);
+    // Column of the first bad byte, counted in characters as an editor shows it.
+    const column = bytes.subarray(0, valid).toString('utf8').length + 1;
+    throw badRecord(`${this.#where(k)}:${column}: record ${k} is not valid UTF-8 (byte 0x${(bytes[valid] ?? 0).toString(16)} at byte ${valid} of the line)`);
+  }
+
   #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
     const out: RecordData[] = [];
     for (const k of chosen) {
-      const text = this.#slice(block, blockStart, k).toString('utf8');
+      const bytes = this.#slice(block, blockStart, k);
+      this.#checkUtf8(bytes, k);
+      const text = bytes.toString('utf8');
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -179,6 +191,7 @@ export class RecordFile {
     const bytes = chosen.length === 1 || chosen[chosen.length - 1] - chosen[0] === chosen.length - 1
       ? block.subarray(this.index.starts[chosen[0]] - blockStart)
       : Buffer.concat(chosen.map((k) => this.#slice(block, blockStart, k)));
+    if (!isUtf8(bytes)) for (const k of chosen) this.#checkUtf8(this.#slice(block, blockStart, k), k);
     let rows: string[][] | null = null;
     try {
       rows = this.#csvRows(bytes);
@@ -248,6 +261,18 @@ function openInput(path: string): number {
       cause: error,
     });
   }
+}
+
+/** Offset of the first byte that does not start a valid UTF-8 sequence (bytes must be invalid). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const c = bytes[i];
+    const more = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (more < 0 || !isUtf8(bytes.subarray(i, i + more + 1))) return i;
+    i += more + 1;
+  }
+  return bytes.length;
 }
 
 function badRecord(message: string, cause?: unknown): CowloopError {
