@@ -34,6 +34,7 @@ const holder = `
   }
   const buf = new Uint8Array(new ArrayBuffer(${bufferMiB} * 2 ** 20));
   for (let i = 0; i < buf.length; i += 4096) buf[i] = 1;
+  keep.push(buf); // referenced, so the optimiser cannot drop the buffer
   process.stdout.write('ready\\n');
   process.stdin.on('data', () => {}).on('end', () => process.exit(0));
 `;
