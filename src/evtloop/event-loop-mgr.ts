@@ -256,6 +256,7 @@ export class EventLoopMgr extends Service {
     await this.openInput();
     const size = this.selector.count?.();
     const total = size === undefined ? undefined : Math.max(0, maxEvents < 0 ? size - this.skipEvents : Math.min(maxEvents, size - this.skipEvents));
+    let lastYield = performance.now();
     try {
       while (maxEvents < 0 || result.processed < maxEvents) {
         if (this.#stopRequested) {
@@ -267,6 +268,12 @@ export class EventLoopMgr extends Service {
         const outcome = await this.executeEvent(record);
         this.recordOutcome(result, outcome);
         this.#serialProgress(result.processed, total, false);
+        // Events that never wait would starve the event loop: let signal handlers (a stop
+        // request on SIGINT) and I/O callbacks run every PROGRESS_EVERY_MS.
+        if (performance.now() - lastYield >= PROGRESS_EVERY_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
       }
     } catch (e) {
       result.stoppedEarly = true;
