@@ -43,6 +43,14 @@ export interface LoopResult {
   failedEvents: FailedEvent[];
   /** True when the loop stopped before the end of the input or EvtMax (abort, interrupt). */
   stoppedEarly: boolean;
+  /** Event numbers of input records skipped as unreadable (EventSelector.OnBadRecord = "skip"). */
+  skippedRecords?: number[];
+}
+
+/** Event numbers the selector skipped as bad records in this process (none for selectors without the policy). */
+export function skippedRecordsOf(selector: EventSource): number[] {
+  const list = (selector as { skippedRecords?: ReadonlyArray<{ event: number }> }).skippedRecords;
+  return Array.isArray(list) ? list.map((r) => r.event) : [];
 }
 
 export interface AlgorithmSummary extends AlgorithmStats {
@@ -282,6 +290,7 @@ export class EventLoopMgr extends Service {
       await this.closeInput();
     }
     this.#serialProgress(result.processed, total, true);
+    this.reportSkippedRecords(result, skippedRecordsOf(this.selector));
     return result;
   }
 
@@ -303,6 +312,15 @@ export class EventLoopMgr extends Service {
     }
     const every = this.props.PrintFreq;
     if (every > 0 && result.processed % every === 0) this.log.info(`processed ${result.processed} events (last: ${outcome.number})`);
+  }
+
+  /** Puts the skipped bad records into the result, with one warning that counts them. */
+  protected reportSkippedRecords(result: LoopResult, events: number[]): void {
+    if (events.length === 0) return;
+    const sorted = [...events].sort((a, b) => a - b);
+    result.skippedRecords = sorted;
+    const list = sorted.length > 20 ? `${sorted.slice(0, 20).join(', ')}, ...` : sorted.join(', ');
+    this.log.warning(`${sorted.length} bad input record${sorted.length === 1 ? ' was' : 's were'} skipped (EventSelector.OnBadRecord = "skip"): events ${list}`);
   }
 
   /** Per-algorithm counters and timing; a multi-process loop returns the workers' sums. */

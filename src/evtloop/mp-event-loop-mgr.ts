@@ -16,7 +16,7 @@ import { collectGarbage } from '../mem/collect-garbage.js';
 import { onChildFork } from '../process/child-hooks.js';
 import { fork } from '../process/fork.js';
 import type { ForkedChild } from '../process/forked-child.js';
-import { EventLoopMgr, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
+import { EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
 import { chunkCount, rangeList, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
 import { SharedLoopState } from './shared-state.js';
 import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
@@ -156,6 +156,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     } finally {
       await this.closeInput();
     }
+    const masterSkipped = skippedRecordsOf(this.selector);
 
     fs.rmSync(root, { recursive: true, force: true });
     fs.mkdirSync(path.join(root, 'master'), { recursive: true });
@@ -205,6 +206,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     result.failed += outcome.poison.length;
     result.failedEvents.push(...outcome.poison);
     result.failedEvents.sort((a, b) => a.number - b.number);
+    this.reportSkippedRecords(result, [...masterSkipped, ...outcome.reports.flatMap((r) => r.skippedRecords)]);
     this.#workerStats = outcome.reports.map((r) => r.algorithms);
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index),

@@ -7,7 +7,7 @@ import type { ChildContext } from '../process/child-context.js';
 import { native } from '../native.js';
 import { memoryUsage } from '../mem/usage.js';
 import type { EventRecord } from '../framework/event-source.js';
-import type { AlgorithmSummary, EventLoopMgr, FailedEvent } from './event-loop-mgr.js';
+import { skippedRecordsOf, type AlgorithmSummary, type EventLoopMgr, type FailedEvent } from './event-loop-mgr.js';
 import type { IoComponentMgr } from '../io/io-component-mgr.js';
 import { plannedEvents, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
 import type { SharedLoopState } from './shared-state.js';
@@ -29,6 +29,8 @@ export interface WorkerReport {
   recycled: boolean;
   /** The last event number it processed (-1: none). */
   lastEvent: number;
+  /** Input records it skipped as unreadable (EventSelector.OnBadRecord = "skip"). */
+  skippedRecords: number[];
 }
 
 export interface WorkerSetup {
@@ -84,6 +86,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     stopped: false,
     recycled: false,
     lastEvent: -1,
+    skippedRecords: [],
   };
   let ussNow = 0;
   const timeToRecycle = (): boolean => {
@@ -100,6 +103,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     let record = read(number);
     if (record instanceof Promise) record = await record;
     if (record === null) return false; // the end of an input of unknown size
+    if (record === SKIPPED) return true; // a bad record, logged and counted by the selector
     shared.setInFlight(plan.index, number);
     const outcome = await loop.executeEvent(record);
     if (order !== undefined) fs.writeSync(order, `{"event":${number},"worker":${plan.index},"pid":${process.pid},"ok":${outcome.ok}}\n`);
@@ -143,6 +147,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   }
   if (order !== undefined) fs.closeSync(order);
   report.algorithms = loop.algorithmStats();
+  report.skippedRecords = skippedRecordsOf(selector);
   // Finalising flushes and closes this worker's outputs (OutputStream, HistogramSvc, ...).
   const app = loop.application;
   await app.stop();
@@ -196,13 +201,24 @@ async function processRanges(
   }
 }
 
+/** What the reader gives for a record the selector skipped as bad. */
+const SKIPPED = Symbol('skipped record');
+
 /**
  * Random access when the selector has it, else seek + next (reading forward). Returns the
  * record itself when the selector is synchronous, a promise only when it is not.
  */
-function eventReader(selector: EventLoopMgr['selector']): (n: number) => EventRecord | null | Promise<EventRecord | null> {
-  const s = selector as typeof selector & { read?: (n: number) => EventRecord; count?: () => number | undefined };
+function eventReader(selector: EventLoopMgr['selector']): (n: number) => EventRecord | null | typeof SKIPPED | Promise<EventRecord | null> {
+  const s = selector as typeof selector & {
+    read?: (n: number) => EventRecord;
+    readOrSkip?: (n: number) => EventRecord | null;
+    count?: () => number | undefined;
+  };
   const size = s.count?.();
+  if (typeof s.readOrSkip === 'function' && typeof s.read === 'function') {
+    // A bad record that the selector's policy skips is SKIPPED, not the end of the input.
+    return (n) => (size !== undefined && n >= size ? null : (s.readOrSkip!(n) ?? SKIPPED));
+  }
   if (typeof s.read === 'function') {
     return (n) => (size !== undefined && n >= size ? null : s.read!(n));
   }

@@ -17,7 +17,15 @@ const selectorProperties = {
   Format: prop.choice(['auto', 'ndjson', 'csv'] as const, 'auto', 'record format of the inputs; auto: by file extension'),
   CsvNumbers: prop.bool(true, 'CSV inputs: fields in JSON number syntax become numbers; false keeps every field a string'),
   RunNumber: prop.int(1, 'run number of events whose record has no integer "run" field', { min: 0 }),
+  OnBadRecord: prop.choice(['fail', 'skip'] as const, 'fail',
+    'a record that cannot be read (bad JSON or CSV, wrong field count, invalid UTF-8): fail the job, or log where it is, skip it and count it'),
 };
+
+/** A record left out under OnBadRecord = "skip": its event number and what was wrong (file:line). */
+export interface SkippedRecord {
+  event: number;
+  message: string;
+}
 
 export class EventSelector extends EventSelectorBase implements IoComponent {
   static override properties: PropertyDecls = selectorProperties;
@@ -32,9 +40,11 @@ export class EventSelector extends EventSelectorBase implements IoComponent {
   #next = 0;
   #stride = 1;
   #reader: Generator<InputRecord> | null = null;
+  #skipped: SkippedRecord[] = [];
 
   override initialize(): void {
     // Index now, in the master, so workers inherit the index instead of rebuilding it.
+    this.#skipped = [];
     this.#source = openRecordSource(this.#resolveInputs(), { format: this.props.Format, csvNumbers: this.props.CsvNumbers });
     const files = this.#source.files;
     this.log.info(
@@ -65,6 +75,15 @@ export class EventSelector extends EventSelectorBase implements IoComponent {
   next(): EventRecord | null {
     const source = this.#requireSource();
     if (!this.#open) this.open();
+    if (this.props.OnBadRecord === 'skip') {
+      // Record by record, so a bad one costs only itself (read() reads ahead in blocks).
+      while (this.#next < source.size) {
+        const record = this.readOrSkip(this.#next);
+        this.#next += this.#stride;
+        if (record) return record;
+      }
+      return null;
+    }
     if (!this.#reader) this.#reader = source.readStrided(this.#next, this.#stride);
     const r = this.#reader.next();
     if (r.done) return null;
@@ -110,12 +129,41 @@ export class EventSelector extends EventSelectorBase implements IoComponent {
 
   /** Events first .. first + count - 1, for range-based dispatch. */
   *readRange(first: number, count: number): Generator<EventRecord> {
+    if (this.props.OnBadRecord === 'skip') {
+      const end = Math.min(first + count, this.#requireSource().size);
+      for (let n = first; n < end; n++) {
+        const record = this.readOrSkip(n);
+        if (record) yield record;
+      }
+      return;
+    }
     for (const r of this.#requireSource().readRange(first, count)) yield this.#toEvent(r);
   }
 
   /** One event by number (random access through the index). */
   read(number: number): EventRecord {
     return this.#toEvent(this.#requireSource().read(number));
+  }
+
+  /**
+   * Like read(), but under OnBadRecord = "skip" a bad record is logged, counted and gives
+   * null (the event loops then go on with the next event).
+   */
+  readOrSkip(number: number): EventRecord | null {
+    try {
+      return this.read(number);
+    } catch (error) {
+      if (this.props.OnBadRecord !== 'skip' || (error as CowloopError).code !== ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD) throw error;
+      const message = (error as Error).message;
+      this.#skipped.push({ event: number, message });
+      this.log.warning(`${message}: skipped (OnBadRecord = "skip")`);
+      return null;
+    }
+  }
+
+  /** Records this process skipped as bad since initialize (a forked worker: since its fork). */
+  get skippedRecords(): readonly SkippedRecord[] {
+    return this.#skipped;
   }
 
   /** Each input file's range of event numbers (the "files" strategy gives file i to worker i mod N). */
@@ -128,6 +176,7 @@ export class EventSelector extends EventSelectorBase implements IoComponent {
   ioReinit(_ctx: IoReinitContext): void {
     const source = this.#requireSource();
     source.reopen();
+    this.#skipped = []; // the master's count is the master's
     this.#open = true;
     this.#closedOnce = false;
     this.#reader = null;
