@@ -46,6 +46,7 @@ type FromClaimWorker = { k: 'v'; i: number[]; v: unknown[] } | { k: 'e'; i: numb
 
 const FLUSH_ITEMS = 512;
 const FLUSH_MS = 20;
+const SLOW_ITEM_MS = 2;
 // The counter starts near 0 and grows by chunkSize per claim; an abort jumps it past
 // every index, so the largest item count keeps clear of 2^31.
 const MAX_COUNT = 2 ** 30;
@@ -173,6 +174,7 @@ function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, control: Int32Array, 
     let indices: number[] = [];
     let values: unknown[] = [];
     let lastFlush = performance.now();
+    let limit = 1;
     const flush = () => {
       if (indices.length === 0) return;
       try {
@@ -206,9 +208,12 @@ function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, control: Int32Array, 
         if (collect) {
           indices.push(i);
           values.push(value);
-          if (indices.length >= FLUSH_ITEMS || t1 - lastFlush > FLUSH_MS) {
+          // Batches grow 1, 2, 4 ... FLUSH_ITEMS: first values arrive at once, tiny items
+          // share a message, and slow items (or a slow stretch) are sent as they finish.
+          if (indices.length >= limit || t1 - lastFlush > FLUSH_MS || t1 - t0 > SLOW_ITEM_MS) {
             flush();
             lastFlush = t1;
+            limit = Math.min(limit * 2, FLUSH_ITEMS);
           }
         }
       }
