@@ -146,11 +146,14 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   }
   const { status, exitCode } = classify(error, summary);
   const loop = safeLoop(app);
+  const stats = summary?.algorithms ?? statsAfterError(loop);
   const record = recorder.finish({
     status,
     exitCode,
     eventLoop: summary?.eventLoop ?? loop?.type ?? '',
-    ...(summary ? { processed: summary.processed, failed: summary.failed } : {}),
+    ...(summary
+      ? { processed: summary.processed, failed: summary.failed }
+      : { processed: Math.max(recorder.last?.sample.done ?? 0, stats[0]?.calls ?? 0) }),
     multiProcess: loop instanceof MpEventLoopMgr ? loop.runReport : undefined,
     error,
   });
@@ -160,13 +163,25 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   if (error !== undefined) process.stderr.write(`${errorLine(error)}\n`);
   if (flags.json) {
     const files = { ...(flags.report ? { report: path.resolve(flags.report) } : {}), ...(flags.memProfile ? { memProfile: path.resolve(flags.memProfile) } : {}) };
-    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, files), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files), null, 2)}\n`);
   } else if (summary) {
     if (flags.timing) process.stdout.write(`${timingTable(summary)}\n`);
     if (!flags.quiet) process.stderr.write(`${endLine(summary, app)}\n`);
   }
   if (!flags.quiet && !flags.json && flags.report) process.stderr.write(`cowloop: report written to ${flags.report}\n`);
   return exitCode;
+}
+
+/**
+ * Algorithm counters of a run that threw (a stop request, a failed event): in a serial run
+ * they are exact; after a multi-process failure they hold the master's events only.
+ */
+function statsAfterError(loop: Application['eventLoop'] | undefined): RunSummary['algorithms'] {
+  try {
+    return loop ? loop.algorithmStats() : [];
+  } catch {
+    return [];
+  }
 }
 
 function safeLoop(app: Application): Application['eventLoop'] | undefined {

@@ -49,7 +49,7 @@ export interface JsonSummary {
   memProfile: string | null;
 }
 
-export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, files: { report?: string; memProfile?: string }): JsonSummary {
+export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, algorithms: RunSummary['algorithms'], files: { report?: string; memProfile?: string }): JsonSummary {
   const total = record.workers.reduce((n, w) => n + w.processed, 0);
   return {
     status: record.status,
@@ -61,7 +61,7 @@ export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, 
     wallMs: Math.round(record.wallMs * 10) / 10,
     failedEvents: summary?.failedEvents ?? [],
     outputs: summary?.outputs ?? [],
-    algorithms: summary?.algorithms ?? [],
+    algorithms,
     messages: summary?.messages ?? null,
     workers: record.workers.map((w) => ({
       ...w,

@@ -80,6 +80,10 @@ export class LiveDisplay implements ProgressDisplay {
   static async create(job: string, colour: boolean): Promise<LiveDisplay> {
     // log-update is an ES module; this file compiles to CommonJS.
     const { createLogUpdate } = await import('log-update');
+    // Its dependencies `import process from 'node:process'`, and Node's ES module view of
+    // that module builds process.stdin: an idle handle that the fork-safety check would
+    // count as pending work. The command never reads stdin, so it must not hold the loop.
+    (process.stdin as { unref?: () => void }).unref?.();
     return new LiveDisplay(createLogUpdate(process.stderr, { showCursor: true }) as LogUpdate, job, colour);
   }
 
