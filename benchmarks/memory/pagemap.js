@@ -1,0 +1,69 @@
+'use strict';
+// Which of a forked worker's resident pages are still the parent's, page by page, from
+// /proc/<pid>/pagemap (needs root for page frame numbers). For every resident page of the
+// child, at the same virtual address in the parent:
+//   shared   - the same physical page (copy-on-write not broken);
+//   unshared - the parent has a page there too, but another one: a copy made after the fork
+//              (the child wrote it, or the parent did);
+//   fresh    - the parent has no page there: the child's own new allocation.
+// Split into anonymous mappings (V8 heap, malloc, ArrayBuffers) and file-backed ones.
+const fs = require('node:fs');
+
+const PAGE = 4096;
+const MiB = 1 / 256; // pages -> MiB
+
+function vmas(pid) {
+  const out = [];
+  for (const line of fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+    if (!line) continue;
+    const [range, perms, , , , ...rest] = line.split(/\s+/);
+    const name = rest.join(' ');
+    if (perms.startsWith('---')) continue; // reservations: never resident
+    if (name === '[vsyscall]') continue; // above the user address range pagemap covers
+    const [a, b] = range.split('-').map((x) => parseInt(x, 16));
+    out.push({ start: a, end: b, kind: name.startsWith('/') ? 'file' : 'anon' });
+  }
+  return out;
+}
+
+function readEntries(fd, start, end) {
+  const pages = (end - start) / PAGE;
+  const buf = Buffer.alloc(pages * 8);
+  const n = fs.readSync(fd, buf, 0, buf.length, (start / PAGE) * 8);
+  return n === buf.length ? buf : buf.subarray(0, n);
+}
+
+const present = (buf, i) => (buf.readUInt32LE(i * 8 + 4) & 0x80000000) !== 0;
+const pfn = (buf, i) => buf.readUInt32LE(i * 8) + (buf.readUInt32LE(i * 8 + 4) & 0x7fffff) * 0x100000000;
+
+/** Page sharing of `childPid` against `parentPid`, in MiB; null when PFNs are hidden (not root). */
+function pageSharing(parentPid, childPid) {
+  const zero = () => ({ shared: 0, unshared: 0, fresh: 0 });
+  const result = { anon: zero(), file: zero() };
+  const cfd = fs.openSync(`/proc/${childPid}/pagemap`, 'r');
+  const pfd = fs.openSync(`/proc/${parentPid}/pagemap`, 'r');
+  let sawPfn = false;
+  try {
+    for (const v of vmas(childPid)) {
+      const c = readEntries(cfd, v.start, v.end);
+      const p = readEntries(pfd, v.start, v.end);
+      const bucket = result[v.kind];
+      for (let i = 0; i * 8 < c.length; i++) {
+        if (!present(c, i)) continue;
+        const f = pfn(c, i);
+        if (f !== 0) sawPfn = true;
+        if (i * 8 >= p.length || !present(p, i)) bucket.fresh++;
+        else if (pfn(p, i) === f) bucket.shared++;
+        else bucket.unshared++;
+      }
+    }
+  } finally {
+    fs.closeSync(cfd);
+    fs.closeSync(pfd);
+  }
+  if (!sawPfn) return null;
+  for (const k of ['anon', 'file']) for (const f of ['shared', 'unshared', 'fresh']) result[k][f] *= MiB;
+  return result;
+}
+
+module.exports = { pageSharing };
