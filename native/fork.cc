@@ -3,7 +3,15 @@
 // src/process/.
 #include "common.h"
 
+#include <node.h>
 #include <uv.h>
+#include <v8-platform.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include <cerrno>
 #include <chrono>
@@ -19,6 +27,86 @@
 namespace cowloop {
 
 namespace {
+
+// ---- Parking Node's platform worker threads across fork() ----
+//
+// Node's platform threads wait for tasks on one condition variable. fork() copies that
+// variable with its waiters recorded but without the threads, and glibc's
+// pthread_cond_signal then waits forever for waiters that will never wake: the child hangs
+// the first time V8 posts a worker task, which it does even with --single-threaded (a
+// mark-compact's ClearNonLiveReferences job, seen in a backtrace). So before fork() every
+// platform thread is given a task that blocks on a barrier of ours: at the fork no thread
+// waits on the platform's variable, and the child's copy is clean. The parent then releases
+// them. The child never touches the barrier.
+
+struct Barrier {
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool released = false;
+  std::atomic<int> arrived{0};
+};
+
+class ParkTask : public v8::Task {
+ public:
+  explicit ParkTask(std::shared_ptr<Barrier> barrier) : barrier_(std::move(barrier)) {}
+  void Run() override {
+    barrier_->arrived.fetch_add(1);
+    std::unique_lock<std::mutex> lock(barrier_->mutex);
+    barrier_->released_cv.wait(lock, [this] { return barrier_->released; });
+  }
+
+ private:
+  std::shared_ptr<Barrier> barrier_;
+};
+
+// Set in a forked child: its platform has no threads left, there is nothing to park.
+bool g_forked_child = false;
+
+void Release(const std::shared_ptr<Barrier>& barrier) {
+  {
+    std::lock_guard<std::mutex> lock(barrier->mutex);
+    barrier->released = true;
+  }
+  barrier->released_cv.notify_all();
+}
+
+// Parks every platform worker thread; returns the barrier (null when there is nothing to
+// park) or sets *busy when they could not all be parked within the time limit.
+std::shared_ptr<Barrier> ParkPlatformThreads(Napi::Env env, bool* busy) {
+  *busy = false;
+  if (g_forked_child) return nullptr;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  node::Environment* node_env = node::GetCurrentEnvironment(isolate->GetCurrentContext());
+  if (node_env == nullptr) return nullptr;
+  node::MultiIsolatePlatform* platform = node::GetMultiIsolatePlatform(node_env);
+  if (platform == nullptr) return nullptr;
+  int threads = platform->NumberOfWorkerThreads();
+  if (threads <= 0) return nullptr;
+  auto barrier = std::make_shared<Barrier>();
+  for (int i = 0; i < threads; ++i) platform->CallOnWorkerThread(std::make_unique<ParkTask>(barrier));
+  // Node counts its delayed-task scheduler thread among the worker threads, and that one
+  // never takes tasks: all but one arriving, and staying so for 0.2 ms, is complete.
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + std::chrono::seconds(2);
+  std::chrono::steady_clock::time_point all_but_one{};
+  for (;;) {
+    int arrived = barrier->arrived.load();
+    auto now = std::chrono::steady_clock::now();
+    if (arrived >= threads) break;
+    if (arrived == threads - 1) {
+      if (all_but_one == std::chrono::steady_clock::time_point{}) all_but_one = now;
+      if (now - all_but_one > std::chrono::microseconds(200)) break;
+    }
+    if (now > deadline) {
+      Release(barrier);
+      *busy = true;
+      return nullptr;
+    }
+    std::this_thread::yield();
+  }
+  (void)env;
+  return barrier;
+}
 
 struct PrepareStats {
   unsigned mappings = 0;   // anonymous mappings marked MADV_DOFORK
@@ -113,9 +201,20 @@ Napi::Value Fork(const Napi::CallbackInfo& info) {
 
   pid_t parent = getpid();
   uint64_t t0 = NowNs();
+  bool busy = false;
+  std::shared_ptr<Barrier> parked = ParkPlatformThreads(env, &busy);
+  if (busy) {
+    Napi::Error error = Napi::Error::New(env, "V8's platform worker threads stayed busy for 2 s; not forking");
+    error.Set("code", Napi::String::New(env, "EBUSY"));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
   PrepareStats stats;
   int err = MakeAnonymousMappingsInheritable(&stats);
-  if (err != 0) return ThrowSystemError(env, err, "open /proc/self/maps");
+  if (err != 0) {
+    if (parked) Release(parked);
+    return ThrowSystemError(env, err, "open /proc/self/maps");
+  }
   uint64_t t1 = NowNs();
 
   // Signals stay blocked across fork() so none lands in the child before libuv's signal
@@ -127,9 +226,12 @@ Napi::Value Fork(const Napi::CallbackInfo& info) {
   if (pid < 0) {
     int fork_err = errno;
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (parked) Release(parked);
     return ThrowSystemError(env, fork_err, "fork");
   }
+  if (pid > 0 && parked) Release(parked);
   if (pid == 0) {
+    g_forked_child = true;
     if (death_signal > 0) {
       prctl(PR_SET_PDEATHSIG, death_signal);
       // The parent may have died between fork() and prctl(): then nobody would signal us.

@@ -164,3 +164,9 @@ test('a crash after a recycle only redoes the crashed generation', () => {
   assertSameAsSerial(r, 'recycle + crash');
   assert.match(r.stdout, /1 restarts/);
 });
+
+test('a worker whose private memory passes RecycleAboveMB is recycled', () => {
+  const r = run('recycle-mb', ['--workers', '1', '--strategy', 'roundrobin'], { 'MpEventLoopMgr.RecycleAboveMB': '0.5' });
+  assertSameAsSerial(r, 'recycle above MB');
+  assert.match(r.stdout, /[1-9]\d* recycles/);
+});

@@ -53,8 +53,16 @@ export interface WorkerSetup {
   recycleAboveMB: number;
 }
 
-/** How often (in events, a multiple of 256) a worker reads its private memory for RecycleAboveMB. */
-const USS_CHECK_EVERY = 512;
+/** The most private memory one minor page fault can add, in MiB. */
+const FAULT_MIB = hugePagesAlways() ? 2 : 4 / 1024;
+
+function hugePagesAlways(): boolean {
+  try {
+    return fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[always]');
+  } catch {
+    return false;
+  }
+}
 
 export const EVENT_ORDER_PREFIX = 'event-order';
 
@@ -88,7 +96,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     lastEvent: -1,
     skippedRecords: [],
   };
-  let ussNow = 0;
+  let ussNow = setup.recycleAboveMB > 0 ? ussMiB() : 0;
   const timeToRecycle = (): boolean => {
     if (setup.recycleAfterEvents > 0 && report.processed >= setup.recycleAfterEvents) return true;
     return setup.recycleAboveMB > 0 && ussNow > setup.recycleAboveMB;
@@ -96,6 +104,14 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   const skip = new Set(plan.skip);
   const read = eventReader(selector);
   let lastUssAt = performance.now();
+  let faultsAtUss = process.resourceUsage().minorPageFault;
+  // Private memory grows by at most one page per minor fault (2 MiB where transparent huge
+  // pages are always on), so smaps_rollup is read only once that bound nears the threshold.
+  const recycleCheckDue = (): boolean => {
+    if (setup.recycleAboveMB <= 0) return false;
+    const faults = process.resourceUsage().minorPageFault - faultsAtUss;
+    return ussNow + faults * FAULT_MIB >= setup.recycleAboveMB;
+  };
   // Only executeEvent is awaited on the common path: an await per event costs more than
   // the dispatch itself.
   const runOne = async (number: number): Promise<boolean> => {
@@ -116,11 +132,13 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
       if (outcome.failure) report.failedEvents.push(outcome.failure);
     }
     if ((report.processed & 255) === 0) {
+      // Reading smaps_rollup walks the page tables (tens of ms at 1 GB of state), so it is
+      // read when a recycling decision may hang on it, and otherwise every 10 s for the peak.
       const now = performance.now();
-      const due = setup.recycleAboveMB > 0 ? report.processed % USS_CHECK_EVERY < 256 : now - lastUssAt > 1000;
-      if (due) {
+      if (recycleCheckDue() || now - lastUssAt > 10_000) {
         lastUssAt = now;
         ussNow = ussMiB();
+        faultsAtUss = process.resourceUsage().minorPageFault;
         report.peakUssMiB = Math.max(report.peakUssMiB, ussNow);
       }
     }
