@@ -117,7 +117,39 @@ export class OutputStream extends Algorithm implements IoComponent {
     }
     this.#writer?.close();
     const inputs = [this.#output, ...workerDirs.map((d) => this.workerOutputPath(d))];
-    return mergeRecordFiles(inputs, this.#output, { ...options, format: this.#format });
+    try {
+      return mergeRecordFiles(inputs, this.#output, { ...options, format: this.#format });
+    } catch (error) {
+      throw this.#mergeFailed(error, workerDirs);
+    }
+  }
+
+  /**
+   * A failed merge (a full disk, say) leaves Output as it was: the master's own events.
+   * They go beside the workers' files (<worker dir>/../master/), so nothing at Output
+   * looks like a result, and the error says how to finish the merge later.
+   */
+  #mergeFailed(error: unknown, workerDirs: readonly string[]): CowloopError {
+    const message = (error as Error)?.message ?? String(error);
+    if (workerDirs.length === 0) return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, message, { cause: error });
+    const own = path.join(path.dirname(path.resolve(workerDirs[0]!)), 'master', path.basename(this.#output));
+    const inputs = workerDirs.map((d) => this.workerOutputPath(d)).filter((f) => fs.existsSync(f));
+    try {
+      if (fs.existsSync(this.#output)) {
+        fs.mkdirSync(path.dirname(own), { recursive: true });
+        fs.renameSync(this.#output, own);
+      }
+      if (fs.existsSync(own)) inputs.unshift(own);
+    } catch {
+      inputs.unshift(this.#output); // could not move it: it stays an input where it is
+    }
+    const quote = (f: string): string => (/^[\w@%+=:,./-]+$/.test(f) ? f : `'${f.replace(/'/g, `'\\''`)}'`);
+    return new CowloopError(
+      ErrorCodes.ERR_COWLOOP_IO_MERGE,
+      `${message}\n    nothing was written to ${this.#output}; every part is kept. To finish the merge once there is room:\n` +
+        `    cowloop merge ${inputs.map(quote).join(' ')} -o ${quote(this.#output)}`,
+      { cause: error },
+    );
   }
 
   #open(file: string): RecordWriter {
