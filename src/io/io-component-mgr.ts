@@ -2,7 +2,7 @@
 // In each forked worker it re-initialises all of them (inputs re-opened, outputs per
 // worker); in the master it merges and finalises. Every step calls every component and
 // reports all failures together instead of stopping at the first.
-import { CowloopError, ErrorCodes } from '../errors.js';
+import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
 import { isIoComponent, type IoComponent, type IoReinitContext } from './io-component.js';
 
 export class IoComponentMgr {
@@ -26,22 +26,23 @@ export class IoComponentMgr {
   }
 
   ioReinit(ctx: IoReinitContext): Promise<void> {
-    return this.#each('re-initialise I/O in worker ' + ctx.workerIndex, (c) => c.ioReinit(ctx));
+    return this.#each('re-initialise I/O in worker ' + ctx.workerIndex, (c) => c.ioReinit(ctx), ErrorCodes.ERR_COWLOOP_IO_REINIT);
   }
 
   ioFinalize(): Promise<void> {
-    return this.#each('finalise I/O', (c) => c.ioFinalize());
+    return this.#each('finalise I/O', (c) => c.ioFinalize(), ErrorCodes.ERR_COWLOOP_IO_OUTPUT);
   }
 
   ioMerge(workerDirs: readonly string[]): Promise<void> {
-    return this.#each('merge worker outputs', (c) => c.ioMerge?.({ workerDirs }));
+    return this.#each('merge worker outputs', (c) => c.ioMerge?.({ workerDirs }), ErrorCodes.ERR_COWLOOP_IO_MERGE);
   }
 
   ioAbandon(keepDir: string): Promise<void> {
-    return this.#each('set partial outputs aside', (c) => c.ioAbandon?.({ keepDir }));
+    return this.#each('set partial outputs aside', (c) => c.ioAbandon?.({ keepDir }), ErrorCodes.ERR_COWLOOP_IO_OUTPUT);
   }
 
-  async #each(what: string, step: (c: IoComponent) => void | Promise<void>): Promise<void> {
+  /** `code`: the error code of a failure in this step (a failed merge is not a failed re-initialisation). */
+  async #each(what: string, step: (c: IoComponent) => void | Promise<void>, code: ErrorCode): Promise<void> {
     const failures: string[] = [];
     let first: unknown;
     for (const c of this.#components) {
@@ -53,7 +54,7 @@ export class IoComponentMgr {
       }
     }
     if (failures.length > 0) {
-      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_REINIT, `cannot ${what}:\n  ${failures.join('\n  ')}`, { cause: first });
+      throw new CowloopError(code, `cannot ${what}:\n  ${failures.join('\n  ')}`, { cause: first });
     }
   }
 }
