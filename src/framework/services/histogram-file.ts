@@ -38,8 +38,13 @@ export function readHistogramFile(file: string): Histogram[] {
 export function writeHistogramFile(file: string, histograms: Iterable<Histogram>): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, histogramsToText(histograms));
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, histogramsToText(histograms));
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true }); // a full disk must not leave half a file behind
+    throw error;
+  }
 }
 
 /** Adds histograms with equal paths bin by bin; the result is sorted by path. */
