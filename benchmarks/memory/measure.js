@@ -51,7 +51,9 @@ async function measure(cfg, { timeoutMs = 600000 } = {}) {
     const usage = new Map(tree.map((pid) => [pid, memoryUsage(pid)]));
     const totalPss = [...usage.values()].reduce((s, u) => s + u.pss, 0);
     const masterUsage = usage.get(child.pid);
-    const sharing = FORKED.has(cfg.kind) ? workers.map((w) => pageSharing(child.pid, w.pid)) : [];
+    const detail = process.env.COWLOOP_BENCH_PAGES ? [] : null;
+    const sharing = FORKED.has(cfg.kind) ? workers.map((w, i) => pageSharing(child.pid, w.pid, i === 0 ? detail : null)) : [];
+    if (detail) fs.writeFileSync(process.env.COWLOOP_BENCH_PAGES, JSON.stringify(detail));
     const holdMs = now() - holdStart;
     fs.writeFileSync(path.join(dir, 'release'), '');
     const exit = await exited;

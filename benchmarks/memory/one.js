@@ -35,7 +35,8 @@ function serial() {
 }
 
 async function cowloop() {
-  const { createApplication, Algorithm, prop } = require('cowloop');
+  const { createApplication, Algorithm, prop, collectGarbage } = require('cowloop');
+  const { recoEvent } = require('./work.js');
   const { onChildFork } = require('../../dist/cjs/process/child-hooks.js');
   const { RecoGeometrySvc } = require('../../examples/reco/components.js');
   let childStartAt = 0;
@@ -58,7 +59,9 @@ async function cowloop() {
       this.preforkAt = now();
     }
     execute(ctx) {
-      const { recoEvent } = require('./work.js');
+      // gcFirst: a full GC in the master before its first event, so the events it runs
+      // before forking (ForkAfterEvents) come after the GC (see docs/memory-sharing.md).
+      if (cfg.gcFirst && ctx.number === 0 && process.pid === this.masterPid) collectGarbage();
       recoEvent(this.geometry.shared, this.pool, ctx.number, this.props.Steps);
       this.probe.count();
     }
@@ -68,14 +71,14 @@ async function cowloop() {
     }
   }
 
-  const forkAfter = cfg.kind === 'cowloop-first' ? 1 : 0;
+  const forkAfter = cfg.forkAfter ?? (cfg.kind === 'cowloop-first' ? 1 : 0);
   const app = createApplication({
     components: [RecoGeometrySvc, BenchReco],
     options: {
       ApplicationMgr: {
         TopAlg: ['BenchReco'],
         ExtSvc: ['CounterSelector/EventSelector', 'RecoGeometrySvc'],
-        OutputDir: path.join(cfg.dir, 'out'),
+        OutputDir: cfg.outDir ?? path.join(cfg.dir, 'out'),
         EventLoop: 'MpEventLoopMgr',
       },
       EventSelector: { Events: cfg.workers * cfg.events + forkAfter },
@@ -88,6 +91,7 @@ async function cowloop() {
         WarmupGC: cfg.warmupGC ?? true,
         WorkerLog: true,
         EventOrder: '',
+        KeepWorkerOutputs: Boolean(cfg.outDir),
         ...(cfg.mp ?? {}),
       },
       EventLoopMgr: { PrintFreq: 0 },

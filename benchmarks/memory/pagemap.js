@@ -37,7 +37,7 @@ const present = (buf, i) => (buf.readUInt32LE(i * 8 + 4) & 0x80000000) !== 0;
 const pfn = (buf, i) => buf.readUInt32LE(i * 8) + (buf.readUInt32LE(i * 8 + 4) & 0x7fffff) * 0x100000000;
 
 /** Page sharing of `childPid` against `parentPid`, in MiB; null when PFNs are hidden (not root). */
-function pageSharing(parentPid, childPid) {
+function pageSharing(parentPid, childPid, detail = null) {
   const zero = () => ({ shared: 0, unshared: 0, fresh: 0 });
   const result = { anon: zero(), file: zero() };
   const cfd = fs.openSync(`/proc/${childPid}/pagemap`, 'r');
@@ -54,7 +54,11 @@ function pageSharing(parentPid, childPid) {
         if (f !== 0) sawPfn = true;
         if (i * 8 >= p.length || !present(p, i)) bucket.fresh++;
         else if (pfn(p, i) === f) bucket.shared++;
-        else bucket.unshared++;
+        else {
+          bucket.unshared++;
+          // Where in a 256 KiB V8 page the copied 4 KiB page lies (0: the page header).
+          if (detail) detail.push({ vma: `${v.start.toString(16)}-${v.end.toString(16)}`, kind: v.kind, slot: ((v.start + i * PAGE) % 262144) / PAGE });
+        }
       }
     }
   } finally {
