@@ -191,11 +191,23 @@ export class MpEventLoopMgr extends EventLoopMgr {
       );
     }
 
-    // Merge: every output component folds the workers' files into its own.
-    await io.ioMerge(slotDirs);
-    if (orderFile) {
-      const inputs = [path.join(root, 'master', orderFile), ...slotDirs.map((d) => path.join(d, orderFile))];
-      mergeRecordFiles(inputs, path.resolve(app.outputDir, this.props.EventOrder), { format: 'ndjson', allowMissing: true });
+    // Merge: every output component folds the workers' files into its own. Each merged file
+    // is written under a temporary name and renamed; on failure the workers' files stay.
+    try {
+      await io.ioMerge(slotDirs);
+      if (orderFile) {
+        const inputs = [path.join(root, 'master', orderFile), ...slotDirs.map((d) => path.join(d, orderFile))];
+        mergeRecordFiles(inputs, path.resolve(app.outputDir, this.props.EventOrder), { format: 'ndjson', allowMissing: true });
+      }
+    } catch (error) {
+      await io.ioAbandon(path.join(root, 'master')).catch((e: unknown) => this.log.error((e as Error).message));
+      result.stoppedEarly = true;
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_MERGE,
+        `merging the workers' outputs failed: ${(error as Error).message}. The workers' files are kept under ${root}; ` +
+          'merge them later with cowloop merge',
+        { cause: error },
+      );
     }
     for (const r of outcome.reports) {
       result.processed += r.processed;
