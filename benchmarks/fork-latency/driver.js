@@ -1,0 +1,112 @@
+// Runs every fork-latency configuration, each in a fresh node process, then the hang soak,
+// and writes the results as markdown (benchmarks/results/fork-latency.md by default, then
+// docs/benchmarks.md is re-assembled).
+//
+//   node benchmarks/fork-latency/driver.js              full run (npm run bench:fork)
+//   node benchmarks/fork-latency/driver.js --quick      small sizes, a few seconds; prints
+//                                                       the markdown unless --out is given
+//   node benchmarks/fork-latency/driver.js --out FILE   write FILE instead
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const { assembleBenchmarks, machineSummary } = require('../../scripts/assemble-benchmarks.js');
+const { formatResults } = require('./report.js');
+
+const root = path.join(__dirname, '..', '..');
+const defaultOut = path.join(root, 'benchmarks', 'results', 'fork-latency.md');
+
+const PLANS = {
+  full: {
+    sizesMiB: [100, 500, 1024],
+    forkRepeat: 21, // the first fork, then 20 more
+    rebuildRepeat: 3,
+    soak: { forks: 1000, concurrency: 2, objects: 2_000_000, state: 16 },
+  },
+  quick: {
+    sizesMiB: [8, 32],
+    forkRepeat: 4,
+    rebuildRepeat: 1,
+    soak: { forks: 6, concurrency: 2, objects: 200_000, state: 4 },
+  },
+};
+
+// The fork-latency runs use the flag fork() needs; the soak runs with the cowloop command's
+// own flags (src/cli/node-flags.ts), whose 1 MiB semi-space makes children GC more.
+const RUN_FLAGS = ['--single-threaded'];
+const SOAK_FLAGS = ['--single-threaded', '--max-semi-space-size=1'];
+
+function runJson(args, label) {
+  const shown = `node ${args.map((a) => (path.isAbsolute(a) ? rel(a) : a)).join(' ')}`;
+  process.stderr.write(`[driver] ${shown}\n`);
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status ?? r.signal}): ${shown}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+function rel(file) {
+  return path.relative(root, file);
+}
+
+function main() {
+  const { values: args } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const mode = args.quick ? 'quick' : 'full';
+  const plan = PLANS[mode];
+  const out = args.out ? path.resolve(args.out) : args.quick ? undefined : defaultOut;
+  const runScript = path.join(__dirname, 'run.js');
+  const soakScript = path.join(__dirname, 'hang-soak.js');
+
+  const runs = [];
+  for (const size of plan.sizesMiB) {
+    runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'cowloop', '--repeat', String(plan.forkRepeat)], 'fork run'));
+    runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'child-process', '--repeat', String(plan.rebuildRepeat)], 'child_process run'));
+  }
+  const { forks, concurrency, objects, state } = plan.soak;
+  const soak = runJson([
+    ...SOAK_FLAGS, soakScript,
+    '--forks', String(forks), '--concurrency', String(concurrency), '--objects', String(objects), '--state', String(state),
+  ], 'hang soak');
+
+  const command = ['node', rel(__filename), ...process.argv.slice(2)].join(' ');
+  const markdown = formatResults({
+    command,
+    mode,
+    machine: machineSummary(),
+    date: new Date().toISOString().slice(0, 10),
+    runFlags: RUN_FLAGS,
+    soakFlags: SOAK_FLAGS,
+    runs,
+    soak,
+  });
+  if (!out) {
+    process.stdout.write(markdown);
+    return;
+  }
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, markdown);
+  process.stderr.write(`[driver] wrote ${rel(out)}\n`);
+  if (out === defaultOut) {
+    assembleBenchmarks();
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`${error.stack ?? error}${os.EOL}`);
+  process.exit(1);
+}

@@ -1,0 +1,212 @@
+// Turns the JSON of run.js and hang-soak.js into the markdown of
+// benchmarks/results/fork-latency.md.
+'use strict';
+
+const { median, percentile, min, max } = require('./stats.js');
+
+const GOAL_MS = 10;
+const GOAL_SIZE_MIB = 1024;
+
+function fmtMs(value) {
+  if (!Number.isFinite(value)) return '–';
+  if (value < 10) return `${value.toFixed(2)} ms`;
+  if (value < 100) return `${value.toFixed(1)} ms`;
+  return `${Math.round(value).toLocaleString('en-US')} ms`;
+}
+
+function fmtSize(mib) {
+  return mib >= 1024 && mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+}
+
+function fmtInt(value) {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+}
+
+function table(header, rows) {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The first fork is reported apart: it runs one-time checks and loads code. */
+function summariseFork(run) {
+  const [first, ...rest] = run.samples;
+  const later = rest.length > 0 ? rest : [first];
+  const of = (key) => later.map((s) => s[key]);
+  return {
+    sizeMiB: run.sizeMiB,
+    count: run.samples.length,
+    first: first.totalMs,
+    median: median(of('totalMs')),
+    p90: percentile(of('totalMs'), 90),
+    min: min(of('totalMs')),
+    max: max(of('totalMs')),
+    prepare: median(of('prepareMs')),
+    fork: median(of('forkMs')),
+    toChildMain: median(of('toChildMainMs')),
+    delivery: median(of('deliveryMs')),
+    resolved: median(of('resolvedMs')),
+    faults: median(of('childFaults')),
+    childCpu: median(later.map((s) => s.childUserMs + s.childSystemMs)),
+    rssMiB: run.state.rssMiB,
+    mapsLines: run.mapsLines,
+    mappings: run.prepareAlone?.mappings,
+    prepareAloneMs: run.prepareAlone?.prepareMs,
+    safetyCheckMs: run.safetyCheckMs,
+    buildMs: run.buildMs,
+    state: run.state,
+  };
+}
+
+function summariseRebuild(run) {
+  const of = (key) => run.samples.map((s) => s[key]);
+  return {
+    sizeMiB: run.sizeMiB,
+    count: run.samples.length,
+    median: median(of('totalMs')),
+    min: min(of('totalMs')),
+    max: max(of('totalMs')),
+    nodeStart: median(of('nodeStartMs')),
+    rebuild: median(of('rebuildMs')),
+  };
+}
+
+function goalParagraph(forks) {
+  const target = forks.find((f) => f.sizeMiB === GOAL_SIZE_MIB);
+  if (!target) {
+    return `Goal (fork to first message at ${fmtSize(GOAL_SIZE_MIB)} of state: at most ${GOAL_MS} ms): ` +
+      'not measured in this run (no 1 GiB configuration; the quick mode uses small sizes).';
+  }
+  const met = target.median <= GOAL_MS;
+  const rest = target.median - target.prepare - target.fork;
+  return [
+    `**Goal: fork to first message at 1 GiB of state in at most ${GOAL_MS} ms. ` +
+      `Measured: median ${fmtMs(target.median)}, p90 ${fmtMs(target.p90)}, min ${fmtMs(target.min)}: ` +
+      `${met ? 'met' : 'not met'}.**`,
+    '',
+    `Where the ${fmtMs(target.median)} go at 1 GiB (medians): the \`fork()\` system call itself ` +
+      `(\`timing.forkMs\`, the kernel copying the page tables of ${fmtInt(target.rssMiB)} MiB resident) ` +
+      `${fmtMs(target.fork)} (${Math.round((100 * target.fork) / target.median)}%); the preparation ` +
+      `(\`timing.prepareMs\`: making V8's heap inheritable over ${fmtInt(target.mappings)} anonymous mappings ` +
+      `read from /proc/self/maps, and whatever else the addon does before the system call) ${fmtMs(target.prepare)}; ` +
+      `everything else (the loop turn to cowloop's fork point, the fork-safety check at ${fmtMs(target.safetyCheckMs)}, ` +
+      `pipes, the child's set-up up to \`main\`, and delivery of the message) ${fmtMs(rest)}. ` +
+      `The child takes ${fmtInt(target.faults)} page faults (copy-on-write of the pages it writes first) ` +
+      `and ${fmtMs(target.childCpu)} of CPU before \`main\` runs.`,
+  ].join('\n');
+}
+
+function formatResults({ command, mode, machine, date, runFlags, soakFlags, runs, soak }) {
+  const forks = runs.filter((r) => r.method === 'cowloop').map(summariseFork);
+  const rebuilds = runs.filter((r) => r.method === 'child-process').map(summariseRebuild);
+  const sizes = forks.map((f) => f.sizeMiB);
+
+  const latencyRows = [];
+  for (const size of sizes) {
+    const f = forks.find((x) => x.sizeMiB === size);
+    const r = rebuilds.find((x) => x.sizeMiB === size);
+    latencyRows.push([
+      fmtSize(size), 'cowloop `fork()`', `1 + ${f.count - 1}`, fmtMs(f.first), fmtMs(f.median), fmtMs(f.p90),
+      fmtMs(f.min), fmtMs(f.prepare), fmtMs(f.fork), '–',
+    ]);
+    if (r) {
+      latencyRows.push([
+        fmtSize(size), '`child_process.fork` + rebuild', String(r.count), '–', fmtMs(r.median), '–', fmtMs(r.min),
+        '–', '–', `${Math.round(r.median / f.median).toLocaleString('en-US')}x slower`,
+      ]);
+    }
+  }
+
+  const breakdownRows = forks.map((f) => [
+    fmtSize(f.sizeMiB),
+    `${fmtInt(f.state.arrayBuffersMiB)} + ${fmtInt(f.state.recordsMiB)} MiB (${fmtInt(f.state.recordCount)} objects)`,
+    `${fmtInt(f.rssMiB)} MiB`,
+    fmtInt(f.mapsLines),
+    fmtInt(f.mappings),
+    fmtMs(f.prepareAloneMs),
+    fmtMs(f.resolved),
+    fmtMs(f.toChildMain),
+    fmtMs(f.delivery),
+    fmtInt(f.faults),
+  ]);
+
+  const rebuildRows = rebuilds.map((r) => [
+    fmtSize(r.sizeMiB), fmtMs(r.nodeStart), fmtMs(r.rebuild), fmtMs(r.median), `${fmtMs(r.min)} – ${fmtMs(r.max)}`,
+  ]);
+
+  const hung = soak.hungKilled;
+  const soakRows = [[
+    fmtInt(soak.forks), String(soak.concurrency), fmtInt(soak.exitedZero),
+    soak.nonZero.length === 0 ? '0' : `${soak.nonZero.length}: ${soak.nonZero.slice(0, 5).map((e) => e.signal ?? `code ${e.code}`).join(', ')}`,
+    String(soak.slow), String(hung), String(soak.wrongResult), fmtMs(soak.childMs.median), fmtMs(soak.childMs.max),
+    `${fmtInt(soak.gcsPerChild.scavengesMedian)} / ${fmtInt(soak.gcsPerChild.fullGcsMedian)}`, `${soak.wallS.toFixed(0)} s`,
+  ]];
+  const soakVerdict = soak.exitedZero === soak.forks && hung === 0 && soak.slow === 0
+    ? `No hang: all ${fmtInt(soak.forks)} children exited with code 0, none took more than ${soak.slowAfterS} s.`
+    : `**Not clean: ${soak.forks - soak.exitedZero} of ${fmtInt(soak.forks)} children did not exit with code 0, ` +
+      `${soak.slow} took more than ${soak.slowAfterS} s, ${hung} were killed after ${soak.killAfterS} s.**`;
+
+  return `${[
+    '## Fork latency',
+    '',
+    `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
+      `${date}. Machine: ${machine}.`,
+    '',
+    'Time from calling `fork()` to the first message of the child arriving in the parent; the child sends it ' +
+      'as the first thing in `main`, with the parent\'s state already there. The state is built in the parent ' +
+      'before forking: half of it a `Float64Array`, half small JS objects in a `Map` (every page written). ' +
+      'The alternative, `child_process.fork` of a script that rebuilds the same state and then sends its first ' +
+      'message, is timed the same way, from the call to the message (its node is started without flags, its ' +
+      'fastest configuration; the parent holds the same state). Each row ran in its own node process ' +
+      `(\`node ${runFlags.join(' ')} benchmarks/fork-latency/run.js --size <MiB> --method cowloop|child-process\`), ` +
+      'one fork at a time, each child reaped before the next. The first fork of a process is reported apart ' +
+      '(one-time checks, code loaded on first use); median, p90 (nearest rank) and min are over the forks after it.',
+    '',
+    table(
+      ['State', 'Method', 'Runs', 'First', 'Median', 'p90', 'Min', '`prepareMs` (median)', '`forkMs` (median)', 'Compared with `fork()`'],
+      latencyRows,
+    ),
+    '',
+    goalParagraph(forks),
+    '',
+    '### Where a fork\'s time goes',
+    '',
+    'Medians over the forks after the first. *Resolved*: `fork()` call until its promise resolves in the parent. ' +
+      '*Child main*: `fork()` call until `main` starts in the child (one monotonic clock for both processes). ' +
+      '*Delivery*: `main` sending until the parent\'s `message` event. *Faults*: page faults the child took ' +
+      'before `main` (the kernel starts a new process\'s counters at zero). *Prepare alone*: the preparation ' +
+      'timed by itself after the forks.',
+    '',
+    table(
+      ['State', 'Float64Array + objects', 'RSS at fork', '/proc/self/maps lines', 'Mappings marked', 'Prepare alone', 'Resolved', 'Child main', 'Delivery', 'Faults'],
+      breakdownRows,
+    ),
+    '',
+    '### `child_process.fork` and rebuild',
+    '',
+    '*Node start*: call until the first line of the script runs. *Rebuild*: building the state in the new process.',
+    '',
+    table(['State', 'Node start (median)', 'Rebuild (median)', 'Total (median)', 'Range'], rebuildRows),
+    '',
+    '### Hang soak: GC-heavy children',
+    '',
+    `\`node ${soakFlags.join(' ')} benchmarks/fork-latency/hang-soak.js --forks ${soak.forks} ` +
+      `--concurrency ${soak.concurrency} --objects ${soak.objectsPerChild} --state ${soak.stateMiB}\` ` +
+      '(the cowloop command\'s node flags). ' +
+      `A parent holding ${soak.stateMiB} MiB of state forks ${fmtInt(soak.forks)} children, ${soak.concurrency} at a time; ` +
+      `each allocates ${fmtInt(soak.objectsPerChild)} short-lived objects (some promoted, then dead) and ends with a ` +
+      'full compacting GC (`collectGarbage()`). GC counts come from `v8.GCProfiler` in the child. A child still ' +
+      `running after ${soak.killAfterS} s is killed and counted as hung.`,
+    '',
+    table(
+      ['Forks', 'At a time', 'Exit 0', 'Other exits', `Over ${soak.slowAfterS} s`, 'Killed as hung', 'Wrong result', 'Child time (median)', 'Child time (max)', 'Scavenges / full GCs per child', 'Wall'],
+      soakRows,
+    ),
+    '',
+    soakVerdict,
+  ].join('\n')}\n`;
+}
+
+module.exports = { formatResults, summariseFork, summariseRebuild };
