@@ -2,8 +2,8 @@
 // log-update), plain lines every few seconds elsewhere, or nothing (--quiet). Job messages
 // pass through the display so a live frame is cleared before a message line and redrawn
 // after it. Samples drive every redraw: no timer of our own exists when workers are forked.
-import * as fs from 'node:fs';
 import type { RecordedSample } from '../../report/recorder.js';
+import { writeLineSync } from '../closed-output.js';
 import { palette } from '../color.js';
 import { liveFrame, plainLine, RateTracker } from './progress-text.js';
 
@@ -16,7 +16,7 @@ export interface ProgressDisplay {
 }
 
 function writeLine(fd: number, line: string): void {
-  fs.writeSync(fd, `${line}\n`);
+  writeLineSync(fd, line); // a closed pipe drops the line, it does not fail the job
 }
 
 export class SilentDisplay implements ProgressDisplay {
