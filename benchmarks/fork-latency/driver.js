@@ -53,6 +53,15 @@ function runJson(args, label) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
+/** The commit measured, and whether the addon's sources differ from it. */
+function revision() {
+  const git = (...a) => spawnSync('git', a, { cwd: root, encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return 'unknown revision';
+  const dirty = git('status', '--porcelain', '--', 'native', 'binding.gyp', 'src/process').stdout.trim() !== '';
+  return `commit ${head.stdout.trim()}${dirty ? ' with uncommitted changes in native/ or src/process/' : ''}`;
+}
+
 function rel(file) {
   return path.relative(root, file);
 }
@@ -86,6 +95,7 @@ function main() {
     command,
     mode,
     machine: machineSummary(),
+    revision: revision(),
     date: new Date().toISOString().slice(0, 10),
     runFlags: RUN_FLAGS,
     soakFlags: SOAK_FLAGS,

@@ -98,7 +98,7 @@ function goalParagraph(forks) {
   ].join('\n');
 }
 
-function formatResults({ command, mode, machine, date, runFlags, soakFlags, runs, soak }) {
+function formatResults({ command, mode, machine, revision, date, runFlags, soakFlags, runs, soak }) {
   const forks = runs.filter((r) => r.method === 'cowloop').map(summariseFork);
   const rebuilds = runs.filter((r) => r.method === 'child-process').map(summariseRebuild);
   const sizes = forks.map((f) => f.sizeMiB);
@@ -152,7 +152,7 @@ function formatResults({ command, mode, machine, date, runFlags, soakFlags, runs
     '## Fork latency',
     '',
     `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
-      `${date}. Machine: ${machine}.`,
+      `${date}, ${revision}. Machine: ${machine}.`,
     '',
     'Time from calling `fork()` to the first message of the child arriving in the parent; the child sends it ' +
       'as the first thing in `main`, with the parent\'s state already there. The state is built in the parent ' +
