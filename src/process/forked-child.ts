@@ -206,7 +206,9 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
   /** @internal */
   refHandles(): string[] {
     const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
-    return handle && handle.hasRef() ? [resourceKind(handle)] : [];
+    const kinds = handle && handle.hasRef() ? [resourceKind(handle)] : [];
+    if (this.#reapPoll !== undefined) kinds.push('Timeout'); // polling for an exiting child
+    return kinds;
   }
 }
 
