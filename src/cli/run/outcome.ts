@@ -34,6 +34,8 @@ export interface JsonSummary {
   exitCode: number;
   job: string;
   eventLoop: string;
+  /** The process that ran the job (the master of a multi-process run). */
+  masterPid: number;
   processed: number;
   failed: number;
   wallMs: number;
@@ -56,6 +58,7 @@ export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, 
     exitCode: record.exitCode,
     job: record.job,
     eventLoop: record.eventLoop,
+    masterPid: record.host.masterPid,
     processed: record.processed,
     failed: record.failed,
     wallMs: Math.round(record.wallMs * 10) / 10,
