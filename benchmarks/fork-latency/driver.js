@@ -6,6 +6,9 @@
 //   node benchmarks/fork-latency/driver.js --quick      small sizes, a few seconds; prints
 //                                                       the markdown unless --out is given
 //   node benchmarks/fork-latency/driver.js --out FILE   write FILE instead
+//   node benchmarks/fork-latency/driver.js --part latency|soak
+//                     measure one part again; the other comes from the last full run's
+//                     raw data (benchmarks/fork-latency/last-results.json)
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -18,6 +21,7 @@ const { formatResults } = require('./report.js');
 
 const root = path.join(__dirname, '..', '..');
 const defaultOut = path.join(root, 'benchmarks', 'results', 'fork-latency.md');
+const defaultRaw = path.join(__dirname, 'last-results.json');
 
 const PLANS = {
   full: {
@@ -66,42 +70,58 @@ function rel(file) {
   return path.relative(root, file);
 }
 
-function main() {
-  const { values: args } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      out: { type: 'string' },
-    },
-  });
-  const mode = args.quick ? 'quick' : 'full';
-  const plan = PLANS[mode];
-  const out = args.out ? path.resolve(args.out) : args.quick ? undefined : defaultOut;
+function runLatency(plan) {
   const runScript = path.join(__dirname, 'run.js');
-  const soakScript = path.join(__dirname, 'hang-soak.js');
-
   const runs = [];
   for (const size of plan.sizesMiB) {
     runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'cowloop', '--repeat', String(plan.forkRepeat)], 'fork run'));
     runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'child-process', '--repeat', String(plan.rebuildRepeat)], 'child_process run'));
   }
+  return runs;
+}
+
+function runSoak(plan) {
   const { forks, concurrency, objects, state } = plan.soak;
-  const soak = runJson([
-    ...SOAK_FLAGS, soakScript,
+  return runJson([
+    ...SOAK_FLAGS, path.join(__dirname, 'hang-soak.js'),
     '--forks', String(forks), '--concurrency', String(concurrency), '--objects', String(objects), '--state', String(state),
   ], 'hang soak');
+}
 
-  const command = ['node', rel(__filename), ...process.argv.slice(2)].join(' ');
-  const markdown = formatResults({
-    command,
-    mode,
-    machine: machineSummary(),
-    revision: revision(),
-    date: new Date().toISOString().slice(0, 10),
-    runFlags: RUN_FLAGS,
-    soakFlags: SOAK_FLAGS,
-    runs,
-    soak,
+function main() {
+  const { values: args } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      part: { type: 'string', default: 'all' },
+    },
   });
+  if (!['all', 'latency', 'soak'].includes(args.part)) throw new Error(`--part must be all, latency or soak (got ${args.part})`);
+  const mode = args.quick ? 'quick' : 'full';
+  const plan = PLANS[mode];
+  const out = args.out ? path.resolve(args.out) : args.quick ? undefined : defaultOut;
+  // A full run keeps its raw data, so that one part can be measured again on its own.
+  const raw = out === defaultOut ? defaultRaw : undefined;
+  const saved = raw && fs.existsSync(raw) ? JSON.parse(fs.readFileSync(raw, 'utf8')) : {};
+
+  const provenance = () => ({
+    command: ['node', rel(__filename), ...process.argv.slice(2)].join(' '),
+    date: new Date().toISOString().slice(0, 10),
+    revision: revision(),
+    machine: machineSummary(),
+  });
+  const data = { ...saved };
+  if (args.part !== 'soak') data.latency = { ...provenance(), runs: runLatency(plan) };
+  if (args.part !== 'latency') data.soak = { ...provenance(), result: runSoak(plan) };
+  if (raw) fs.writeFileSync(raw, `${JSON.stringify(data, null, 1)}\n`);
+  const missing = ['latency', 'soak'].filter((part) => !data[part]);
+  if (missing.length > 0) {
+    process.stderr.write(`[driver] kept the ${args.part} results; no ${missing[0]} results yet, so no report: ` +
+      `run the driver with --part ${missing[0]}\n`);
+    return;
+  }
+
+  const markdown = formatResults({ mode, runFlags: RUN_FLAGS, soakFlags: SOAK_FLAGS, ...data });
   if (!out) {
     process.stdout.write(markdown);
     return;
@@ -109,9 +129,7 @@ function main() {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, markdown);
   process.stderr.write(`[driver] wrote ${rel(out)}\n`);
-  if (out === defaultOut) {
-    assembleBenchmarks();
-  }
+  if (out === defaultOut) assembleBenchmarks();
 }
 
 try {

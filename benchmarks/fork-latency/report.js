@@ -98,7 +98,14 @@ function goalParagraph(forks) {
   ].join('\n');
 }
 
-function formatResults({ command, mode, machine, revision, date, runFlags, soakFlags, runs, soak }) {
+function provenanceLine({ command, date, revision, machine }, mode) {
+  return `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
+    `${date}, ${revision}. Machine: ${machine}.`;
+}
+
+function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
+  const runs = latency.runs;
+  const soak = soakPart.result;
   const forks = runs.filter((r) => r.method === 'cowloop').map(summariseFork);
   const rebuilds = runs.filter((r) => r.method === 'child-process').map(summariseRebuild);
   const sizes = forks.map((f) => f.sizeMiB);
@@ -151,8 +158,7 @@ function formatResults({ command, mode, machine, revision, date, runFlags, soakF
   return `${[
     '## Fork latency',
     '',
-    `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
-      `${date}, ${revision}. Machine: ${machine}.`,
+    provenanceLine(latency, mode),
     '',
     'Time from calling `fork()` to the first message of the child arriving in the parent; the child sends it ' +
       'as the first thing in `main`, with the parent\'s state already there. The state is built in the parent ' +
@@ -191,6 +197,8 @@ function formatResults({ command, mode, machine, revision, date, runFlags, soakF
     table(['State', 'Node start (median)', 'Rebuild (median)', 'Total (median)', 'Range'], rebuildRows),
     '',
     '### Hang soak: GC-heavy children',
+    '',
+    provenanceLine(soakPart, mode),
     '',
     `\`node ${soakFlags.join(' ')} benchmarks/fork-latency/hang-soak.js --forks ${soak.forks} ` +
       `--concurrency ${soak.concurrency} --objects ${soak.objectsPerChild} --state ${soak.stateMiB}\` ` +
