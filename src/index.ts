@@ -73,3 +73,9 @@ export * from './evtloop/index.js';
 
 // jobs
 export * from './jobs/index.js';
+
+// report (the data and the HTML page of `cowloop run --report`)
+export { RunRecorder } from './report/recorder.js';
+export type { RecorderOptions, RecordedSample, RunOutcome } from './report/recorder.js';
+export { renderHtmlReport, writeHtmlReport } from './report/html-report.js';
+export type { RunRecord, RunStatus, RunPhase, MemorySample, WorkerSample, OverallSample, RunRecordWorker } from './report/types.js';
