@@ -155,6 +155,7 @@ export class WorkerSet {
     child.send({ k: 'stop' } satisfies ToWorker);
     const deadline = setTimeout(() => void stopChild(child, this.#options.graceMs), 10 * this.#options.graceMs);
     deadline.unref();
+    w.timer = deadline; // dropped in a child forked meanwhile, with the other timers
     this.#track(child.exited.then(() => {
       clearTimeout(deadline);
       this.#workers.delete(w);
