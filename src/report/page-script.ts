@@ -11,7 +11,9 @@ export const PAGE_SCRIPT = String.raw`
   var data = JSON.parse(document.getElementById('run-data').textContent);
 
   function colour(index) { return index < 0 ? '#333333' : PALETTE[index % PALETTE.length]; }
-  function label(index) { return index < 0 ? 'master' : 'worker ' + index; }
+  // A serial run has one process, which is no worker.
+  var serial = data.workerSamples.length > 0 && data.workerSamples.every(function (w) { return w.pid === data.host.masterPid; });
+  function label(index) { return index < 0 ? 'master' : serial ? 'job process' : 'worker ' + index; }
   function node(name, attrs, parent) {
     var e = document.createElementNS(SVG, name);
     for (var k in attrs) e.setAttribute(k, String(attrs[k]));
