@@ -196,6 +196,9 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
 
   /** @internal In a sibling forked later: this channel belongs to the parent. */
   dropInSibling(): void {
+    // A pending reap poll would go on in the sibling forever: that child is not its to reap.
+    clearTimeout(this.#reapPoll);
+    this.#reapPoll = undefined;
     this.#reader.removeAllListeners();
     this.#writer.removeAllListeners();
     this.#reader.destroy();
