@@ -98,7 +98,8 @@ async function chooseDisplay(file: string, flags: RunFlags): Promise<ProgressDis
   }
   if (flags.quiet) mode = 'none';
   // A worker waiting for a debugger prints its pid on stderr: a live frame would paint over it.
-  if (mode === 'auto') mode = process.stderr.isTTY && !flags.debugWorker ? 'live' : 'plain';
+  // A terminal that reports no size (some pseudo-terminals) would show an empty frame.
+  if (mode === 'auto') mode = process.stderr.isTTY && process.stderr.columns > 0 && !flags.debugWorker ? 'live' : 'plain';
   if (mode === 'none') return new SilentDisplay();
   if (mode === 'plain') return new PlainDisplay(Number(process.env.COWLOOP_PROGRESS_INTERVAL ?? 5) * 1000);
   return LiveDisplay.create(path.basename(file), useColour(process.stderr));
