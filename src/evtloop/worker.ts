@@ -71,6 +71,9 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   process.title = `cowloop: worker ${plan.index}`;
+  // Ctrl-C reaches the whole process group; the master decides (stop after the current
+  // event, or kill on a second Ctrl-C), so a worker does not die of it on its own.
+  process.on('SIGINT', () => {});
   fs.mkdirSync(workerDir, { recursive: true });
   if (setup.debug) {
     process.stderr.write(`cowloop: worker ${plan.index} is pid ${process.pid}; attach now, then: kill -USR1 ${process.pid}\n`);
