@@ -122,7 +122,7 @@ export class SharedTable<S extends TableSchema> {
       if (schema[name] !== 'string') continue;
       encoded.set(name, rows.map((_, i) => encoder.encode(check(i, name, 'string') as string)));
     }
-    const slots = n === 0 ? 0 : 2 ** Math.ceil(Math.log2(n * 2));
+    const slots = n === 0 ? 1 : 2 ** Math.ceil(Math.log2(n * 2)); // at most half full
     let size = 0;
     const layout: Array<{ name: string; offset: number; bytes: number }> = [];
     for (const name of fields) {
