@@ -23,13 +23,19 @@ export interface RecorderOptions {
   memory?: boolean;
   /** Keep at most this many samples in the record; older ones are thinned evenly (default 2000). */
   maxSamples?: number;
+  /**
+   * Share of the run's time memory readings may take (default 0.02). Reading
+   * smaps_rollup walks the page tables: ~20 ms for a 700 MB process. Samples are skipped
+   * for memory while the readings so far exceed the share.
+   */
+  memoryBudget?: number;
 }
 
 /** A progress sample as the recorder saw it, with the memory read at that moment. */
 export interface RecordedSample {
   sample: ProgressSample;
   tMs: number;
-  /** Memory by pid (empty when memory sampling is off or a process had gone). */
+  /** The latest memory reading of each process (by pid) still running at this sample. */
   memory: ReadonlyMap<number, MemorySample>;
 }
 
@@ -54,11 +60,13 @@ export class RunRecorder {
   readonly #memory: Array<MemorySample & { n: number }> = [];
   readonly #listeners = new Set<(s: RecordedSample) => void>();
   #count = 0;
+  #memorySpentMs = 0;
+  readonly #latest = new Map<number, MemorySample>();
   #runStartMs: number | undefined;
   #last: RecordedSample | undefined;
 
   constructor(options: RecorderOptions) {
-    this.#options = { memory: true, maxSamples: 2000, ...options };
+    this.#options = { memory: true, maxSamples: 2000, memoryBudget: 0.02, ...options };
   }
 
   /** Milliseconds since the recorder was made. */
@@ -91,16 +99,23 @@ export class RunRecorder {
     for (const w of sample.workers) {
       if (w.pid > 0) this.#workers.push({ n, tMs, index: w.index, pid: w.pid, done: w.done, restarts: w.restarts });
     }
+    const processes = sample.workers.filter((w) => w.pid > 0).map((w) => ({ index: w.index, pid: w.pid }));
+    if (!processes.some((p) => p.pid === process.pid)) processes.unshift({ index: MASTER, pid: process.pid });
     const memory = new Map<number, MemorySample>();
-    if (this.#options.memory) {
-      const processes = sample.workers.filter((w) => w.pid > 0).map((w) => ({ index: w.index, pid: w.pid }));
-      if (!processes.some((p) => p.pid === process.pid)) processes.unshift({ index: MASTER, pid: process.pid });
+    const last = sample.phase === 'done';
+    if (this.#options.memory && (this.#memorySpentMs <= this.#options.memoryBudget * tMs || last)) {
+      const t0 = performance.now();
       for (const p of processes) {
         const m = readMemory(tMs, p.index, p.pid);
         if (!m) continue;
-        memory.set(p.pid, m);
+        this.#latest.set(p.pid, m);
         this.#memory.push({ ...m, n });
       }
+      this.#memorySpentMs += performance.now() - t0;
+    }
+    for (const p of processes) {
+      const m = this.#latest.get(p.pid);
+      if (m) memory.set(p.pid, m);
     }
     this.#last = { sample, tMs, memory };
     for (const listener of this.#listeners) listener(this.#last);
@@ -116,9 +131,7 @@ export class RunRecorder {
     const endMs = this.elapsedMs;
     const last = this.#progress.at(-1);
     const mp = outcome.multiProcess;
-    const stride = Math.max(1, Math.ceil(this.#count / this.#options.maxSamples));
-    const keep = (n: number): boolean => n % stride === 0 || n === this.#count - 1;
-    const strip = <T extends { n: number }>(rows: T[]): Array<Omit<T, 'n'>> => rows.filter((r) => keep(r.n)).map(({ n: _n, ...r }) => r);
+    const strip = <T extends { n: number }>(rows: T[]): Array<Omit<T, 'n'>> => thin(rows, this.#options.maxSamples).map(({ n: _n, ...r }) => r);
     const workers: RunRecordWorker[] = (mp?.workers ?? []).map((w) => ({
       index: w.index,
       pid: w.pid,
@@ -178,6 +191,15 @@ export class RunRecorder {
     phases.push(current);
     return phases;
   }
+}
+
+/** Rows of at most `max` samples (by sample number n), evenly spread; the last is always kept. */
+function thin<T extends { n: number }>(rows: T[], max: number): T[] {
+  const ns = [...new Set(rows.map((r) => r.n))];
+  if (ns.length <= max) return rows;
+  const stride = Math.ceil(ns.length / max);
+  const keep = new Set(ns.filter((_, i) => i % stride === 0 || i === ns.length - 1));
+  return rows.filter((r) => keep.has(r.n));
 }
 
 function readMemory(tMs: number, index: number, pid: number): MemorySample | undefined {
