@@ -34,10 +34,17 @@ Napi::Value SharedMemory(const Napi::CallbackInfo& info) {
   return Napi::Value(env, reinterpret_cast<napi_value>(*value));
 }
 
-// collectGarbage(): full, compacting collections (what V8 does on memory pressure), so the
+// collectGarbage(thorough): a full, compacting collection (what V8 does on critical memory
+// pressure; thorough: repeated until nothing more is freed), so the
 // heap a child inherits is compact and its pages stay shared. Needs no --expose-gc.
 Napi::Value CollectGarbage(const Napi::CallbackInfo& info) {
-  v8::Isolate::GetCurrent()->LowMemoryNotification();
+  bool thorough = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (thorough) {
+    isolate->LowMemoryNotification();  // repeated full GCs until nothing more is freed
+  } else {
+    isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);  // one or two
+  }
   return info.Env().Undefined();
 }
 

@@ -37,6 +37,7 @@ export type {
   SmapsSummary,
 } from './mem/index.js';
 export { collectGarbage } from './mem/collect-garbage.js';
+export type { CollectGarbageOptions } from './mem/collect-garbage.js';
 export { SharedTable } from './mem/shared-tables.js';
 export type { ColumnType, ColumnValue, SharedTableOptions, TableRow, TableSchema } from './mem/shared-tables.js';
 

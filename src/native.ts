@@ -25,7 +25,7 @@ export interface NativeBinding {
   dup2(from: number, to: number): void;
   waitpid(pid: number): ExitStatus | undefined;
   sharedMemory(bytes: number): SharedArrayBuffer;
-  collectGarbage(): void;
+  collectGarbage(thorough: boolean): void;
 }
 
 let binding: NativeBinding | undefined;
