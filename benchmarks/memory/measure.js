@@ -108,6 +108,7 @@ function summarise(cfg, m) {
           unsharedAnonMiB: mean(m.sharing.map((s) => s?.anon.unshared ?? NaN)),
           unsharedFileMiB: mean(m.sharing.map((s) => s?.file.unshared ?? NaN)),
           freshMiB: mean(m.sharing.map((s) => (s ? s.anon.fresh + s.file.fresh : NaN))),
+          siblingsMiB: mean(m.sharing.map((s) => (s ? s.anon.siblings + s.file.siblings : NaN))),
           sharedMiB: mean(m.sharing.map((s) => (s ? s.anon.shared + s.file.shared : NaN))),
         }
       : null,

@@ -3,8 +3,10 @@
 // /proc/<pid>/pagemap (needs root for page frame numbers). For every resident page of the
 // child, at the same virtual address in the parent:
 //   shared   - the same physical page (copy-on-write not broken);
-//   unshared - the parent has a page there too, but another one: a copy made after the fork
-//              (the child wrote it, or the parent did);
+//   unshared - the parent has a page there too, but another one, and the child's page is
+//              mapped by the child alone (/proc/kpagecount): the child's copy-on-write copy;
+//   siblings - the parent has another page, but the child's is still mapped by others:
+//              the parent wrote its own copy after the fork, the workers still share theirs;
 //   fresh    - the parent has no page there: the child's own new allocation.
 // Split into anonymous mappings (V8 heap, malloc, ArrayBuffers) and file-backed ones.
 const fs = require('node:fs');
@@ -38,7 +40,10 @@ const pfn = (buf, i) => buf.readUInt32LE(i * 8) + (buf.readUInt32LE(i * 8 + 4) &
 
 /** Page sharing of `childPid` against `parentPid`, in MiB; null when PFNs are hidden (not root). */
 function pageSharing(parentPid, childPid, detail = null) {
-  const zero = () => ({ shared: 0, unshared: 0, fresh: 0 });
+  const zero = () => ({ shared: 0, unshared: 0, siblings: 0, fresh: 0 });
+  const kfd = fs.openSync('/proc/kpagecount', 'r');
+  const count = Buffer.alloc(8);
+  const mapcount = (frame) => (fs.readSync(kfd, count, 0, 8, frame * 8) === 8 ? count.readUInt32LE(0) : 0);
   const result = { anon: zero(), file: zero() };
   const cfd = fs.openSync(`/proc/${childPid}/pagemap`, 'r');
   const pfd = fs.openSync(`/proc/${parentPid}/pagemap`, 'r');
@@ -54,6 +59,7 @@ function pageSharing(parentPid, childPid, detail = null) {
         if (f !== 0) sawPfn = true;
         if (i * 8 >= p.length || !present(p, i)) bucket.fresh++;
         else if (pfn(p, i) === f) bucket.shared++;
+        else if (mapcount(f) > 1) bucket.siblings++;
         else {
           bucket.unshared++;
           // Where in a 256 KiB V8 page the copied 4 KiB page lies (0: the page header).
@@ -64,9 +70,10 @@ function pageSharing(parentPid, childPid, detail = null) {
   } finally {
     fs.closeSync(cfd);
     fs.closeSync(pfd);
+    fs.closeSync(kfd);
   }
   if (!sawPfn) return null;
-  for (const k of ['anon', 'file']) for (const f of ['shared', 'unshared', 'fresh']) result[k][f] *= MiB;
+  for (const k of ['anon', 'file']) for (const f of ['shared', 'unshared', 'siblings', 'fresh']) result[k][f] *= MiB;
   return result;
 }
 
