@@ -7,7 +7,7 @@ import { native } from '../native.js';
 import { onChildFork } from './child-hooks.js';
 import { declareOwnHandles } from './registry.js';
 import { resourceKind } from './safety.js';
-import { encodeFrame, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
+import { encodeFrame, encodeMessage, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
 
 export interface ChildContextEvents {
   message: [message: unknown];
@@ -49,17 +49,7 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
 
   /** Sends a message to the parent. Synchronous: it is on the pipe when this returns. */
   send(message: unknown): void {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(TAG_MESSAGE, message);
-    } catch (cause) {
-      throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_MESSAGE_NOT_SERIALIZABLE,
-        `message to the parent cannot be serialised with v8.serialize: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-    this.#write(frame);
+    this.#write(encodeMessage(message, 'the parent'));
   }
 
   /** @internal */

@@ -7,7 +7,7 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { track, tryReap, type TrackedChild } from './registry.js';
 import { resourceKind } from './safety.js';
 import {
-  encodeFrame,
+  encodeMessage,
   errorFromWire,
   FrameDecoder,
   TAG_ERROR,
@@ -88,16 +88,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
 
   /** Sends a message to the child (structured clone). Returns false if the child is gone. */
   send(message: unknown): boolean {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(TAG_MESSAGE, message);
-    } catch (cause) {
-      throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_MESSAGE_NOT_SERIALIZABLE,
-        `message to child ${this.pid} cannot be serialised with v8.serialize: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
+    const frame = encodeMessage(message, `child ${this.pid}`);
     if (this.#exit || this.#writer.destroyed) return false;
     return this.#writer.write(frame);
   }

@@ -24,6 +24,19 @@ export function encodeFrame(tag: Tag, value: unknown): Buffer {
   return Buffer.concat([header, body]);
 }
 
+/** Encodes a user message; an unserialisable one is ERR_COWLOOP_MESSAGE_NOT_SERIALIZABLE. */
+export function encodeMessage(message: unknown, destination: string): Buffer {
+  try {
+    return encodeFrame(TAG_MESSAGE, message);
+  } catch (cause) {
+    throw new CowloopError(
+      ErrorCodes.ERR_COWLOOP_MESSAGE_NOT_SERIALIZABLE,
+      `message to ${destination} cannot be serialised with v8.serialize: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+}
+
 /** Incremental decoder: feed chunks, get whole envelopes. */
 export class FrameDecoder {
   #chunks: Buffer[] = [];
