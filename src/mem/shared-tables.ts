@@ -96,6 +96,16 @@ export class SharedTable<S extends TableSchema> {
    */
   static fromRecords<S extends TableSchema>(records: Iterable<Readonly<Record<string, unknown>>>, schema: S, options: SharedTableOptions<S> = {}): SharedTable<S> {
     const rows = Array.isArray(records) ? (records as Readonly<Record<string, unknown>>[]) : [...records];
+    return SharedTable.fromRows(rows.length, (i) => rows[i]!, schema, options);
+  }
+
+  /**
+   * Packs `length` rows, asking `rowAt(i)` for each once, in order: no array of all the
+   * records ever exists, so a table of millions of rows is built without millions of
+   * objects surviving into the old generation (the cheap way for large tables).
+   */
+  static fromRows<S extends TableSchema>(length: number, rowAt: (i: number) => Readonly<Record<string, unknown>>, schema: S, options: SharedTableOptions<S> = {}): SharedTable<S> {
+    if (!(Number.isInteger(length) && length >= 0)) throw invalid(`SharedTable.fromRows: length must be a whole number (got ${length})`);
     const fields = Object.keys(schema);
     if (fields.length === 0) throw invalid('SharedTable.fromRecords: the schema has no columns; give at least one, e.g. { gain: "f64" }');
     for (const name of fields) {
@@ -108,70 +118,74 @@ export class SharedTable<S extends TableSchema> {
     if (key !== undefined && !['i32', 'u32', 'i16', 'u16', 'i8', 'u8'].includes(schema[key] as string)) {
       throw invalid(`SharedTable.fromRecords: the key column "${key}" must be an integer column (i32, u32, i16, u16, i8, u8), not ${schema[key] ?? 'missing'}`);
     }
-    const n = rows.length;
-    const check = (i: number, name: string, want: string): unknown => {
-      const row = rows[i];
-      const v = row === null || typeof row !== 'object' ? undefined : row[name];
-      if (typeof v !== want) throw invalid(`SharedTable.fromRecords: record ${i} field "${name}" is ${v === undefined ? 'missing' : typeof v}; the schema wants a ${want}`);
-      return v;
-    };
+    const n = length;
+    const wrong = (i: number, name: string, v: unknown, want: string): CowloopError =>
+      invalid(`SharedTable.fromRecords: record ${i} field "${name}" is ${v === undefined ? 'missing' : typeof v}; the schema wants a ${want}`);
 
-    // Strings are encoded first: their byte count decides the layout.
-    const encoded = new Map<string, Uint8Array[]>();
-    for (const name of fields) {
-      if (schema[name] !== 'string') continue;
-      encoded.set(name, rows.map((_, i) => encoder.encode(check(i, name, 'string') as string)));
-    }
-    const slots = n === 0 ? 1 : 2 ** Math.ceil(Math.log2(n * 2)); // at most half full
-    let size = 0;
-    const layout: Array<{ name: string; offset: number; bytes: number }> = [];
-    for (const name of fields) {
+    // One pass over the rows: numbers into standalone columns, strings encoded (their byte
+    // counts decide the final layout); then everything is copied into the one buffer.
+    const staged = fields.map((name) => {
       const type = schema[name]!;
-      if (type === 'string') {
-        const total = encoded.get(name)!.reduce((s, b) => s + b.byteLength, 0);
-        layout.push({ name, offset: size, bytes: 4 * (n + 1) });
-        size = align8(size + 4 * (n + 1));
-        layout.push({ name: `${name}\0bytes`, offset: size, bytes: total });
-        size = align8(size + total);
-      } else {
-        const bytes = NUMERIC[type].BYTES_PER_ELEMENT * n;
-        layout.push({ name, offset: size, bytes });
-        size = align8(size + bytes);
+      return { name, type, numbers: type === 'string' ? undefined : new NUMERIC[type](n), texts: type === 'string' ? new Array<Uint8Array>(n) : undefined };
+    });
+    for (let i = 0; i < n; i++) {
+      const row = rowAt(i);
+      if (row === null || typeof row !== 'object') throw invalid(`SharedTable.fromRecords: record ${i} is ${row === null ? 'null' : typeof row}, not an object`);
+      for (const col of staged) {
+        const v = row[col.name];
+        if (col.texts) {
+          if (typeof v !== 'string') throw wrong(i, col.name, v, 'string');
+          col.texts[i] = encoder.encode(v);
+        } else if (col.type === 'bool') {
+          if (typeof v !== 'boolean') throw wrong(i, col.name, v, 'boolean');
+          col.numbers![i] = v ? 1 : 0;
+        } else {
+          if (typeof v !== 'number') throw wrong(i, col.name, v, 'number');
+          col.numbers![i] = v;
+        }
       }
     }
+
+    const slots = n === 0 ? 1 : 2 ** Math.ceil(Math.log2(n * 2)); // at most half full
+    let size = 0;
+    const offsets = staged.map((col) => {
+      const at = size;
+      if (col.texts) {
+        const total = col.texts.reduce((sum, b) => sum + b.byteLength, 0);
+        size = align8(size + 4 * (n + 1));
+        const bytesAt = size;
+        size = align8(size + total);
+        return { at, bytesAt, total };
+      }
+      size = align8(size + col.numbers!.byteLength);
+      return { at, bytesAt: 0, total: 0 };
+    });
     const indexOffset = size;
     if (key !== undefined) size += 4 * slots;
 
     const buffer = new ArrayBuffer(size);
     const numeric = new Map<string, NumericArray>();
     const strings = new Map<string, StringColumn>();
-    for (const { name, offset } of layout) {
-      const type = schema[name];
-      if (type === undefined) continue; // the bytes part of a string column
-      if (type === 'string') {
-        const parts = encoded.get(name)!;
-        const offsets = new Uint32Array(buffer, offset, n + 1);
-        const bytesAt = layout.find((l) => l.name === `${name}\0bytes`)!;
-        const bytes = new Uint8Array(buffer, bytesAt.offset, bytesAt.bytes);
-        let at = 0;
-        parts.forEach((b, i) => {
-          offsets[i] = at;
-          bytes.set(b, at);
-          at += b.byteLength;
+    staged.forEach((col, c) => {
+      const { at, bytesAt, total } = offsets[c]!;
+      if (col.texts) {
+        const starts = new Uint32Array(buffer, at, n + 1);
+        const bytes = new Uint8Array(buffer, bytesAt, total);
+        let pos = 0;
+        col.texts.forEach((b, i) => {
+          starts[i] = pos;
+          bytes.set(b, pos);
+          pos += b.byteLength;
         });
-        offsets[n] = at;
-        strings.set(name, { offsets, bytes });
-        continue;
+        starts[n] = pos;
+        strings.set(col.name, { offsets: starts, bytes });
+      } else {
+        const Ctor = NUMERIC[col.type as keyof typeof NUMERIC];
+        const column = new Ctor(buffer, at, n);
+        column.set(col.numbers as never);
+        numeric.set(col.name, column);
       }
-      const Ctor = NUMERIC[type];
-      const column = new Ctor(buffer, offset, n);
-      const want = type === 'bool' ? 'boolean' : 'number';
-      for (let i = 0; i < n; i++) {
-        const v = check(i, name, want);
-        column[i] = type === 'bool' ? (v ? 1 : 0) : (v as number);
-      }
-      numeric.set(name, column);
-    }
+    });
 
     let index: Int32Array | undefined;
     if (key !== undefined) {
