@@ -1,7 +1,8 @@
 'use strict';
 // The candidates for keeping a forked worker's pages shared, measured one by one on the
 // reco job (cowloop's MpEventLoopMgr, fork after initialize unless said otherwise):
-//   node benchmarks/memory/sharing.js [--state MB] [--workers N] [--events N] [--out FILE]
+//   node benchmarks/memory/sharing.js [--state MB] [--workers N] [--events N] [--out FILE] [--only a,b]
+// (--only: run the variants whose names contain one of the given words)
 // Writes a markdown table (default benchmarks/memory/sharing-results.md) and prints rows.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -56,7 +57,7 @@ const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '–
 async function main() {
   const rows = [];
   for (const v of variants) {
-    if (values.only && !v.name.includes(values.only)) continue;
+    if (values.only && !values.only.split(',').some((w) => v.name.includes(w))) continue;
     const cfg = { ...base, ...v.cfg };
     let outDir;
     if (v.traceGc) {
@@ -78,16 +79,16 @@ async function main() {
     `# Keeping pages shared: candidates measured`,
     '',
     `Reco job, ${base.stateMB} MB of state, ${base.workers} workers x ${base.events} events (50 field steps per track), ${os.availableParallelism()} cores, Node ${process.version}.`,
-    `Command: \`node benchmarks/memory/sharing.js --state ${values.state} --workers ${values.workers} --events ${values.events}\``,
+    `Command: \`node benchmarks/memory/sharing.js --state ${values.state} --workers ${values.workers} --events ${values.events}${values.only ? ` --only '${values.only}'` : ''}\``,
     '',
-    '| variant | total PSS MiB | / serial | worker USS MiB | unshared MiB | fresh MiB | CPU ms/event | minor faults/event | events/s (all workers) |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| variant | total PSS MiB | / serial | worker USS MiB | unshared by the worker MiB | master-side copies MiB | new pages MiB | CPU ms/event | minor faults/event | events/s (all workers) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const ratio = serial && r.kind !== 'serial' ? r.totalPssMiB / serial.totalPssMiB : null;
     const uss = r.kind === 'serial' ? r.masterUssMiB : r.meanWorkerUssMiB;
     lines.push(
-      `| ${r.name} | ${f(r.totalPssMiB, 0)} | ${f(ratio, 3)} | ${f(uss)} | ${f(r.sharing?.unsharedAnonMiB)} | ${f(r.sharing?.freshMiB)} | ${f(r.cpuMsPerEvent, 3)} | ${f(r.minfltPerEvent, 2)} | ${f(r.eventsPerSecond, 0)} |`,
+      `| ${r.name} | ${f(r.totalPssMiB, 0)} | ${f(ratio, 3)} | ${f(uss)} | ${f(r.sharing?.unsharedAnonMiB)} | ${f(r.sharing?.siblingsMiB)} | ${f(r.sharing?.freshMiB)} | ${f(r.cpuMsPerEvent, 3)} | ${f(r.minfltPerEvent, 2)} | ${f(r.eventsPerSecond, 0)} |`,
     );
   }
   const traced = rows.find((r) => r.gc);
