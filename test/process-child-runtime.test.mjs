@@ -65,3 +65,14 @@ test('a child inherits the parent\'s state as it was at the fork', async () => {
   assert.equal(await child.result, 'after');
   await child.exited;
 });
+
+test('a child whose main waits only for a signal lives until it arrives', async () => {
+  const child = await fork((ctx) => new Promise((resolve) => {
+    process.once('SIGUSR2', () => resolve('got SIGUSR2'));
+    ctx.send('listening');
+  }));
+  await new Promise((r) => child.once('message', r));
+  assert.equal(child.kill('SIGUSR2'), true);
+  assert.equal(await child.result, 'got SIGUSR2');
+  assert.deepEqual(await child.exited, { code: 0, signal: null });
+});

@@ -76,8 +76,10 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   process.on('SIGINT', () => {});
   fs.mkdirSync(workerDir, { recursive: true });
   if (setup.debug) {
+    // Listen first, then say so: a SIGUSR1 sent as soon as the line is read must find the listener.
+    const released = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
     process.stderr.write(`cowloop: worker ${plan.index} is pid ${process.pid}; attach now, then: kill -USR1 ${process.pid}\n`);
-    await new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
+    await released;
   }
   if (setup.logToFile) redirectOutput(path.join(workerDir, 'worker.log'));
   await io.ioReinit({ workerIndex: plan.index, workerDir });

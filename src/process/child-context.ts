@@ -11,8 +11,6 @@ import { encodeFrame, encodeMessage, errorToWire, FrameDecoder, TAG_ERROR, TAG_M
 
 export interface ChildContextEvents {
   message: [message: unknown];
-  newListener: [event: string | symbol, listener: (...args: unknown[]) => void];
-  removeListener: [event: string | symbol, listener: (...args: unknown[]) => void];
 }
 
 /** What `main` receives in the forked child. */
@@ -33,19 +31,21 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
     this.pid = process.pid;
     this.#writeFd = writeFd;
     this.#reader = new net.Socket({ fd: readFd, readable: true, writable: false });
-    this.#reader.unref(); // like process.on('message'): only listeners keep the child alive
+    // The channel stays referenced: a child lives until main settles (see startChild).
     const decoder = new FrameDecoder();
     this.#reader.on('data', (chunk: Buffer) => {
       for (const { t, v } of decoder.push(chunk)) if (t === TAG_MESSAGE) this.emit('message', v);
     });
     this.#reader.on('error', () => undefined);
-    this.on('newListener', (event) => {
-      if (event === 'message') this.#reader.ref();
-    });
-    this.on('removeListener', (event) => {
-      if (event === 'message' && this.listenerCount('message') === 0) this.#reader.unref();
+    // The parent closed its end (it ended without taking this child with it: deathSignal 0).
+    // Something must still keep the loop running until main settles.
+    this.#reader.on('close', () => {
+      if (!this.#closing) this.#keepAlive = setInterval(() => {}, 2 ** 30);
     });
   }
+
+  #closing = false;
+  #keepAlive: NodeJS.Timeout | undefined;
 
   /** Sends a message to the parent. Synchronous: it is on the pipe when this returns. */
   send(message: unknown): void {
@@ -72,6 +72,8 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
 
   /** @internal Closes the channel (in a grandchild, or at exit). */
   close(): void {
+    this.#closing = true;
+    clearInterval(this.#keepAlive);
     this.#reader.removeAllListeners();
     this.#reader.destroy();
     try {
@@ -84,7 +86,9 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
   /** @internal */
   refHandles(): string[] {
     const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
-    return handle && handle.hasRef() ? [resourceKind(handle)] : [];
+    const kinds = handle && handle.hasRef() ? [resourceKind(handle)] : [];
+    if (this.#keepAlive !== undefined) kinds.push('Timeout');
+    return kinds;
   }
 }
 
@@ -125,6 +129,12 @@ export interface ChildStart<T> {
 /**
  * Runs in the child right after fork() returned 0 and the parent-side state was dropped:
  * sets the child up, runs main, reports its result and leaves with _exit.
+ *
+ * A child lives until main settles (or it calls process.exit, or is killed): its channel
+ * keeps the event loop running even when main waits on nothing that would (a signal, say).
+ * Letting the loop run dry is not an option in a forked child: Node then waits for V8's
+ * worker tasks to drain, and tasks posted to the platform threads the child does not have
+ * (or those parked across the fork) never finish.
  */
 export function startChild<T>(start: ChildStart<T>): void {
   dropInheritedListeners();
@@ -147,15 +157,6 @@ export function startChild<T>(start: ChildStart<T>): void {
     report(TAG_ERROR, errorToWire(error));
     process.exit(1);
   });
-  process.on('beforeExit', () => {
-    if (reported) return;
-    report(TAG_ERROR, errorToWire(new CowloopError(
-      ErrorCodes.ERR_COWLOOP_CHILD_EXITED,
-      `main() in child ${process.pid} returned a promise that never settled: nothing was left to wait for`,
-    )));
-    process.exit(1);
-  });
-
   const succeed = (value: T) => {
     try {
       report(TAG_RESULT, value);
