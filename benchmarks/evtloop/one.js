@@ -35,7 +35,7 @@ async function main() {
         EventSelector: { Input: [cfg.input] },
         RecoGeometrySvc: { StateMB: cfg.stateMB },
         ...(cfg.overrides ?? {}),
-        MpEventLoopMgr: mp,
+        MpEventLoopMgr: { ...mp, ...(cfg.overrides?.MpEventLoopMgr ?? {}) },
         EventLoopMgr: { PrintFreq: 0 },
         MessageSvc: { OutputLevel: 'WARNING' },
       },

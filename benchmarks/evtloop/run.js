@@ -81,6 +81,22 @@ for (const warmupGC of [true, false]) {
 }
 lines.push('');
 
+// 4. Worker recycling on a long run: pages a worker unshares never become shared again; a
+// recycled worker is replaced by a fresh fork of the master.
+const longEvents = quick ? 1000 : 20000;
+const longInput = path.join(tmp, 'reco-long.ndjson');
+execFileSync(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', String(longEvents), '--out', longInput]);
+lines.push(`### Worker recycling (reco, ${stateMB} MB, 1 worker, ${longEvents} events)`, '');
+lines.push('| RecycleAfterEvents | event loop ms | worker peak USS MiB (one per generation) |', '|---|---|---|');
+for (const recycle of [0, longEvents / 4]) {
+  const r = repeat({
+    kind: 'reco', stateMB, events: longEvents, workers: 1, strategy: 'roundrobin', input: longInput,
+    overrides: { RecoInputSvc: { Events: longEvents }, MpEventLoopMgr: { RecycleAfterEvents: recycle } },
+  }, 1);
+  lines.push(`| ${recycle || 'never'} | ${r.runMs.toFixed(0)} | ${r.workerUss.map((u) => u.toFixed(1)).join(', ')} |`);
+}
+lines.push('', 'Peak USS is sampled every 10 s and at the end of each worker.', '');
+
 fs.mkdirSync(path.join(root, 'benchmarks', 'results'), { recursive: true });
 const target = path.join(root, 'benchmarks', 'results', quick ? 'evtloop-quick.md' : 'evtloop.md');
 fs.writeFileSync(target, lines.join('\n'));
