@@ -109,6 +109,8 @@ function main() {
     date: new Date().toISOString().slice(0, 10),
     revision: revision(),
     machine: machineSummary(),
+    // Other work on a 2-core machine shows up in every latency: say how busy it was.
+    loadAverage: os.loadavg()[0],
   });
   const data = { ...saved };
   if (args.part !== 'soak') data.latency = { ...provenance(), runs: runLatency(plan) };

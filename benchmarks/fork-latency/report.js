@@ -98,9 +98,10 @@ function goalParagraph(forks) {
   ].join('\n');
 }
 
-function provenanceLine({ command, date, revision, machine }, mode) {
+function provenanceLine({ command, date, revision, machine, loadAverage }, mode) {
+  const load = Number.isFinite(loadAverage) ? `, load average ${loadAverage.toFixed(1)} when it started` : '';
   return `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
-    `${date}, ${revision}. Machine: ${machine}.`;
+    `${date}, ${revision}. Machine: ${machine}${load}.`;
 }
 
 function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
