@@ -12,6 +12,15 @@ export interface Classified {
 
 const FAILED_EVENTS = new Set<string>([ErrorCodes.ERR_COWLOOP_EVENT_FAILED, ErrorCodes.ERR_COWLOOP_WORKER_FAILED, ErrorCodes.ERR_COWLOOP_POISON_EVENT]);
 
+// Failures of the run itself (a full disk, a merge, a fork), not of what the job asked for.
+const RUN_FAILURES = new Set<string>([
+  ErrorCodes.ERR_COWLOOP_IO_MERGE,
+  ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
+  ErrorCodes.ERR_COWLOOP_IO_REINIT,
+  ErrorCodes.ERR_COWLOOP_FORK_FAILED,
+  ErrorCodes.ERR_COWLOOP_CHILD_EXITED,
+]);
+
 export function classify(error: unknown, summary: RunSummary | undefined): Classified {
   if (error === undefined) return summary && summary.failed > 0 ? { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED } : { status: 'ok', exitCode: EXIT.OK };
   if (!(error instanceof CowloopError)) return { status: 'error', exitCode: EXIT.FAILURE };
@@ -19,6 +28,7 @@ export function classify(error: unknown, summary: RunSummary | undefined): Class
   if (FAILED_EVENTS.has(error.code)) return { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED };
   // A component that threw outside events is a fault of the job's code, not of its options.
   if (error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED) return { status: 'error', exitCode: EXIT.FAILURE };
+  if (RUN_FAILURES.has(error.code)) return { status: 'error', exitCode: EXIT.FAILURE };
   return { status: 'error', exitCode: EXIT.CONFIG };
 }
 
