@@ -51,6 +51,7 @@ test('quick mode writes a latency table for each size and method, and the soak r
       '8 MiB `child_process.fork` + rebuild',
       '32 MiB cowloop `fork()`',
       '32 MiB `child_process.fork` + rebuild',
+      '32 MiB cowloop `fork()`, Float64Array in `sharedMemory()`',
     ]);
     for (const row of latency.rows) {
       assert.match(row[4], duration, `median of ${row[0]} ${row[1]}`);

@@ -28,12 +28,14 @@ const PLANS = {
     sizesMiB: [100, 500, 1024],
     forkRepeat: 21, // the first fork, then 20 more
     rebuildRepeat: 3,
+    sharedValuesMiB: [1024],
     soak: { forks: 1000, concurrency: 2, objects: 2_000_000, state: 16 },
   },
   quick: {
     sizesMiB: [8, 32],
     forkRepeat: 4,
     rebuildRepeat: 1,
+    sharedValuesMiB: [32],
     soak: { forks: 6, concurrency: 2, objects: 200_000, state: 4 },
   },
 };
@@ -76,6 +78,9 @@ function runLatency(plan) {
   for (const size of plan.sizesMiB) {
     runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'cowloop', '--repeat', String(plan.forkRepeat)], 'fork run'));
     runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'child-process', '--repeat', String(plan.rebuildRepeat)], 'child_process run'));
+    if (plan.sharedValuesMiB.includes(size)) {
+      runs.push(runJson([...RUN_FLAGS, runScript, '--size', String(size), '--method', 'cowloop', '--values', 'shared', '--repeat', String(plan.forkRepeat)], 'fork run, shared values'));
+    }
   }
   return runs;
 }

@@ -98,6 +98,20 @@ function goalParagraph(forks) {
   ].join('\n');
 }
 
+function sharedParagraph(forks, sharedForks) {
+  return sharedForks.flatMap((sh) => {
+    const f = forks.find((x) => x.sizeMiB === sh.sizeMiB);
+    if (!f) return [];
+    return [
+      `With the Float64Array half of the ${fmtSize(sh.sizeMiB)} in \`sharedMemory()\` (a MAP_SHARED mapping) instead of ` +
+        `an ArrayBuffer, the system call takes ${fmtMs(sh.fork)} instead of ${fmtMs(f.fork)} and fork to first message ` +
+        `${fmtMs(sh.median)} instead of ${fmtMs(f.median)} (medians): the kernel copies no page tables for shared ` +
+        'mappings (a child faults them in when it reads them), so large typed-array state held there makes forks cheaper.',
+      '',
+    ];
+  });
+}
+
 function provenanceLine({ command, date, revision, machine, loadAverage }, mode) {
   const load = Number.isFinite(loadAverage) ? `, load average ${loadAverage.toFixed(1)} when it started` : '';
   return `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
@@ -107,7 +121,9 @@ function provenanceLine({ command, date, revision, machine, loadAverage }, mode)
 function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
   const runs = latency.runs;
   const soak = soakPart.result;
-  const forks = runs.filter((r) => r.method === 'cowloop').map(summariseFork);
+  const isShared = (r) => r.values === 'shared';
+  const forks = runs.filter((r) => r.method === 'cowloop' && !isShared(r)).map(summariseFork);
+  const sharedForks = runs.filter((r) => r.method === 'cowloop' && isShared(r)).map(summariseFork);
   const rebuilds = runs.filter((r) => r.method === 'child-process').map(summariseRebuild);
   const sizes = forks.map((f) => f.sizeMiB);
 
@@ -125,11 +141,18 @@ function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
         '–', '–', `${Math.round(r.median / f.median).toLocaleString('en-US')}x slower`,
       ]);
     }
+    const sh = sharedForks.find((x) => x.sizeMiB === size);
+    if (sh) {
+      latencyRows.push([
+        fmtSize(size), 'cowloop `fork()`, Float64Array in `sharedMemory()`', `1 + ${sh.count - 1}`, fmtMs(sh.first),
+        fmtMs(sh.median), fmtMs(sh.p90), fmtMs(sh.min), fmtMs(sh.prepare), fmtMs(sh.fork), '–',
+      ]);
+    }
   }
 
-  const breakdownRows = forks.map((f) => [
-    fmtSize(f.sizeMiB),
-    `${fmtInt(f.state.arrayBuffersMiB)} + ${fmtInt(f.state.recordsMiB)} MiB (${fmtInt(f.state.recordCount)} objects)`,
+  const breakdownRows = [...forks, ...sharedForks.map((f) => ({ ...f, shared: true }))].map((f) => [
+    `${fmtSize(f.sizeMiB)}${f.shared ? ', shared Float64Array' : ''}`,
+    `${fmtInt((f.state.valueCount * Float64Array.BYTES_PER_ELEMENT) / 2 ** 20)} + ${fmtInt(f.state.recordsMiB)} MiB (${fmtInt(f.state.recordCount)} objects)`,
     `${fmtInt(f.rssMiB)} MiB`,
     fmtInt(f.mapsLines),
     fmtInt(f.mappings),
@@ -178,6 +201,7 @@ function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
     '',
     goalParagraph(forks),
     '',
+    ...sharedParagraph(forks, sharedForks),
     '### Where a fork\'s time goes',
     '',
     'Medians over the forks after the first. *Resolved*: `fork()` call until its promise resolves in the parent. ' +

@@ -4,6 +4,8 @@
 //
 //   node --single-threaded benchmarks/fork-latency/run.js --size 500 --method cowloop --repeat 21
 //   node --single-threaded benchmarks/fork-latency/run.js --size 500 --method child-process --repeat 3
+//   ... --values shared    the Float64Array in cowloop's sharedMemory (MAP_SHARED) instead of
+//                          an ArrayBuffer: fork() copies no page tables for shared mappings
 //
 // cowloop:        time from calling fork() to the child's first message in the parent; the
 //                 child sends it as the first thing in main, with the state inherited.
@@ -15,7 +17,7 @@ const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const { fork, forkSafety, collectGarbage } = require('cowloop');
+const { fork, forkSafety, collectGarbage, sharedMemory } = require('cowloop');
 const { buildState, checksum } = require('./state.js');
 const { median } = require('./stats.js');
 
@@ -116,6 +118,7 @@ async function main() {
       size: { type: 'string' },
       method: { type: 'string', default: 'cowloop' },
       repeat: { type: 'string', default: '21' },
+      values: { type: 'string', default: 'private' },
     },
   });
   const sizeMiB = Number(args.size);
@@ -126,8 +129,12 @@ async function main() {
     throw new Error(`--method must be "cowloop" or "child-process" (got ${args.method})`);
   }
 
+  if (args.values !== 'private' && args.values !== 'shared') {
+    throw new Error(`--values must be "private" (an ArrayBuffer) or "shared" (cowloop's sharedMemory) (got ${args.values})`);
+  }
+
   const buildStart = nowNs();
-  const state = buildState(sizeMiB, collectGarbage);
+  const state = buildState(sizeMiB, collectGarbage, args.values === 'shared' ? sharedMemory : undefined);
   const buildMs = ms(nowNs() - buildStart);
   const expected = checksum(state);
   log(`${sizeMiB} MiB of state built in ${buildMs.toFixed(0)} ms (${state.recordCount} records)`);
@@ -144,6 +151,7 @@ async function main() {
   const out = {
     sizeMiB,
     method: args.method,
+    values: args.values,
     repeat,
     node: process.version,
     execArgv: process.execArgv,

@@ -6,8 +6,8 @@
 const MiB = 2 ** 20;
 
 /** Writes every element so every page is resident. */
-function buildValues(count) {
-  const values = new Float64Array(count);
+function buildValues(count, allocate) {
+  const values = allocate ? new Float64Array(allocate(count * Float64Array.BYTES_PER_ELEMENT)) : new Float64Array(count);
   for (let i = 0; i < count; i++) values[i] = i * 0.5;
   return values;
 }
@@ -37,12 +37,13 @@ const MAP_LIMIT = 2 ** 24 - 1;
 
 /**
  * Builds `totalMiB` of state, measuring the JS heap so the records really take half of it.
- * `collectGarbage` is a full GC (it settles what the heap really holds).
+ * `collectGarbage` is a full GC (it settles what the heap really holds); `allocate(bytes)`,
+ * if given, provides the Float64Array's buffer (e.g. cowloop's sharedMemory).
  */
-function buildState(totalMiB, collectGarbage) {
+function buildState(totalMiB, collectGarbage, allocate) {
   const half = (totalMiB * MiB) / 2;
   const valueCount = Math.floor(half / Float64Array.BYTES_PER_ELEMENT);
-  const values = buildValues(valueCount);
+  const values = buildValues(valueCount, allocate);
 
   collectGarbage();
   const heapBefore = process.memoryUsage().heapUsed;
