@@ -2,7 +2,7 @@
 // a job that may have run for hours: its results are the output files, not the log. Once
 // standard output or error is a broken pipe (EPIPE), lines for it are dropped and the job
 // goes on; its exit code still tells how it ended.
-import * as fs from 'node:fs';
+import { writeAllSync } from '../util/write-all-sync.js';
 
 const closed = new Set<number>();
 
@@ -14,7 +14,7 @@ function isBrokenPipe(error: unknown): boolean {
 export function writeLineSync(fd: number, line: string): void {
   if (closed.has(fd)) return;
   try {
-    fs.writeSync(fd, `${line}\n`);
+    writeAllSync(fd, `${line}\n`);
   } catch (error) {
     if (!isBrokenPipe(error)) throw error;
     closed.add(fd);

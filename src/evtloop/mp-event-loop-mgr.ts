@@ -230,6 +230,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
       strategy,
     };
     for (const line of formatWorkerTable(this.#report, performance.now() - t0).split('\n')) this.log.info(line);
+    if (outcome.reports.some((r) => r.recycleAboveMBIgnored)) {
+      this.log.warning(`RecycleAboveMB = ${this.props.RecycleAboveMB} is at or below a fresh worker's private memory: it was ignored (see the workers' logs)`);
+    }
     if (!this.props.KeepWorkerOutputs) fs.rmSync(root, { recursive: true, force: true });
     return result;
   }

@@ -31,6 +31,8 @@ export interface WorkerReport {
   lastEvent: number;
   /** Input records it skipped as unreadable (EventSelector.OnBadRecord = "skip"). */
   skippedRecords: number[];
+  /** RecycleAboveMB was at or below this worker's private memory when it started: ignored. */
+  recycleAboveMBIgnored: boolean;
 }
 
 export interface WorkerSetup {
@@ -100,11 +102,20 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     recycled: false,
     lastEvent: -1,
     skippedRecords: [],
+    recycleAboveMBIgnored: false,
   };
   let ussNow = setup.recycleAboveMB > 0 ? ussMiB() : 0;
+  let recycleAboveMB = setup.recycleAboveMB;
+  if (recycleAboveMB > 0 && ussNow >= recycleAboveMB) {
+    // A fresh fork is already there: recycling by memory would replace every worker after
+    // every event. The threshold is for growth; ignore it and say so.
+    loop.log.warning(`RecycleAboveMB = ${recycleAboveMB} is at or below a fresh worker's private memory (${ussNow.toFixed(1)} MiB): ignored`);
+    report.recycleAboveMBIgnored = true;
+    recycleAboveMB = 0;
+  }
   const timeToRecycle = (): boolean => {
     if (setup.recycleAfterEvents > 0 && report.processed >= setup.recycleAfterEvents) return true;
-    return setup.recycleAboveMB > 0 && ussNow > setup.recycleAboveMB;
+    return recycleAboveMB > 0 && ussNow > recycleAboveMB;
   };
   const skip = new Set(plan.skip);
   const read = eventReader(selector);
@@ -113,9 +124,9 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   // Private memory grows by at most one page per minor fault (2 MiB where transparent huge
   // pages are always on), so smaps_rollup is read only once that bound nears the threshold.
   const recycleCheckDue = (): boolean => {
-    if (setup.recycleAboveMB <= 0) return false;
+    if (recycleAboveMB <= 0) return false;
     const faults = process.resourceUsage().minorPageFault - faultsAtUss;
-    return ussNow + faults * FAULT_MIB >= setup.recycleAboveMB;
+    return ussNow + faults * FAULT_MIB >= recycleAboveMB;
   };
   // Only executeEvent is awaited on the common path: an await per event costs more than
   // the dispatch itself.

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { native } from '../native.js';
+import { writeAllSync } from '../util/write-all-sync.js';
 import { onChildFork } from './child-hooks.js';
 import { declareOwnHandles } from './registry.js';
 import { resourceKind } from './safety.js';
@@ -59,15 +60,7 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
 
   /** @internal The write end is a blocking pipe this process never hands to libuv. */
   #write(frame: Buffer): void {
-    let offset = 0;
-    while (offset < frame.length) {
-      try {
-        offset += fs.writeSync(this.#writeFd, frame, offset, frame.length - offset);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw error;
-      }
-    }
+    writeAllSync(this.#writeFd, frame);
   }
 
   /** @internal Closes the channel (in a grandchild, or at exit). */

@@ -5,6 +5,7 @@
 // embedding code. Each line is written synchronously (fs.writeSync), so nothing is lost
 // when a forked worker leaves with _exit().
 import * as fs from 'node:fs';
+import { writeAllSync } from '../../util/write-all-sync.js';
 import * as path from 'node:path';
 import type { IoComponent, IoReinitContext } from '../../io/io-component.js';
 import type { MessageReporter } from '../component.js';
@@ -26,18 +27,6 @@ export function fdSink(fd: number): MessageSink {
   };
 }
 
-function writeAllSync(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += fs.writeSync(fd, buf, off);
-    } catch (e) {
-      // A non-blocking pipe that is full: wait for the reader rather than drop the line.
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
-}
 
 const messageProperties = {
   NameWidth: prop.int(20, 'width of the component-name column', { min: 1, max: 200 }),
