@@ -85,6 +85,34 @@ function runLatency(plan) {
   return runs;
 }
 
+/** fork() of a plain C process with the same amount of memory: the kernel's own cost. */
+function runKernelFloor(plan) {
+  const sizeMiB = Math.max(...plan.sizesMiB);
+  const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-floor-')), 'kernel-floor');
+  try {
+    const cc = spawnSync('cc', ['-O2', '-o', exe, path.join(__dirname, 'kernel-floor.c')], { encoding: 'utf8' });
+    if (cc.status !== 0) {
+      process.stderr.write(`[driver] no C compiler (cc): kernel floor not measured\n`);
+      return undefined;
+    }
+    const measure = (pages) => {
+      process.stderr.write(`[driver] kernel-floor ${sizeMiB} ${pages} ${plan.forkRepeat}\n`);
+      const r = spawnSync(exe, [String(sizeMiB), pages, String(plan.forkRepeat)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`kernel-floor failed: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    let thp = 'unknown';
+    try {
+      thp = fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').trim();
+    } catch {
+      /* no THP */
+    }
+    return { sizeMiB, small: measure('small'), huge: measure('huge'), thp };
+  } finally {
+    fs.rmSync(path.dirname(exe), { recursive: true, force: true });
+  }
+}
+
 function runSoak(plan) {
   const { forks, concurrency, objects, state } = plan.soak;
   return runJson([
@@ -118,7 +146,7 @@ function main() {
     loadAverage: os.loadavg()[0],
   });
   const data = { ...saved };
-  if (args.part !== 'soak') data.latency = { ...provenance(), runs: runLatency(plan) };
+  if (args.part !== 'soak') data.latency = { ...provenance(), runs: runLatency(plan), kernelFloor: runKernelFloor(plan) };
   if (args.part !== 'latency') data.soak = { ...provenance(), result: runSoak(plan) };
   if (raw) fs.writeFileSync(raw, `${JSON.stringify(data, null, 1)}\n`);
   const missing = ['latency', 'soak'].filter((part) => !data[part]);

@@ -112,6 +112,23 @@ function sharedParagraph(forks, sharedForks) {
   });
 }
 
+function kernelFloorParagraph(floor, forks) {
+  if (!floor) return [];
+  const f = forks.find((x) => x.sizeMiB === floor.sizeMiB);
+  const small = floor.small.slice(1);
+  const huge = floor.huge.slice(1);
+  return [
+    `The kernel's own cost, without Node.js (\`benchmarks/fork-latency/kernel-floor.c\`): a C process with ` +
+      `${fmtSize(floor.sizeMiB)} of written anonymous memory in one mapping forks in ${fmtMs(median(small))} ` +
+      `(median, min ${fmtMs(min(small))}) with 4 KiB pages, and in ${fmtMs(median(huge))} (min ${fmtMs(min(huge))}) ` +
+      `after \`madvise(MADV_HUGEPAGE)\` (transparent huge pages here: \`${floor.thp}\`)` +
+      (f ? `; cowloop's \`fork()\` system call with ${fmtSize(f.sizeMiB)} of state (${fmtInt(f.rssMiB)} MiB resident in all) ` +
+        `took ${fmtMs(f.fork)}.` : '.') +
+      ' With 2 MiB pages the kernel copies one page-table entry per 2 MiB instead of 512.',
+    '',
+  ];
+}
+
 function provenanceLine({ command, date, revision, machine, loadAverage }, mode) {
   const load = Number.isFinite(loadAverage) ? `, load average ${loadAverage.toFixed(1)} when it started` : '';
   return `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
@@ -202,6 +219,7 @@ function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
     goalParagraph(forks),
     '',
     ...sharedParagraph(forks, sharedForks),
+    ...kernelFloorParagraph(latency.kernelFloor, forks),
     '### Where a fork\'s time goes',
     '',
     'Medians over the forks after the first. *Resolved*: `fork()` call until its promise resolves in the parent. ' +
