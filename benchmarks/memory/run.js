@@ -42,6 +42,7 @@ function options(argv) {
       events: { type: 'string' },
       kinds: { type: 'string' },
       'goal-events': { type: 'string' },
+      replot: { type: 'boolean', default: false },
     },
   });
   const quick = values.quick;
@@ -57,6 +58,7 @@ function options(argv) {
     events: values.events ? Number(values.events) : quick ? 200 : 2000,
     goalEvents: values['goal-events'] ? Number(values['goal-events']) : quick ? 0 : 10000,
     kinds: values.kinds ? values.kinds.split(',') : KINDS,
+    replot: values.replot,
     argv,
   };
 }
@@ -120,11 +122,13 @@ function plots(o, rows) {
   }
   const size = o.sizes.includes(500) ? 500 : o.sizes[o.sizes.length - 1];
   const n = Math.max(...o.workers);
-  const at = rows.filter((r) => r.stateMB === size && r.workers === n && !r.error && r.samples?.[0]?.length > 1 && r.workerUssMiB?.length);
+  // Forked workers only: a peer's worker holds a whole copy of the state (hundreds of MiB,
+  // flat), which would flatten the forked workers' curves; the tables give the peers' USS.
+  const at = rows.filter((r) => r.stateMB === size && r.workers === n && !r.error && r.sharing && r.samples?.[0]?.length > 1);
   const series = at.map((r) => ({ name: `${LABEL[r.label].replace(/^cowloop, /, '')}${r.eventsPerWorker !== o.events ? ` (${r.eventsPerWorker})` : ''}`, points: r.samples[0] }));
   const file = path.join(o.imgDir, `memory-worker-uss-${size}mb.svg`);
-  fs.writeFileSync(file, lineChart({ title: `Private memory (USS) of one worker against its events, ${size} MB, N = ${n}`, xLabel: 'events processed by the worker', yLabel: 'worker USS (MiB)', series }));
-  files.push({ file, caption: `Worker USS against events, ${size} MB, N = ${n}` });
+  fs.writeFileSync(file, lineChart({ title: `USS of one forked worker against its events, ${size} MB, N = ${n}`, xLabel: 'events processed by the worker', yLabel: 'worker USS (MiB)', series }));
+  files.push({ file, caption: `Forked worker USS against events, ${size} MB, N = ${n} (a peer worker holds a whole copy of the state: see the tables)` });
   return files;
 }
 
@@ -194,6 +198,11 @@ function report(o, rows, seconds, images) {
 
 async function main() {
   const o = options(process.argv.slice(2));
+  if (o.replot) {
+    // Redraw the plots from the last run's rows (the results file is left as it is).
+    plots(o, JSON.parse(fs.readFileSync(o.out.replace(/\.md$/, '.json'), 'utf8')));
+    return;
+  }
   const { rows, seconds } = await runAll(o);
   const images = plots(o, rows);
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
