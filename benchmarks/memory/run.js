@@ -144,6 +144,8 @@ function report(o, rows, seconds, images) {
     '',
     'Columns: total PSS of every process of the tree (master + workers; for worker threads the one process); x serial: against the serial process with node defaults; worker USS: mean private memory of a worker process (worker threads share one process: –); init: the state build (cowloop, serial: once in the master; peers: mean per worker); all running: from the first fork (cowloop) or the start of spawning (peers) until the last worker starts its first event; events/s: all events over the time from the first worker\'s first event to the last worker\'s last; speedup: against serial events/s on ' + cores + ' cores.',
     '',
+    "Reading the numbers: the serial process's PSS depends on when its last full GC ran (at 500 MB it held 497-625 MiB at the same point across runs), so every ratio carries about +-10 %; events/s and wall times come from a shared 2-core machine where other work ran at the same time, so a speedup above 2 (impossible on 2 cores) shows that noise; cowloop's all-running time is the master forking the workers one after the other while the first ones already compete for the cores (docs/memory-sharing.md); the row 'fork after 200 events' is the setting docs/memory-sharing.md recommends.",
+    '',
   ];
   const pick = (label, n) => {
     const at = rows.filter((r) => r.label === label && r.stateMB === 500 && r.workers === n && !r.error);
@@ -157,6 +159,10 @@ function report(o, rows, seconds, images) {
     L.push(`- Total PSS ${f(goal.totalPssMiB)} MiB = ${f(goal.totalPssMiB / serial500.totalPssMiB, 3)} x the serial process with node defaults (${f(serial500.totalPssMiB)} MiB)${serial500b ? `, ${f(goal.totalPssMiB / serial500b.totalPssMiB, 3)} x serial with --max-semi-space-size=1 (${f(serial500b.totalPssMiB)} MiB)` : ''}; goal <= 1.15.`);
     L.push(`- Per-worker private memory after ${goal.eventsPerWorker} events: ${f(goal.meanWorkerUssMiB, 1)} MiB = ${f((100 * goal.meanWorkerUssMiB) / 500, 2)} % of the state (max ${f(Math.max(...goal.workerUssMiB), 1)} MiB); goal <= 2 %. Of it, pages unshared from the master: ${f(goal.sharing?.unsharedAnonMiB, 1)} MiB anonymous + ${f(goal.sharing?.unsharedFileMiB, 2)} MiB file-backed; the worker's own new pages: ${f(goal.sharing?.freshMiB, 1)} MiB.`);
     L.push(`- All 8 workers running ${f(goal.allRunningMs)} ms after the first fork (the warm-up GC before it took ${f(goal.preforkToForkMs)} ms); goal <= 100 ms.`);
+    const tuned = pick('cowloop-200', 8);
+    if (tuned) {
+      L.push(`- With ForkAfterEvents = 200: total PSS ${f(tuned.totalPssMiB)} MiB = ${f(tuned.totalPssMiB / serial500.totalPssMiB, 3)} x serial (node defaults)${serial500b ? `, ${f(tuned.totalPssMiB / serial500b.totalPssMiB, 3)} x serial with --max-semi-space-size=1` : ''}; worker USS ${f(tuned.meanWorkerUssMiB, 1)} MiB = ${f((100 * tuned.meanWorkerUssMiB) / 500, 2)} % of the state (${f(tuned.sharing?.unsharedAnonMiB, 1)} MiB unshared, ${f(tuned.sharing?.freshMiB, 1)} MiB new); all running after ${f(tuned.allRunningMs)} ms.`);
+    }
     L.push('');
   }
   for (const stateMB of o.sizes) {
