@@ -38,15 +38,28 @@ function readEntries(fd, start, end) {
 const present = (buf, i) => (buf.readUInt32LE(i * 8 + 4) & 0x80000000) !== 0;
 const pfn = (buf, i) => buf.readUInt32LE(i * 8) + (buf.readUInt32LE(i * 8 + 4) & 0x7fffff) * 0x100000000;
 
-/** Page sharing of `childPid` against `parentPid`, in MiB; null when PFNs are hidden (not root). */
+/** Page sharing of `childPid` against `parentPid`, in MiB; null when frame numbers or counts are hidden (not root). */
 function pageSharing(parentPid, childPid, detail = null) {
   const zero = () => ({ shared: 0, unshared: 0, siblings: 0, fresh: 0 });
-  const kfd = fs.openSync('/proc/kpagecount', 'r');
+  let kfd;
+  try {
+    kfd = fs.openSync('/proc/kpagecount', 'r');
+  } catch {
+    return null; // not root: no page frame numbers or counts to compare
+  }
   const count = Buffer.alloc(8);
   const mapcount = (frame) => (fs.readSync(kfd, count, 0, 8, frame * 8) === 8 ? count.readUInt32LE(0) : 0);
   const result = { anon: zero(), file: zero() };
-  const cfd = fs.openSync(`/proc/${childPid}/pagemap`, 'r');
-  const pfd = fs.openSync(`/proc/${parentPid}/pagemap`, 'r');
+  let cfd;
+  let pfd;
+  try {
+    cfd = fs.openSync(`/proc/${childPid}/pagemap`, 'r');
+    pfd = fs.openSync(`/proc/${parentPid}/pagemap`, 'r');
+  } catch {
+    if (cfd !== undefined) fs.closeSync(cfd);
+    fs.closeSync(kfd);
+    return null;
+  }
   let sawPfn = false;
   try {
     for (const v of vmas(childPid)) {
