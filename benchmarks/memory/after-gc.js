@@ -4,7 +4,8 @@
 //   node --single-threaded --max-semi-space-size=1 benchmarks/memory/after-gc.js <variant> [stateMB] [events]
 // variants: none (no GC before fork) | gc (collectGarbage) | gc+events (collectGarbage, then
 // 200 events in the master: its scavenges finish V8's lazy sweeping) | gc+stats
-// (collectGarbage, then v8.getHeapStatistics()).
+// (collectGarbage, then v8.getHeapStatistics()) | gc+alloc (short-lived garbage only) |
+// gc+gc (two full GCs) | gc+small (200 events on a separate 5 MB state).
 // Prints one JSON line: the child's USS and page-by-page split against the master.
 const v8 = require('node:v8');
 const { fork, collectGarbage, memoryUsage, sharedMemory } = require('cowloop');
@@ -29,6 +30,11 @@ async function main() {
   if (variant === 'gc+stats') v8.getHeapStatistics();
   if (variant === 'gc+alloc') allocate(Number(process.argv[5] ?? 16));
   if (variant === 'gc+gc') collectGarbage();
+  if (variant === 'gc+small') {
+    // The event code warmed up on a small separate state: the big state is not touched.
+    const small = initialise(5);
+    for (let n = 0; n < 200; n++) recoEvent(small.state, small.pool, n, 50);
+  }
   const flags = new Int32Array(sharedMemory(8)); // [0]: child done, [1]: master has measured
   const child = await fork(() => {
     for (let n = 0; n < Number(ev); n++) recoEvent(state, pool, n, 50);
