@@ -36,7 +36,7 @@ const mpProperties = {
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
   Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),
   DebugWorker: prop.bool(false, 'each worker prints its pid and waits for SIGUSR1 right after the fork (attach a debugger first)'),
-  WarmupGC: prop.bool(true, 'run a full, compacting garbage collection before forking so workers share a compact heap'),
+  WarmupGC: prop.bool(false, 'run a full, compacting garbage collection before forking (and before the ForkAfterEvents events); measured on the reco example it did not reduce worker memory and costs about 1.3 s per GB of heap (docs/memory-sharing.md)'),
   RecycleAfterEvents: prop.int(0, 'a worker that has processed this many events leaves and is replaced by a fresh fork of the master; 0: never', { min: 0 }),
   RecycleAboveMB: prop.number(0, 'a worker whose private memory (USS) passes this many MiB leaves and is replaced by a fresh fork; 0: never', { min: 0 }),
   StopGrace: prop.number(10, 'seconds workers get to finish after SIGINT/SIGTERM before they are killed', { min: 0 }),
@@ -141,6 +141,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (maxEvents >= 0) end = Math.min(end, skip + maxEvents);
     let start = skip;
     const masterEvents: number[] = [];
+    // Lazy loading finished and (optionally) the heap compacted before the master's own
+    // events, which then warm the event code up for the workers to share.
+    await app.prefork();
+    if (this.props.WarmupGC) collectGarbage();
     try {
       while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
         const record = await this.readEvent();
@@ -283,9 +287,6 @@ export class MpEventLoopMgr extends EventLoopMgr {
     dirs: string[];
   }> {
     const { space, shared, io, strategy, root } = run;
-    const app = this.application;
-    await app.prefork();
-    if (this.props.WarmupGC) collectGarbage();
     process.title = 'cowloop: master';
 
     const ranges = strategy === 'ranges' ? rangeList(space) : [];
@@ -513,12 +514,21 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const t0 = performance.now();
     try {
       let children: ForkedChild<WorkerReport>[];
-      try {
-        children = await Promise.all(slots.map(spawn));
-      } catch (e) {
-        return { reports, poison, restarts, recycles, interrupted, failure: e as Error, forkMs: 0, dirs: [] };
+      const settled = await Promise.allSettled(slots.map(spawn));
+      const refused = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (refused) {
+        // Those forked wait at the start barrier: release them into a stop, then end them.
+        shared.requestStop();
+        for (const r of settled) {
+          if (r.status !== 'fulfilled') continue;
+          r.value.kill('SIGKILL');
+          await r.value.exited;
+        }
+        return { reports, poison, restarts, recycles, interrupted, failure: refused.reason as Error, forkMs: 0, dirs: [] };
       }
+      children = settled.map((r) => (r as PromiseFulfilledResult<ForkedChild<WorkerReport>>).value);
       const forkMs = performance.now() - t0;
+      shared.start();
       sample('workers');
       await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
       sample('done');

@@ -3,7 +3,7 @@
 // Workers write their own slots; the master only reads them (and writes the stop flag).
 import { sharedMemory } from '../shm/shared-memory.js';
 
-const HEADER = 4; // [stop, next chunk, reserved, reserved]
+const HEADER = 4; // [stop, next chunk, start, reserved]
 const PER_WORKER = 4; // [event in flight (-1: none), done, failed, reserved]
 
 export class SharedLoopState {
@@ -15,6 +15,19 @@ export class SharedLoopState {
     this.#words = new Int32Array(sharedMemory(4 * (HEADER + PER_WORKER * workers)));
     this.chunkOwner = new Int32Array(sharedMemory(4 * Math.max(1, chunks)));
     for (let w = 0; w < workers; w++) this.#words[HEADER + PER_WORKER * w] = -1;
+  }
+
+  /** Lets workers waiting at the start barrier go (the master, once all are forked). */
+  start(): void {
+    Atomics.store(this.#words, 2, 1);
+  }
+
+  /**
+   * Waits until the master says start. V8's Atomics.wait does not see a notify from
+   * another process, so it sleeps 1 ms at a time and looks again.
+   */
+  waitForStart(): void {
+    while (Atomics.load(this.#words, 2) === 0 && !this.stopRequested) Atomics.wait(this.#words, 3, 0, 1);
   }
 
   requestStop(): void {

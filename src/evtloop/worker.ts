@@ -87,6 +87,9 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   await io.ioReinit({ workerIndex: plan.index, workerDir });
   const selector = loop.selector;
   await selector.open();
+  // Start together: a worker that ran its events while the master still forked the others
+  // would take the CPU the forks need (8 forks at 500 MB: ~400 ms racing, ~90 ms waiting).
+  shared.waitForStart();
   const order = setup.eventOrderFile ? fs.openSync(path.join(workerDir, setup.eventOrderFile), 'w') : undefined;
   const report: WorkerReport = {
     index: plan.index,
