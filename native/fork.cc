@@ -305,6 +305,17 @@ Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// platformThreads() -> the number Node's platform reports as its worker threads (it counts
+// its delayed-task scheduler among them); 0 when unknown. Lets the fork-safety check count
+// the threads Node itself starts.
+Napi::Value PlatformThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  node::Environment* node_env = node::GetCurrentEnvironment(isolate->GetCurrentContext());
+  node::MultiIsolatePlatform* platform = node_env ? node::GetMultiIsolatePlatform(node_env) : nullptr;
+  return Napi::Number::New(env, platform ? platform->NumberOfWorkerThreads() : 0);
+}
+
 // prepareFork() -> { prepareNs, mappings }: the preparation alone, for measurement.
 Napi::Value PrepareFork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -322,6 +333,7 @@ Napi::Value PrepareFork(const Napi::CallbackInfo& info) {
 
 void InitFork(Napi::Env env, Napi::Object exports) {
   exports.Set("fork", Napi::Function::New(env, Fork, "fork"));
+  exports.Set("platformThreads", Napi::Function::New(env, PlatformThreads, "platformThreads"));
   exports.Set("prepareFork", Napi::Function::New(env, PrepareFork, "prepareFork"));
   exports.Set("pipe", Napi::Function::New(env, Pipe, "pipe"));
   exports.Set("exit", Napi::Function::New(env, Exit, "exit"));

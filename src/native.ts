@@ -19,6 +19,7 @@ export interface NativeBinding {
   supported: boolean;
   fork(deathSignal: number): ForkOutcome;
   prepareFork(): { prepareNs: number; mappings: number };
+  platformThreads(): number;
   pipe(): [number, number];
   exit(code: number): never;
   setAffinity(cpus: number[]): void;

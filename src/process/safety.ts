@@ -2,6 +2,7 @@
 // code of the error fork() raises for it.
 import fs from 'node:fs';
 import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
+import { native } from '../native.js';
 import { ownActiveHandles } from './registry.js';
 
 export interface ForkProblem {
@@ -100,18 +101,35 @@ export function resourceKind(handle: { constructor: { name: string } }): string 
   return name.endsWith('Wrap') ? name : `${name}Wrap`;
 }
 
-// Worker threads are invisible to getActiveResourcesInfo(). Each adds an OS thread, so the
-// diagnostic report (which lists them, but costs milliseconds) is consulted only when the
-// thread count has grown past the last count known to hold no worker.
+// Worker threads are invisible to getActiveResourcesInfo(). Each adds an OS thread, so
+// the thread count is compared with the threads Node starts itself: the main thread, one
+// more of its own, its platform's threads, and libuv's pool once something used it. Only
+// another count (or a count grown past one already proven free of workers) is checked with
+// the diagnostic report, which lists workers but costs milliseconds.
 let threadsWithoutWorkers = 0;
+let nodeThreads: number[] | undefined;
 
 function liveWorkerThreads(): number {
   const threads = threadCount();
-  if (threads <= threadsWithoutWorkers) return 0;
+  nodeThreads ??= ownThreadCounts();
+  if (threads <= threadsWithoutWorkers || nodeThreads.includes(threads)) return 0;
   const report = process.report?.getReport() as unknown as { workers?: unknown[] } | undefined;
   const workers = report?.workers?.length ?? 0;
   if (workers === 0) threadsWithoutWorkers = threads;
   return workers;
+}
+
+function ownThreadCounts(): number[] {
+  let platform = 0;
+  try {
+    platform = native().platformThreads();
+  } catch {
+    return [];
+  }
+  if (platform <= 0) return [];
+  const base = 2 + platform;
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return [base, base + Math.min(Math.max(pool, 1), 1024)];
 }
 
 function threadCount(): number {
@@ -122,7 +140,12 @@ function threadCount(): number {
   }
 }
 
+// Loading node:inspector costs ~5 ms, on the path of the first fork. It cannot be open
+// unless the module was loaded by someone or node was started with an --inspect flag.
 function inspectorOpen(): boolean {
+  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule inspector') ?? true;
+  const flagged = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--inspect'));
+  if (!loaded && !flagged) return false;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const inspector = require('node:inspector') as typeof import('node:inspector');
