@@ -87,7 +87,7 @@ function summarise(cfg, m) {
     eventsPerWorker: cfg.events,
     steps: cfg.steps ?? 50,
     flags: (cfg.nodeFlags ?? defaultFlags(cfg.kind)).join(' '),
-    warmupGC: cfg.warmupGC ?? true,
+    warmupGC: cfg.warmupGC ?? false,
     processes: m.tree.length,
     totalPssMiB: m.totalPss,
     masterPssMiB: m.masterUsage?.pss ?? null,

@@ -88,7 +88,7 @@ async function cowloop() {
         NWorkers: cfg.workers,
         Strategy: 'roundrobin',
         ForkAfterEvents: forkAfter,
-        WarmupGC: cfg.warmupGC ?? true,
+        WarmupGC: cfg.warmupGC ?? false,
         WorkerLog: true,
         EventOrder: '',
         KeepWorkerOutputs: Boolean(cfg.outDir),
