@@ -182,3 +182,15 @@ test('RecycleAboveMB below a fresh worker\'s private memory is ignored, with a w
   assert.match(r.stdout, / 0 recycles/);
   assert.match(r.stdout, /RecycleAboveMB = 0.5 is at or below a fresh worker's private memory: it was ignored/);
 });
+
+test('a WorkerDir outside the output directory is refused before anything is deleted', () => {
+  for (const [name, workerDir] of [['wd-dot', '"."'], ['wd-up', '"../elsewhere"']]) {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'keep.txt'), 'mine');
+    const r = run(name, ['--workers', '2'], { 'MpEventLoopMgr.WorkerDir': workerDir });
+    assert.equal(r.status, 3, r.stderr + r.stdout);
+    assert.match(r.stderr, /MpEventLoopMgr\.WorkerDir must name a directory inside ApplicationMgr\.OutputDir/);
+    assert.equal(fs.readFileSync(path.join(dir, 'keep.txt'), 'utf8'), 'mine');
+  }
+});

@@ -131,7 +131,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const app = this.application;
     const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
     this.markRunStart();
-    const root = path.resolve(app.outputDir, this.props.WorkerDir);
+    const root = this.#workersRoot(app.outputDir);
 
     // The events to process: after SkipEvents, up to EvtMax, the first ForkAfterEvents here.
     await this.openInput();
@@ -249,6 +249,21 @@ export class MpEventLoopMgr extends EventLoopMgr {
   /** @internal In a freshly forked worker: forget the master's timers and handlers. */
   dropMasterState(): void {
     for (const undo of this.#cleanup.splice(0)) undo();
+  }
+
+  /** The workers' directory; it is emptied at every run, so it must lie inside OutputDir. */
+  #workersRoot(outputDir: string): string {
+    const root = path.resolve(outputDir, this.props.WorkerDir);
+    const inside = path.relative(outputDir, root);
+    if (!this.props.WorkerDir || !inside || inside.startsWith('..') || path.isAbsolute(inside)) {
+      const where = this.propertyLocation('WorkerDir');
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT,
+        `${where ? `${where.file}:${where.line}:${where.column}: ` : ''}MpEventLoopMgr.WorkerDir must name a directory inside ` +
+          `ApplicationMgr.OutputDir (${outputDir}); it is emptied at every run (got ${JSON.stringify(this.props.WorkerDir)})`,
+      );
+    }
+    return root;
   }
 
   #strategy(end: number): Strategy {
