@@ -9,8 +9,8 @@
 // at the set's fork runs in the same workers, with its arguments serialised (the
 // functions' captured state is that of the earlier fork).
 import os from 'node:os';
-import v8 from 'node:v8';
 import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
+import { isCloneable } from '../process/wire.js';
 import { holdParentState } from './parent-state.js';
 import { checkSeconds, JobGroup, type Job } from './job.js';
 import { jobError, JobsFailedError, type JobOutcome } from './job-errors.js';
@@ -184,7 +184,7 @@ export class ParallelJobProcessor {
     if (open) return open;
     if (this.#options.reuseWorkers) {
       const known = this.#sets.find((s) => !s.stopped && group.jobs.every((j) => s.knows(j.workFunction) !== undefined));
-      if (known && group.jobs.every((j) => serialisable(j.workFunctionArgs))) return known;
+      if (known && group.jobs.every((j) => isCloneable(j.workFunctionArgs))) return known;
     }
     for (const idle of this.#sets.filter((s) => s.idle)) this.#retire(idle);
     const set: WorkerSet = new WorkerSet({
@@ -266,14 +266,6 @@ export class ParallelJobProcessor {
   }
 }
 
-function serialisable(value: unknown): boolean {
-  try {
-    v8.serialize(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function fillOptions(options: ParallelJobProcessorOptions): FilledOptions {
   if (options === null || typeof options !== 'object') throw invalidArgument('ParallelJobProcessor options', 'an object', options);

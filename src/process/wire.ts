@@ -128,7 +128,8 @@ export function errorFromWire(wire: WireError, extra: Record<string, unknown> = 
   return error;
 }
 
-function isCloneable(value: unknown): boolean {
+/** True when v8.serialize (structured clone) accepts the value. */
+export function isCloneable(value: unknown): boolean {
   try {
     v8.serialize(value);
     return true;

@@ -134,18 +134,12 @@ export class Histogram1D {
     if (!(other instanceof Histogram1D) || !this.sameBinning(other)) {
       throw histError(`cannot add histogram "${other.path}" to "${this.path}": different type or binning`);
     }
-    this.entries += other.entries;
-    for (let i = 0; i < this.sumw.length; i++) {
-      this.sumw[i] = (this.sumw[i] as number) + (other.sumw[i] as number);
-      this.sumw2[i] = (this.sumw2[i] as number) + (other.sumw2[i] as number);
-    }
+    addBins(this, other);
     return this;
   }
 
   reset(): void {
-    this.entries = 0;
-    this.sumw.fill(0);
-    this.sumw2.fill(0);
+    resetBins(this);
   }
 
   toJSON(): Histogram1DJSON {
@@ -231,18 +225,12 @@ export class Histogram2D {
     if (!(other instanceof Histogram2D) || !this.sameBinning(other)) {
       throw histError(`cannot add histogram "${other.path}" to "${this.path}": different type or binning`);
     }
-    this.entries += other.entries;
-    for (let i = 0; i < this.sumw.length; i++) {
-      this.sumw[i] = (this.sumw[i] as number) + (other.sumw[i] as number);
-      this.sumw2[i] = (this.sumw2[i] as number) + (other.sumw2[i] as number);
-    }
+    addBins(this, other);
     return this;
   }
 
   reset(): void {
-    this.entries = 0;
-    this.sumw.fill(0);
-    this.sumw2.fill(0);
+    resetBins(this);
   }
 
   toJSON(): Histogram2DJSON {
@@ -271,6 +259,27 @@ export class Histogram2D {
 }
 
 export type Histogram = Histogram1D | Histogram2D;
+
+/** The bin contents both histogram kinds keep: entries, sum of weights, sum of squares. */
+interface Bins {
+  entries: number;
+  readonly sumw: Float64Array;
+  readonly sumw2: Float64Array;
+}
+
+function addBins(into: Bins, from: Bins): void {
+  into.entries += from.entries;
+  for (let i = 0; i < into.sumw.length; i++) {
+    into.sumw[i] = (into.sumw[i] as number) + (from.sumw[i] as number);
+    into.sumw2[i] = (into.sumw2[i] as number) + (from.sumw2[i] as number);
+  }
+}
+
+function resetBins(bins: Bins): void {
+  bins.entries = 0;
+  bins.sumw.fill(0);
+  bins.sumw2.fill(0);
+}
 
 function copyBins(path: string, json: { sumw: number[]; sumw2: number[] }, sumw: Float64Array, sumw2: Float64Array): void {
   if (!Array.isArray(json.sumw) || json.sumw.length !== sumw.length || !Array.isArray(json.sumw2) || json.sumw2.length !== sumw2.length) {
