@@ -4,7 +4,7 @@ export { CowloopError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
 // process
-export { fork, ForkedChild, ChildContext, forkSafety, isForkedChild } from './process/index.js';
+export { fork, ForkedChild, ChildContext, forkSafety, isForkedChild, onChildFork } from './process/index.js';
 export type { ForkOptions, ChildExit, ForkTiming, ForkSafety, ForkProblem, SafetyOptions } from './process/index.js';
 
 // shm

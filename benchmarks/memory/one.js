@@ -37,7 +37,7 @@ function serial() {
 async function cowloop() {
   const { createApplication, Algorithm, prop, collectGarbage } = require('cowloop');
   const { recoEvent } = require('./work.js');
-  const { onChildFork } = require('../../dist/cjs/process/child-hooks.js');
+  const { onChildFork } = require('cowloop');
   const { RecoGeometrySvc } = require('../../examples/reco/components.js');
   let childStartAt = 0;
   let algorithm;

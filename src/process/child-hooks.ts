@@ -6,6 +6,11 @@ type ChildHook = () => void;
 
 const hooks: ChildHook[] = [];
 
+/**
+ * Registers `hook` to run in every child forked from now on, right after the fork and
+ * before the child's `main`: the place to drop state that belongs to the parent (timers,
+ * sockets, queues of work to hand out).
+ */
 export function onChildFork(hook: ChildHook): void {
   hooks.push(hook);
 }
