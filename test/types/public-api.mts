@@ -3,6 +3,7 @@
 import {
   fork,
   forkSafety,
+  onChildFork,
   sharedMemory,
   collectGarbage,
   memoryUsage,
@@ -33,6 +34,7 @@ async function checks(): Promise<void> {
   // @ts-expect-error the result is a number, not a string
   const wrong: string = await child.result;
 
+  onChildFork(() => {});
   const safety = forkSafety();
   const ok: boolean = safety.ok;
   const problems: string[] = safety.problems;
