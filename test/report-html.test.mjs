@@ -42,7 +42,7 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
   report = path.join(dir, 'report.html');
   // Paced so that several progress samples (twice a second) fall in the workers' phase.
-  const r = await exec(process.execPath, ['--single-threaded', bin, 'run', job, '--workers', '2', '--events', '400', '--set', 'Pace.SpinMs=3',
+  const r = await exec(process.execPath, ['--single-threaded', bin, 'run', job, '--workers', '2', '--events', '400', '--set', 'Pace.SpinMs=8',
     '--out', path.join(dir, 'out'), '--report', report, '--json'], { cwd: root });
   assert.equal(r.status, 0, r.stderr);
   summary = JSON.parse(r.stdout);
