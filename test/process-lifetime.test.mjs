@@ -48,3 +48,26 @@ test('200 forks in a row of GC-heavy children all exit 0', async () => {
     }
   }
 });
+
+test('with deathSignal 0 a child outlives its parent, finishes main and exits', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
+  try {
+    const marker = path.join(dir, 'done');
+    const fixture = fileURLToPath(new URL('./fixtures/process/orphan-child.mjs', import.meta.url));
+    const parent = spawn(process.execPath, ['--single-threaded', fixture, marker], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    parent.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((r) => parent.once('close', r));
+    assert.equal(code, 0);
+    const pid = Number(out.trim());
+    assert.ok(pid > 0, out);
+    assert.ok(await waitFor(() => fs.existsSync(marker), 10000), 'the orphaned child ran on');
+    assert.equal(fs.readFileSync(marker, 'utf8'), String(pid));
+    assert.ok(await waitFor(() => !alive(pid), 10000), 'and then exited');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

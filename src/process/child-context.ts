@@ -139,7 +139,13 @@ export function startChild<T>(start: ChildStart<T>): void {
   const report = (tag: Tag, value: unknown) => {
     if (reported) return;
     reported = true;
-    ctx.sendFinal(tag, value);
+    try {
+      ctx.sendFinal(tag, value);
+    } catch (error) {
+      // The parent is gone (deathSignal 0): nobody to tell. Anything else (a value that
+      // cannot be serialised) is the caller's to handle.
+      if ((error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
+    }
   };
 
   // Node's own exit path joins platform threads that a forked child does not have.
