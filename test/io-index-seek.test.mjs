@@ -2,19 +2,10 @@
 // straight to an event, and re-opened sources use their own descriptors.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { buildRecordIndex, openRecordSource } from 'cowloop';
-
-function withDir(fn) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
-    return fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withDir } from './helpers/tmp.mjs';
 
 function writeNdjson(file, n) {
   const lines = [];

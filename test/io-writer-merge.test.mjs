@@ -2,19 +2,10 @@
 // byte-identical to one serial writer's file, deduplication, atomic replacement.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Histogram1D, Histogram2D, RecordWriter, mergeRecordFiles, mergeOutputs, openRecordSource, writeHistogramFile } from 'cowloop';
-
-function withDir(fn) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
-    return fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withDir } from './helpers/tmp.mjs';
 
 const ITEMS = ['ntracks', 'label', 'pt', 'flags'];
 

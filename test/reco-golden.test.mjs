@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { registry } from 'cowloop';
+import { withDir } from './helpers/tmp.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const reco = path.join(root, 'examples', 'reco');
@@ -34,15 +35,6 @@ function assertGolden(outDir) {
     const got = fs.readFileSync(path.join(outDir, name));
     const want = fs.readFileSync(path.join(golden, file));
     assert.ok(got.equals(want), `${name} differs from test/fixtures/io/reco/${file}`);
-  }
-}
-
-function withDir(fn) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
-    return fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

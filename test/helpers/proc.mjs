@@ -20,15 +20,20 @@ export function alive(pid) {
   return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
 }
 
-/** Pids of every process whose parent is `pid`. */
-export function childrenOf(pid) {
+/** Every process as { pid, state, ppid }, read once from /proc. */
+export function processes() {
   const out = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = procStat(Number(entry));
-    if (stat && stat.ppid === pid) out.push(Number(entry));
+    if (stat) out.push({ pid: Number(entry), ...stat });
   }
   return out;
+}
+
+/** Pids of every process whose parent is `pid` (zombies included). */
+export function childrenOf(pid) {
+  return processes().filter((p) => p.ppid === pid).map((p) => p.pid);
 }
 
 /** Private (unshared) memory of a process in bytes, from smaps_rollup. */
