@@ -36,14 +36,6 @@ export function childrenOf(pid) {
   return processes().filter((p) => p.ppid === pid).map((p) => p.pid);
 }
 
-/** Private (unshared) memory of a process in bytes, from smaps_rollup. */
-export function ussBytes(pid = 'self') {
-  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  let kb = 0;
-  for (const m of text.matchAll(/^Private_(?:Clean|Dirty):\s+(\d+) kB/gm)) kb += Number(m[1]);
-  return kb * 1024;
-}
-
 /** Polls `predicate` every 20 ms until it holds or `limitMs` passes; returns its last value. */
 export async function waitFor(predicate, limitMs = 10000) {
   const end = Date.now() + limitMs;
