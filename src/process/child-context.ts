@@ -7,7 +7,7 @@ import { native } from '../native.js';
 import { writeAllSync } from '../util/write-all-sync.js';
 import { onChildFork } from './child-hooks.js';
 import { declareOwnHandles } from './registry.js';
-import { resourceKind } from './safety.js';
+import { refHandleKinds } from './safety.js';
 import { encodeFrame, encodeMessage, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
 
 export interface ChildContextEvents {
@@ -78,8 +78,7 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
 
   /** @internal */
   refHandles(): string[] {
-    const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
-    const kinds = handle && handle.hasRef() ? [resourceKind(handle)] : [];
+    const kinds = refHandleKinds(this.#reader);
     if (this.#keepAlive !== undefined) kinds.push('Timeout');
     return kinds;
   }

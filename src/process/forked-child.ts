@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { track, tryReap, type TrackedChild } from './registry.js';
-import { resourceKind } from './safety.js';
+import { refHandleKinds } from './safety.js';
 import {
   encodeMessage,
   errorFromWire,
@@ -199,8 +199,7 @@ export class ForkedChild<T = unknown> extends EventEmitter<ForkedChildEvents> im
 
   /** @internal */
   refHandles(): string[] {
-    const handle = (this.#reader as unknown as { _handle?: { hasRef(): boolean; constructor: { name: string } } })._handle;
-    const kinds = handle && handle.hasRef() ? [resourceKind(handle)] : [];
+    const kinds = refHandleKinds(this.#reader);
     if (this.#reapPoll !== undefined) kinds.push('Timeout'); // polling for an exiting child
     return kinds;
   }

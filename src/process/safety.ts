@@ -84,10 +84,7 @@ function unexpectedResources(allowed: readonly string[]): Array<[string, number]
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
   const own = ownActiveHandles();
-  for (const stream of [process.stdout, process.stderr]) {
-    const handle = (stream as unknown as { _handle?: { hasRef?: () => boolean; constructor: { name: string } } })._handle;
-    if (handle?.hasRef?.()) own.push(resourceKind(handle));
-  }
+  for (const stream of [process.stdout, process.stderr]) own.push(...refHandleKinds(stream));
   for (const kind of own) {
     const n = counts.get(kind);
     if (n !== undefined) counts.set(kind, n - 1);
@@ -95,8 +92,14 @@ function unexpectedResources(allowed: readonly string[]): Array<[string, number]
   return [...counts].filter(([kind, n]) => n > 0 && !allowed.includes(kind));
 }
 
+/** The resource kind of a stream's handle while it keeps the loop alive (none otherwise). */
+export function refHandleKinds(stream: object): string[] {
+  const handle = (stream as { _handle?: { hasRef?: () => boolean; constructor: { name: string } } })._handle;
+  return handle?.hasRef?.() ? [resourceKind(handle)] : [];
+}
+
 /** The name getActiveResourcesInfo() uses for a handle object: its provider, e.g. "PipeWrap" for Pipe. */
-export function resourceKind(handle: { constructor: { name: string } }): string {
+function resourceKind(handle: { constructor: { name: string } }): string {
   const name = handle.constructor.name;
   return name.endsWith('Wrap') ? name : `${name}Wrap`;
 }
