@@ -11,7 +11,7 @@
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-fvisibility=hidden", "-Wall", "-Wextra"],
-      "cflags_cc": ["-std=c++17", "-fvisibility=hidden", "-Wall", "-Wextra", "-fno-exceptions"],
+      "cflags_cc": ["-fvisibility=hidden", "-Wall", "-Wextra", "-fno-exceptions"],
       "conditions": [
         ["OS!='linux'", { "defines": ["COWLOOP_UNSUPPORTED_PLATFORM"] }]
       ]

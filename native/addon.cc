@@ -1,6 +1,8 @@
 // Entry point of the addon: flat exports, no global state. Policy lives in TypeScript.
 #include "common.h"
 
+#include <node_version.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -33,6 +35,11 @@ Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // The addon reaches Node's platform through node.h, whose classes change layout between
+  // releases, yet Node-API modules load into any release without a version check. The
+  // loader compares this with process.versions.modules before calling anything.
+  exports.Set("abi", Napi::Number::New(env, NODE_MODULE_VERSION));
+  exports.Set("builtFor", Napi::String::New(env, NODE_VERSION_STRING));
 #ifdef COWLOOP_UNSUPPORTED_PLATFORM
   exports.Set("supported", Napi::Boolean::New(env, false));
 #else

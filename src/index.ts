@@ -1,5 +1,9 @@
 // Public entry of cowloop. Each area adds its exports here, one block per area.
 
+// Refuse an unsupported Node.js release at require() time, before anything else loads.
+import { assertSupportedNode } from './node-support.js';
+assertSupportedNode();
+
 export { CowloopError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 

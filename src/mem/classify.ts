@@ -16,12 +16,18 @@ export interface MappingHeader {
 export interface Verdict {
   kind: MappingKind;
   /** Why an anonymous mapping was put where it was (for HeapEvidence). */
-  evidence?: 'dontfork' | 'noreserve' | 'arena';
+  evidence?: 'dontfork' | 'noreserve' | 'placement' | 'arena';
 }
 
 // glibc reserves each malloc arena as one HEAP_MAX_SIZE block (64 MiB on 64-bit Linux),
 // aligned to its size, with MAP_NORESERVE, and makes the used part read-write.
 const ARENA_BYTES = 64 * 1024 * 1024;
+
+// V8 maps its pages in 256 KiB-aligned blocks at random hint addresses below 2^46 on
+// x86-64; the kernel puts malloc's own mmaps (and everything else without a hint) just
+// below the stack, near 2^47.
+const V8_PAGE_BYTES = 256 * 1024;
+const V8_HINT_LIMIT = 2 ** 46;
 
 function hasFlag(flags: string, flag: string): boolean {
   return flags.includes(` ${flag} `);
@@ -49,6 +55,9 @@ export function classifyMapping(m: MappingHeader, next: MappingHeader | undefine
     if (isMallocArena(m, next)) return { kind: 'external', evidence: 'arena' };
     return { kind: 'v8Heap', evidence: 'noreserve' };
   }
+  // From V8 13 (Node 24) the heap is accounted memory like malloc's, so once a fork
+  // preparation has cleared `dc` only where V8 placed it tells it apart.
+  if (m.start % V8_PAGE_BYTES === 0 && m.start < V8_HINT_LIMIT) return { kind: 'v8Heap', evidence: 'placement' };
   return { kind: 'external' };
 }
 

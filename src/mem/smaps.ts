@@ -110,7 +110,7 @@ export function parseSmaps(text: string, pid = 0): SmapsSummary {
     MappingKind,
     Counters
   >;
-  const evidence: HeapEvidence = { dontforkMappings: 0, noreserveMappings: 0, mallocArenas: 0 };
+  const evidence: HeapEvidence = { dontforkMappings: 0, noreserveMappings: 0, placementMappings: 0, mallocArenas: 0 };
   let open: OpenMapping | undefined;
   // End of the last malloc arena seen: its PROT_NONE reserve follows it directly.
   let arenaEnd = -1;
@@ -132,6 +132,8 @@ export function parseSmaps(text: string, pid = 0): SmapsSummary {
         evidence.dontforkMappings++;
       } else if (verdict.evidence === 'noreserve') {
         evidence.noreserveMappings++;
+      } else if (verdict.evidence === 'placement') {
+        evidence.placementMappings++;
       }
     }
     open.counters.mappings = 1;

@@ -53,6 +53,8 @@ export interface HeapEvidence {
   dontforkMappings: number;
   /** V8 mappings recognised only by VmFlags `nr` (MAP_NORESERVE) without `dc`. */
   noreserveMappings: number;
+  /** V8 mappings recognised only by where V8 places them (Node 24 on, after a fork). */
+  placementMappings: number;
   /** Anonymous MAP_NORESERVE mappings recognised as malloc arenas and counted as external. */
   mallocArenas: number;
 }
