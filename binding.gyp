@@ -1,3 +1,5 @@
+# The C++ standard comes from each release's common.gypi: gnu++17 up to Node 22, gnu++20
+# from Node 24, whose V8 headers need it.
 {
   "targets": [
     {

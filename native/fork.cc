@@ -24,6 +24,14 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+// Parking the platform's threads below relies on facts measured per release
+// (docs/architecture.md, "Node.js releases"). A release not listed must be measured first;
+// -DCOWLOOP_UNVERIFIED_NODE builds anyway, for that measurement.
+#if !defined(COWLOOP_UNVERIFIED_NODE) && NODE_MAJOR_VERSION != 20 && NODE_MAJOR_VERSION != 22 && \
+    NODE_MAJOR_VERSION != 24 && NODE_MAJOR_VERSION != 26
+#error "cowloop's fork() is not verified on this Node.js release; see docs/architecture.md"
+#endif
+
 namespace cowloop {
 
 namespace {
