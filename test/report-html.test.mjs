@@ -64,6 +64,9 @@ test('the report is one self-contained file holding the run record', () => {
   assert.deepEqual(record.workers.map((w) => w.pid), summary.workers.map((w) => w.pid));
   assert.deepEqual([...new Set(record.memory.map((m) => m.index))].sort(), [-1, 0, 1]);
   assert.deepEqual(record.phases.map((p) => p.name), ['set-up', 'master', 'workers', 'finalize']);
+  // The master's USS jumps when the workers exit; the page says why, beside the memory chart.
+  const memorySection = html.slice(html.indexOf('<section id="memory">'), html.indexOf('</section>', html.indexOf('<section id="memory">')));
+  assert.match(memorySection, /id="memory-note"[^>]*>The master's USS jumps up at the end, when the workers exit/);
 });
 
 test('in headless Chromium the page draws its charts', async (t) => {

@@ -51,6 +51,7 @@ test('a host records a serial run and renders its report', async () => {
     assert.ok(data, 'the embedded record cannot close its script element');
     assert.equal(JSON.parse(data[1]).job, '</script><b>x');
     assert.ok(html.includes('&#60;/script&#62;&#60;b&#62;x'), 'the job name is escaped in the page text');
+    assert.doesNotMatch(html, /id="memory-note"/, 'no note on workers exiting in a serial run');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -2,8 +2,9 @@
 'use strict';
 // A host application embedding the reco job with cowloop's API (what `cowloop run` does):
 //   node examples/reco/host.js [--opts FILE] [--events N] [--state-mb N] [--out DIR] [--set Client.Prop=JSON]...
-// For multi-process runs the process that forks must start with --single-threaded:
-//   node --single-threaded examples/reco/host.js --opts examples/reco/reco-mp.opts
+// For multi-process runs the process that forks must start with --single-threaded (and
+// --max-semi-space-size=1 keeps the workers small, as the cowloop command does):
+//   node --single-threaded --max-semi-space-size=1 examples/reco/host.js --opts examples/reco/reco-mp.opts
 const path = require('node:path');
 const { createApplication } = require('cowloop');
 const { components } = require('./components.js');

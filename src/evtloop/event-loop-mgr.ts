@@ -163,6 +163,12 @@ export class EventLoopMgr extends Service {
     return this.#selector;
   }
 
+  /**
+   * Checks, before the application initialises any component, that this process can do
+   * what the run will need (the multi-process loop: fork). Throws a CowloopError if not.
+   */
+  checkProcess(): void {}
+
   /** ApplicationMgr.EvtMax: events to process, -1 for all. */
   get eventMax(): number {
     return this.service<ApplicationMgr>('ApplicationMgr').props.EvtMax;

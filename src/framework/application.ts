@@ -205,6 +205,8 @@ export class Application {
 
   async initialize(): Promise<void> {
     this.#check('initialize');
+    // A run that cannot fork fails now, not after a long initialisation, and writes nothing.
+    this.eventLoop.checkProcess();
     this.#target = 'initialized';
     fs.mkdirSync(this.#outputDir, { recursive: true });
     // Services in creation order (MessageSvc first after ApplicationMgr), the event loop last:

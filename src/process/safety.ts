@@ -23,22 +23,10 @@ export interface SafetyOptions {
 
 export function forkSafety(options: SafetyOptions = {}): ForkSafety {
   const details: ForkProblem[] = [];
-  if (process.platform !== 'linux') {
-    details.push({
-      code: ErrorCodes.ERR_COWLOOP_UNSUPPORTED_PLATFORM,
-      message: `cowloop forks with Linux-only mechanisms (MADV_DOFORK, PR_SET_PDEATHSIG, /proc); this is ${process.platform}`,
-    });
-    return summarise(details);
-  }
-  if (!process.execArgv.includes('--single-threaded')) {
-    const script = process.argv[1] ? ` ${process.argv[1]}` : ' <script>';
-    details.push({
-      code: ErrorCodes.ERR_COWLOOP_NOT_SINGLE_THREADED,
-      message:
-        'fork() needs node started with --single-threaded: V8\'s background threads do not exist in a forked ' +
-        `child and the first task posted to them would hang it. Start node as: node --single-threaded${script} ` +
-        '(the flag cannot be set through NODE_OPTIONS or at run time; the cowloop command adds it itself)',
-    });
+  const processProblem = processForkProblem();
+  if (processProblem) {
+    details.push(processProblem);
+    if (processProblem.code === ErrorCodes.ERR_COWLOOP_UNSUPPORTED_PLATFORM) return summarise(details);
   }
   const workers = liveWorkerThreads();
   if (workers > 0) {
@@ -66,6 +54,31 @@ export function forkSafety(options: SafetyOptions = {}): ForkSafety {
     });
   }
   return summarise(details);
+}
+
+/**
+ * What stops this process from ever forking, whatever it does next: the platform, or node
+ * started without --single-threaded. Checked before a fork, and by the multi-process event
+ * loop before the application initialises anything.
+ */
+export function processForkProblem(): ForkProblem | undefined {
+  if (process.platform !== 'linux') {
+    return {
+      code: ErrorCodes.ERR_COWLOOP_UNSUPPORTED_PLATFORM,
+      message: `cowloop forks with Linux-only mechanisms (MADV_DOFORK, PR_SET_PDEATHSIG, /proc); this is ${process.platform}`,
+    };
+  }
+  if (!process.execArgv.includes('--single-threaded')) {
+    const script = process.argv[1] ? ` ${process.argv[1]}` : ' <script>';
+    return {
+      code: ErrorCodes.ERR_COWLOOP_NOT_SINGLE_THREADED,
+      message:
+        'fork() needs node started with --single-threaded: V8\'s background threads do not exist in a forked ' +
+        `child and the first task posted to them would hang it. Start node as: node --single-threaded${script} ` +
+        '(the flag cannot be set through NODE_OPTIONS or at run time; the cowloop command adds it itself)',
+    };
+  }
+  return undefined;
 }
 
 /** Throws the error of the first problem, if any. */

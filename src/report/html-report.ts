@@ -49,7 +49,7 @@ function facts(record: RunRecord): string {
 }
 
 function workerTable(record: RunRecord): string {
-  if (record.workers.length === 0) return '';
+  if (!record.multiProcess && record.workers.length === 0) return '';
   const total = record.workers.reduce((n, w) => n + w.processed, 0) || 1;
   const per = (ms: number, n: number): string => (n ? (ms / n).toFixed(3) : '-');
   const body = record.workers
@@ -58,6 +58,17 @@ function workerTable(record: RunRecord): string {
     .join('');
   return '<table class="workers"><thead><tr><th>worker</th><th>pid</th><th>events</th><th>share</th><th>failed</th>' +
     `<th>wall ms/event</th><th>CPU ms/event</th><th>peak USS MiB</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/**
+ * Why the master's USS climbs when the workers exit: the pages it shared with them are
+ * then mapped by the master alone and count as its private memory; nothing was allocated.
+ */
+function masterUssNote(record: RunRecord): string {
+  if (!record.multiProcess && record.workers.length === 0) return '';
+  return `<p class="hint" id="memory-note">The master's USS jumps up at the end, when the workers exit: the pages it shared with
+them copy-on-write (the state built at initialisation) are then mapped by the master alone, so they count as its own.
+No memory was allocated: the master's RSS stays flat, and its PSS rises by the share the workers carried.</p>`;
 }
 
 /** The whole page as a string. */
@@ -83,6 +94,7 @@ PSS shares the common pages out among the processes that map them; RSS counts th
 <button type="button" data-metric="uss">USS</button><button type="button" data-metric="pss">PSS</button><button type="button" data-metric="rss">RSS</button>
 </div>
 <div id="memory-chart"></div>
+${masterUssNote(record)}
 </section>
 <section id="events">
 <h2>Events per worker</h2>
