@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'cowloop';
 import { alive, waitFor } from './helpers/proc.mjs';
+import { forkGcHeavyPairs } from './helpers/gc-heavy.mjs';
 
 test('killing the master with SIGKILL leaves no child alive', async () => {
   const fixture = fileURLToPath(new URL('./fixtures/process/master-with-children.mjs', import.meta.url));
@@ -26,28 +27,8 @@ test('killing the master with SIGKILL leaves no child alive', async () => {
   assert.equal(gone, true, `children still alive: ${pids.filter(alive)}`);
 });
 
-test('200 forks in a row of GC-heavy children all exit 0', async () => {
-  // State that young- and old-generation collections in the child must walk.
-  const retained = Array.from({ length: 50_000 }, (_, i) => ({ i, s: `item ${i}` }));
-  const gcWork = () => {
-    let keep = [];
-    let sum = 0;
-    for (let i = 0; i < 1_000_000; i++) {
-      keep.push({ i, v: [i, i + 1] });
-      if (keep.length > 50_000) keep = []; // old generation fills and is collected too
-      sum += i;
-    }
-    return sum + retained.length;
-  };
-  const expected = gcWork();
-  for (let round = 0; round < 100; round++) {
-    const pair = await Promise.all([fork(gcWork), fork(gcWork)]);
-    for (const child of pair) {
-      assert.equal(await child.result, expected);
-      assert.deepEqual(await child.exited, { code: 0, signal: null }, `fork ${round * 2 + child.index}`);
-    }
-  }
-});
+// test/slow/many-forks.test.mjs does 200 of these.
+test('20 forks in a row of GC-heavy children all exit 0', () => forkGcHeavyPairs(10));
 
 test('with deathSignal 0 a child outlives its parent, finishes main and exits', async () => {
   const fs = await import('node:fs');

@@ -3,8 +3,8 @@
 // the serial run's outputs byte for byte.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { soak } from './fixtures/faults/soak-run.mjs';
-import { noWorkersLeft } from './fixtures/faults/helpers.mjs';
+import { soak } from '../fixtures/faults/soak-run.mjs';
+import { noWorkersLeft } from '../fixtures/faults/helpers.mjs';
 
 after(() => noWorkersLeft());
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 
 const run = promisify(execFile);
-const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const require = createRequire(import.meta.url);
 
 /** Rows of the markdown table whose header starts with `first`, as arrays of cells. */
@@ -78,7 +78,7 @@ test('quick mode writes a latency table for each size and method, and the soak r
 });
 
 test('the docs assembly names the machine and puts results in a fixed order', () => {
-  const { assembleBenchmarks } = require('../scripts/assemble-benchmarks.js');
+  const { assembleBenchmarks } = require('../../scripts/assemble-benchmarks.js');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
   try {
     const results = path.join(dir, 'results');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 test('bench:memory --quick writes a results table for every contender and SVG plots', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
