@@ -4,10 +4,20 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CowloopError, ErrorCodes } from '../../errors.js';
+import { CSV_PARSE_OPTIONS } from '../csv-records.js';
 import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
 import type { RecordFormat } from '../format.js';
 
 export type RecordData = Record<string, unknown>;
+
+/**
+ * The records of a run that parsed, in order, and the error of the first one that did not
+ * (the records before a bad one are still given to the caller).
+ */
+interface Parsed {
+  data: RecordData[];
+  error?: CowloopError;
+}
 
 /** Block reads start small (a seek followed by one read stays cheap) and grow to this. */
 const FIRST_BLOCK_BYTES = 1 << 14;
@@ -90,7 +100,8 @@ export class RecordFile {
 
   /**
    * Record k (0-based within this file). Reads ahead, so calling it for k, k + 1, ... (or
-   * any small stride) reads the file in blocks rather than once per record.
+   * any small stride) reads the file in blocks rather than once per record; only record k
+   * is parsed.
    */
   read(k: number): RecordData {
     const { starts, count } = this.index;
@@ -106,13 +117,15 @@ export class RecordFile {
       this.#cache = cache;
       this.#cacheStart = start;
     }
-    const parsed = this.format === 'ndjson' ? this.#parseNdjson(cache, this.#cacheStart, [k]) : this.#parseCsv(cache, this.#cacheStart, [k]);
-    return parsed[0];
+    const parsed = this.#parse(cache, this.#cacheStart, [k]);
+    if (parsed.error) throw parsed.error;
+    return parsed.data[0];
   }
 
   /**
    * Records first, first + stride, ... (at most `count` of them, and not past the end),
-   * read in contiguous blocks; only the chosen records are parsed.
+   * read in contiguous blocks; only the chosen records are parsed. A bad record throws
+   * after every record before it was given.
    */
   *readStrided(first: number, stride: number, count: number): Generator<{ k: number; line: number; data: RecordData }> {
     const { starts, lines } = this.index;
@@ -132,10 +145,9 @@ export class RecordFile {
       }
       const last = chosen[chosen.length - 1];
       const block = readBytes(this.#handle(), blockStart, starts[last + 1] - blockStart);
-      const parsed = this.format === 'ndjson'
-        ? this.#parseNdjson(block, blockStart, chosen)
-        : this.#parseCsv(block, blockStart, chosen);
-      for (let i = 0; i < chosen.length; i++) yield { k: chosen[i], line: lines[chosen[i]], data: parsed[i] };
+      const parsed = this.#parse(block, blockStart, chosen);
+      for (let i = 0; i < parsed.data.length; i++) yield { k: chosen[i], line: lines[chosen[i]], data: parsed.data[i] };
+      if (parsed.error) throw parsed.error;
       k = j;
       blockBytes = Math.min(MAX_BLOCK_BYTES, blockBytes * 2);
     }
@@ -166,78 +178,112 @@ export class RecordFile {
     throw badRecord(`${this.#where(k)}:${column}: record ${k} is not valid UTF-8 (byte 0x${(bytes[valid] ?? 0).toString(16)} at byte ${valid} of the line)`);
   }
 
-  #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
-    const out: RecordData[] = [];
-    for (const k of chosen) {
-      const bytes = this.#slice(block, blockStart, k);
-      this.#checkUtf8(bytes, k);
-      const text = bytes.toString('utf8');
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        const cut = k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
-        throw badRecord(`${this.#where(k)}: record ${k} is not valid JSON: ${(error as Error).message}${cut}`, error);
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw badRecord(`${this.#where(k)}: record ${k} must be a JSON object, one per line (got ${Array.isArray(value) ? 'an array' : String(value)})`);
-      }
-      out.push(value as RecordData);
-    }
-    return out;
+  #parse(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    return this.format === 'ndjson' ? this.#parseNdjson(block, blockStart, chosen) : this.#parseCsv(block, blockStart, chosen);
   }
 
-  #parseCsv(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
-    const bytes = chosen.length === 1 || chosen[chosen.length - 1] - chosen[0] === chosen.length - 1
-      ? block.subarray(this.index.starts[chosen[0]] - blockStart)
+  #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    const data: RecordData[] = [];
+    try {
+      for (const k of chosen) data.push(this.#ndjsonRecord(this.#slice(block, blockStart, k), k));
+    } catch (error) {
+      return { data, error: error as CowloopError };
+    }
+    return { data };
+  }
+
+  #ndjsonRecord(bytes: Buffer, k: number): RecordData {
+    this.#checkUtf8(bytes, k);
+    const text = bytes.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw badRecord(`${this.#where(k)}: record ${k} is not valid JSON: ${(error as Error).message}${this.#cutShort(k)}`, error);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw badRecord(`${this.#where(k)}: record ${k} must be a JSON object, one per line (got ${Array.isArray(value) ? 'an array' : String(value)})`);
+    }
+    return value as RecordData;
+  }
+
+  #cutShort(k: number): string {
+    return k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
+  }
+
+  /**
+   * One csv-parse call for the chosen records (exactly their bytes: consecutive records as
+   * one run, others joined); if anything is wrong with any of them, record by record, so
+   * the records before the bad one are kept and the error names its line.
+   */
+  #parseCsv(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    const { starts } = this.index;
+    const first = chosen[0];
+    const last = chosen[chosen.length - 1];
+    const bytes = last - first === chosen.length - 1
+      ? block.subarray(starts[first] - blockStart, starts[last + 1] - blockStart)
       : Buffer.concat(chosen.map((k) => this.#slice(block, blockStart, k)));
-    if (!isUtf8(bytes)) for (const k of chosen) this.#checkUtf8(this.#slice(block, blockStart, k), k);
-    let rows: string[][] | null = null;
+    if (isUtf8(bytes)) {
+      let rows: string[][] | null;
+      try {
+        rows = this.#csvRows(bytes);
+      } catch {
+        rows = null;
+      }
+      const width = this.columns.length;
+      if (rows !== null && rows.length === chosen.length && rows.every((row) => row.length === width)) {
+        return { data: rows.map((row) => this.#csvData(row)) };
+      }
+    }
+    const data: RecordData[] = [];
+    try {
+      for (const k of chosen) data.push(this.#csvRecord(this.#slice(block, blockStart, k), k));
+    } catch (error) {
+      return { data, error: error as CowloopError };
+    }
+    return { data };
+  }
+
+  /** One record alone, with the error that names its line. */
+  #csvRecord(bytes: Buffer, k: number): RecordData {
+    this.#checkUtf8(bytes, k);
+    let rows: string[][];
     try {
       rows = this.#csvRows(bytes);
-    } catch {
-      rows = null;
+      if (rows.length !== 1) throw new Error(`expected one record, found ${rows.length}`);
+    } catch (error) {
+      throw badRecord(`${this.#where(k)}: record ${k} is not valid CSV: ${(error as Error).message}${this.#cutShort(k)}`, error);
     }
-    if (rows === null || rows.length !== chosen.length) {
-      // Find the culprit record by record, so the error names its line.
-      rows = chosen.map((k) => {
-        try {
-          const one = this.#csvRows(this.#slice(block, blockStart, k));
-          if (one.length !== 1) throw new Error(`expected one record, found ${one.length}`);
-          return one[0];
-        } catch (error) {
-          throw badRecord(`${this.#where(k)}: record ${k} is not valid CSV: ${(error as Error).message}`, error);
-        }
-      });
+    const row = rows[0];
+    const width = this.columns.length;
+    if (row.length !== width) {
+      throw badRecord(
+        `${this.#where(k)}: record ${k} has ${row.length} field${row.length === 1 ? '' : 's'}, the header (${this.path}:1) has ${width}${this.#cutShort(k)}`,
+      );
     }
+    return this.#csvData(row);
+  }
+
+  #csvData(row: string[]): RecordData {
     const columns = this.columns;
-    return rows.map((row, i) => {
-      if (row.length !== columns.length) {
-        const k = chosen[i];
-        const cut = k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
-        throw badRecord(
-          `${this.#where(k)}: record ${k} has ${row.length} field${row.length === 1 ? '' : 's'}, the header (${this.path}:1) has ${columns.length}${cut}`,
-        );
-      }
-      const data: RecordData = {};
-      const cast = this.#csvNumbers;
-      for (let c = 0; c < columns.length; c++) {
-        const v = row[c] as string;
-        data[columns[c]] = cast && NUMBER.test(v) ? Number(v) : v;
-      }
-      return data;
-    });
+    const data: RecordData = {};
+    const cast = this.#csvNumbers;
+    for (let c = 0; c < columns.length; c++) {
+      const v = row[c] as string;
+      data[columns[c]] = cast && NUMBER.test(v) ? Number(v) : v;
+    }
+    return data;
   }
 
   #csvRows(bytes: Buffer): string[][] {
     // Numbers are cast afterwards: a csv-parse cast callback costs ~10x the parse itself.
-    return parseCsv(bytes, { skip_empty_lines: true, relax_column_count: true }) as string[][];
+    return parseCsv(bytes, CSV_PARSE_OPTIONS) as string[][];
   }
 
   #parseHeader(header: Buffer): string[] {
     let rows: string[][];
     try {
-      rows = parseCsv(header, { skip_empty_lines: true }) as string[][];
+      rows = parseCsv(header, CSV_PARSE_OPTIONS) as string[][];
     } catch (error) {
       throw badRecord(`${this.path}:1: the CSV header is not valid CSV: ${(error as Error).message}`, error);
     }
