@@ -24,6 +24,13 @@ const FIRST_BLOCK_BYTES = 1 << 14;
 const MAX_BLOCK_BYTES = 1 << 20;
 /** Bytes read ahead by read(k), so reading events one by one in order costs one pread per block. */
 const READ_AHEAD_BYTES = 1 << 16;
+/**
+ * CSV: read(k) parses a run of up to this many records (and bytes) from k in one csv-parse
+ * call and keeps them for the next reads: a call costs far more than a small record, so
+ * records read one by one in order, or with a small stride, are parsed a run at a time.
+ */
+const CSV_RUN_RECORDS = 64;
+const CSV_RUN_BYTES = 1 << 14;
 
 /** JSON number syntax: "007", "1." and "0x10" stay strings. */
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
@@ -44,6 +51,8 @@ export class RecordFile {
   /** The last block read by read(k), and its file offset. */
   #cache: Buffer | null = null;
   #cacheStart = 0;
+  /** CSV: records parsed by read(k) and not handed out yet (each is given once), from `first`. */
+  #run: { first: number; parsed: Parsed; given: boolean[] } | null = null;
 
   private constructor(path: string, format: RecordFormat, fd: number, index: RecordIndex, options: RecordFileOptions) {
     this.path = path;
@@ -88,6 +97,7 @@ export class RecordFile {
   #dropCache(): void {
     this.#cache = null;
     this.#cacheStart = 0;
+    this.#run = null;
   }
 
   close(): void {
@@ -104,22 +114,43 @@ export class RecordFile {
    * is parsed.
    */
   read(k: number): RecordData {
-    const { starts, count } = this.index;
+    const { count } = this.index;
     if (!Number.isInteger(k) || k < 0 || k >= count) {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `${this.path} has ${count} records: there is no record ${k}`);
     }
-    const start = starts[k];
-    const end = starts[k + 1];
-    let cache = this.#cache;
-    if (!cache || start < this.#cacheStart || end > this.#cacheStart + cache.length) {
-      const length = Math.max(end - start, Math.min(READ_AHEAD_BYTES, starts[count] - start));
-      cache = readBytes(this.#handle(), start, length);
-      this.#cache = cache;
-      this.#cacheStart = start;
-    }
+    if (this.format === 'csv') return this.#readCsv(k);
+    const cache = this.#block(k, k + 1);
     const parsed = this.#parse(cache, this.#cacheStart, [k]);
     if (parsed.error) throw parsed.error;
     return parsed.data[0];
+  }
+
+  /** The read-ahead block holding records [k, end) (read from k if it does not). */
+  #block(k: number, end: number): Buffer {
+    const { starts, count } = this.index;
+    const cache = this.#cache;
+    if (cache && starts[k] >= this.#cacheStart && starts[end] <= this.#cacheStart + cache.length) return cache;
+    const length = Math.max(starts[end] - starts[k], Math.min(READ_AHEAD_BYTES, starts[count] - starts[k]));
+    this.#cache = readBytes(this.#handle(), starts[k], length);
+    this.#cacheStart = starts[k];
+    return this.#cache;
+  }
+
+  #readCsv(k: number): RecordData {
+    let run = this.#run;
+    const at = run ? k - run.first : -1;
+    const inRun = run !== null && at >= 0 && !run.given[at] && (at < run.parsed.data.length || (at === run.parsed.data.length && run.parsed.error !== undefined));
+    if (!run || !inRun) {
+      const { starts, count } = this.index;
+      const chosen = [k];
+      for (let j = k + 1; j < count && j - k < CSV_RUN_RECORDS && starts[j + 1] - starts[k] <= CSV_RUN_BYTES; j++) chosen.push(j);
+      run = { first: k, parsed: this.#parse(this.#block(k, chosen[chosen.length - 1] + 1), this.#cacheStart, chosen), given: [] };
+      this.#run = run;
+    }
+    const i = k - run.first;
+    if (i === run.parsed.data.length) throw run.parsed.error!; // k is the first bad record of the run
+    run.given[i] = true; // handed out once: a caller may change it
+    return run.parsed.data[i];
   }
 
   /**
