@@ -341,6 +341,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
     let nextId = 1;
     let failure: Error | undefined;
     let interrupted = false;
+    /** Bad input records the workers stopped at; the first one fails the run once all are done. */
+    const badRecords: Array<{ index: number; pid: number; event: number; message: string }> = [];
     const maxRestarts = this.props.MaxEventRetries * space.workers + space.workers;
     const slots: Slot[] = Array.from({ length: space.workers }, (_, index) => ({
       index,
@@ -385,8 +387,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
       const child = slot.child;
       if (!child || strategy !== 'ranges') return;
       while (slot.pending.length < 2 && !shared.stopRequested) {
-        const range = slot.resend.shift() ?? (nextRange < ranges.length ? ranges[nextRange++] : undefined);
-        if (!range) break;
+        const upcoming = slot.resend[0] ?? ranges[nextRange];
+        if (!upcoming || upcoming.first >= shared.eventLimit) break; // nothing from a bad record on
+        const range = slot.resend.shift() ?? ranges[nextRange++]!;
         slot.given.push(range);
         slot.pending.push(range);
         child.send({ type: 'range', ...range } satisfies RangeMessage);
@@ -489,6 +492,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
           reports.push(report);
           slot.finishedDirs.push(slot.dir);
           slot.finishedEvents += report.processed;
+          if (report.badRecord) {
+            badRecords.push({ index: slot.index, pid: child.pid, ...report.badRecord });
+            return;
+          }
           if (!report.recycled || failure || interrupted) return;
           // Recycled: its outputs are complete for what it did; a fresh fork takes the rest.
           recycles++;
@@ -574,6 +581,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
       sample('workers');
       await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
       sample('done');
+      if (!failure && !interrupted && badRecords.length > 0) {
+        const bad = badRecords.reduce((a, b) => (b.event < a.event ? b : a));
+        failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${bad.index} (pid ${bad.pid}) failed: ${bad.message}`);
+      }
       return { reports, poison, restarts, recycles, interrupted, failure, forkMs, dirs: slots.flatMap((s) => s.finishedDirs) };
     } finally {
       this.dropMasterState();

@@ -1,9 +1,12 @@
 // The master and its workers share one block of MAP_SHARED memory: a stop flag, the
-// sharedqueue claim counter, and per worker the event in flight and the events done.
-// Workers write their own slots; the master only reads them (and writes the stop flag).
+// sharedqueue claim counter, the first event not to start, and per worker the event in
+// flight and the events done. Workers write their own slots (and may lower the first event
+// not to start); the master only reads them (and writes the stop flag).
 import { sharedMemory } from '../shm/shared-memory.js';
 
-const HEADER = 4; // [stop, next chunk, start, reserved]
+const HEADER = 5; // [stop, next chunk, start, reserved (the start barrier waits on it), first event not to start]
+const EVENT_LIMIT = 4;
+const NO_LIMIT = 0x7fffffff;
 const PER_WORKER = 4; // [event in flight (-1: none), done, failed, reserved]
 
 export class SharedLoopState {
@@ -15,6 +18,26 @@ export class SharedLoopState {
     this.#words = new Int32Array(sharedMemory(4 * (HEADER + PER_WORKER * workers)));
     this.chunkOwner = new Int32Array(sharedMemory(4 * Math.max(1, chunks)));
     for (let w = 0; w < workers; w++) this.#words[HEADER + PER_WORKER * w] = -1;
+    this.#words[EVENT_LIMIT] = NO_LIMIT;
+  }
+
+  /**
+   * No event numbered `event` or later is to be started (a worker found a bad input record
+   * there); events before it still are, so the run ends after every one of them. The
+   * lowest such event wins.
+   */
+  limitEvents(event: number): void {
+    let current = Atomics.load(this.#words, EVENT_LIMIT);
+    while (event < current) {
+      const seen = Atomics.compareExchange(this.#words, EVENT_LIMIT, current, event);
+      if (seen === current) return;
+      current = seen;
+    }
+  }
+
+  /** The first event number not to start (2^31 - 1 when there is none). */
+  get eventLimit(): number {
+    return Atomics.load(this.#words, EVENT_LIMIT);
   }
 
   /** Lets workers waiting at the start barrier go (the master, once all are forked). */

@@ -3,6 +3,7 @@
 // its components (flushing its per-worker outputs) and reports back.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ErrorCodes } from '../errors.js';
 import type { ChildContext } from '../process/child-context.js';
 import { native } from '../native.js';
 import { memoryUsage } from '../mem/usage.js';
@@ -33,6 +34,11 @@ export interface WorkerReport {
   skippedRecords: number[];
   /** RecycleAboveMB was at or below this worker's private memory when it started: ignored. */
   recycleAboveMBIgnored: boolean;
+  /**
+   * The input record it could not read (EventSelector.OnBadRecord = "fail"): the worker
+   * stopped there and ended well; the master fails the run once the events before it are done.
+   */
+  badRecord?: { event: number; message: string };
 }
 
 export interface WorkerSetup {
@@ -135,8 +141,18 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   // the dispatch itself.
   const runOne = async (number: number): Promise<boolean> => {
     if (skip.has(number)) return true;
-    let record = read(number);
-    if (record instanceof Promise) record = await record;
+    if (number >= shared.eventLimit) return false; // a bad record before it ends the run
+    let record: Awaited<ReturnType<typeof read>>;
+    try {
+      const pending = read(number);
+      record = pending instanceof Promise ? await pending : pending;
+    } catch (error) {
+      if ((error as { code?: string }).code !== ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD) throw error;
+      // Not this worker's failure alone: the others go on with the events before this one.
+      report.badRecord = { event: number, message: (error as Error).message };
+      shared.limitEvents(number);
+      return false;
+    }
     if (record === null) return false; // the end of an input of unknown size
     if (record === SKIPPED) return true; // a bad record, logged and counted by the selector
     shared.setInFlight(plan.index, number);

@@ -5,11 +5,14 @@
 // unshares) those pages.
 import * as fs from 'node:fs';
 import { CowloopError, ErrorCodes } from '../errors.js';
+import { findCsvRecords } from './csv-records.js';
 import type { RecordFormat } from './format.js';
+import { readBytes } from './read-bytes.js';
+
+export { readBytes };
 
 const LF = 0x0a;
 const CR = 0x0d;
-const QUOTE = 0x22;
 const CHUNK_BYTES = 1 << 20;
 
 export interface RecordIndex {
@@ -54,8 +57,8 @@ class GrowableOffsets {
 }
 
 /**
- * Finds record boundaries. A record ends at a line feed, except (CSV) inside a quoted
- * field; empty lines separate nothing and are not records.
+ * Finds record boundaries. NDJSON: a record ends at a line feed. CSV: where csv-parse ends
+ * it (a line end outside quotes). Empty lines separate nothing and are not records.
  */
 export function buildRecordIndex(file: string, format: RecordFormat, fd?: number): RecordIndex {
   const ownFd = fd === undefined;
@@ -78,20 +81,37 @@ export function buildRecordIndex(file: string, format: RecordFormat, fd?: number
 
 function scan(file: string, format: RecordFormat, fd: number): RecordIndex {
   const size = fs.fstatSync(fd).size;
-  const quotes = format === 'csv';
   const found = new GrowableOffsets();
+  const { end: lastEnd, unterminated: unterminatedTail } = format === 'csv'
+    ? findCsvRecords(fd, size, (offset, line) => found.push(offset, line))
+    : findLines(fd, size, found);
+  let first = 0;
+  let header: Buffer | null = null;
+  if (format === 'csv' && found.length > 0) {
+    const headerEnd = found.length > 1 ? found.starts[1] : lastEnd;
+    header = readBytes(fd, found.starts[0], headerEnd - found.starts[0]);
+    first = 1;
+  }
+  const count = Math.max(0, found.length - first);
+  const starts = new Float64Array(count + 1);
+  starts.set(found.starts.subarray(first, found.length));
+  starts[count] = count > 0 ? lastEnd : (header ? found.starts[0] + header.length : 0);
+  const lines = new Float64Array(count);
+  lines.set(found.lines.subarray(first, found.length));
+  return { file, format, count, starts, lines, header, unterminatedTail, size };
+}
+
+/** NDJSON: one record per line, found with indexOf('\n'); CRLF is a line end too. */
+function findLines(fd: number, size: number, found: GrowableOffsets): { end: number; unterminated: boolean } {
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let base = 0; // file offset of buf[0]
   let line = 1;
   let inRecord = false;
-  let inQuote = false;
   let lastEnd = 0;
   while (base < size) {
     const n = fs.readSync(fd, buf, 0, Math.min(CHUNK_BYTES, size - base), base);
     if (n <= 0) break;
     const atEof = base + n >= size;
-    const q = quotes ? buf.indexOf(QUOTE) : -1;
-    const hasQuotes = quotes && (inQuote || (q !== -1 && q < n));
     let i = 0;
     while (i < n) {
       if (!inRecord) {
@@ -115,59 +135,17 @@ function scan(file: string, format: RecordFormat, fd: number): RecordIndex {
         found.push(base + i, line);
         inRecord = true;
       }
-      if (hasQuotes) {
-        for (; i < n; i++) {
-          const c = buf[i];
-          if (c === QUOTE) inQuote = !inQuote;
-          else if (c === LF) {
-            line++;
-            if (!inQuote) {
-              i++;
-              inRecord = false;
-              lastEnd = base + i;
-              break;
-            }
-          }
-        }
+      const j = buf.indexOf(LF, i);
+      if (j === -1 || j >= n) {
+        i = n;
       } else {
-        const j = buf.indexOf(LF, i);
-        if (j === -1 || j >= n) {
-          i = n;
-        } else {
-          line++;
-          i = j + 1;
-          inRecord = false;
-          lastEnd = base + i;
-        }
+        line++;
+        i = j + 1;
+        inRecord = false;
+        lastEnd = base + i;
       }
     }
     base += i;
   }
-  const unterminatedTail = inRecord;
-  if (inRecord) lastEnd = size;
-  let first = 0;
-  let header: Buffer | null = null;
-  if (format === 'csv' && found.length > 0) {
-    const headerEnd = found.length > 1 ? found.starts[1] : lastEnd;
-    header = readBytes(fd, found.starts[0], headerEnd - found.starts[0]);
-    first = 1;
-  }
-  const count = Math.max(0, found.length - first);
-  const starts = new Float64Array(count + 1);
-  starts.set(found.starts.subarray(first, found.length));
-  starts[count] = count > 0 ? lastEnd : (header ? found.starts[0] + header.length : 0);
-  const lines = new Float64Array(count);
-  lines.set(found.lines.subarray(first, found.length));
-  return { file, format, count, starts, lines, header, unterminatedTail, size };
-}
-
-export function readBytes(fd: number, position: number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = fs.readSync(fd, out, done, length - done, position + done);
-    if (n <= 0) break;
-    done += n;
-  }
-  return done === length ? out : out.subarray(0, done);
+  return { end: inRecord ? size : lastEnd, unterminated: inRecord };
 }

@@ -4,16 +4,33 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CowloopError, ErrorCodes } from '../../errors.js';
+import { CSV_PARSE_OPTIONS } from '../csv-records.js';
 import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
 import type { RecordFormat } from '../format.js';
 
 export type RecordData = Record<string, unknown>;
+
+/**
+ * The records of a run that parsed, in order, and the error of the first one that did not
+ * (the records before a bad one are still given to the caller).
+ */
+interface Parsed {
+  data: RecordData[];
+  error?: CowloopError;
+}
 
 /** Block reads start small (a seek followed by one read stays cheap) and grow to this. */
 const FIRST_BLOCK_BYTES = 1 << 14;
 const MAX_BLOCK_BYTES = 1 << 20;
 /** Bytes read ahead by read(k), so reading events one by one in order costs one pread per block. */
 const READ_AHEAD_BYTES = 1 << 16;
+/**
+ * CSV: read(k) parses a run of up to this many records (and bytes) from k in one csv-parse
+ * call and keeps them for the next reads: a call costs far more than a small record, so
+ * records read one by one in order, or with a small stride, are parsed a run at a time.
+ */
+const CSV_RUN_RECORDS = 64;
+const CSV_RUN_BYTES = 1 << 14;
 
 /** JSON number syntax: "007", "1." and "0x10" stay strings. */
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
@@ -34,6 +51,8 @@ export class RecordFile {
   /** The last block read by read(k), and its file offset. */
   #cache: Buffer | null = null;
   #cacheStart = 0;
+  /** CSV: records parsed by read(k) and not handed out yet (each is given once), from `first`. */
+  #run: { first: number; parsed: Parsed; given: boolean[] } | null = null;
 
   private constructor(path: string, format: RecordFormat, fd: number, index: RecordIndex, options: RecordFileOptions) {
     this.path = path;
@@ -78,6 +97,7 @@ export class RecordFile {
   #dropCache(): void {
     this.#cache = null;
     this.#cacheStart = 0;
+    this.#run = null;
   }
 
   close(): void {
@@ -90,29 +110,53 @@ export class RecordFile {
 
   /**
    * Record k (0-based within this file). Reads ahead, so calling it for k, k + 1, ... (or
-   * any small stride) reads the file in blocks rather than once per record.
+   * any small stride) reads the file in blocks rather than once per record; only record k
+   * is parsed.
    */
   read(k: number): RecordData {
-    const { starts, count } = this.index;
+    const { count } = this.index;
     if (!Number.isInteger(k) || k < 0 || k >= count) {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `${this.path} has ${count} records: there is no record ${k}`);
     }
-    const start = starts[k];
-    const end = starts[k + 1];
-    let cache = this.#cache;
-    if (!cache || start < this.#cacheStart || end > this.#cacheStart + cache.length) {
-      const length = Math.max(end - start, Math.min(READ_AHEAD_BYTES, starts[count] - start));
-      cache = readBytes(this.#handle(), start, length);
-      this.#cache = cache;
-      this.#cacheStart = start;
+    if (this.format === 'csv') return this.#readCsv(k);
+    const cache = this.#block(k, k + 1);
+    const parsed = this.#parse(cache, this.#cacheStart, [k]);
+    if (parsed.error) throw parsed.error;
+    return parsed.data[0];
+  }
+
+  /** The read-ahead block holding records [k, end) (read from k if it does not). */
+  #block(k: number, end: number): Buffer {
+    const { starts, count } = this.index;
+    const cache = this.#cache;
+    if (cache && starts[k] >= this.#cacheStart && starts[end] <= this.#cacheStart + cache.length) return cache;
+    const length = Math.max(starts[end] - starts[k], Math.min(READ_AHEAD_BYTES, starts[count] - starts[k]));
+    this.#cache = readBytes(this.#handle(), starts[k], length);
+    this.#cacheStart = starts[k];
+    return this.#cache;
+  }
+
+  #readCsv(k: number): RecordData {
+    let run = this.#run;
+    const at = run ? k - run.first : -1;
+    const inRun = run !== null && at >= 0 && !run.given[at] && (at < run.parsed.data.length || (at === run.parsed.data.length && run.parsed.error !== undefined));
+    if (!run || !inRun) {
+      const { starts, count } = this.index;
+      const chosen = [k];
+      for (let j = k + 1; j < count && j - k < CSV_RUN_RECORDS && starts[j + 1] - starts[k] <= CSV_RUN_BYTES; j++) chosen.push(j);
+      run = { first: k, parsed: this.#parse(this.#block(k, chosen[chosen.length - 1] + 1), this.#cacheStart, chosen), given: [] };
+      this.#run = run;
     }
-    const parsed = this.format === 'ndjson' ? this.#parseNdjson(cache, this.#cacheStart, [k]) : this.#parseCsv(cache, this.#cacheStart, [k]);
-    return parsed[0];
+    const i = k - run.first;
+    if (i === run.parsed.data.length) throw run.parsed.error!; // k is the first bad record of the run
+    run.given[i] = true; // handed out once: a caller may change it
+    return run.parsed.data[i];
   }
 
   /**
    * Records first, first + stride, ... (at most `count` of them, and not past the end),
-   * read in contiguous blocks; only the chosen records are parsed.
+   * read in contiguous blocks; only the chosen records are parsed. A bad record throws
+   * after every record before it was given.
    */
   *readStrided(first: number, stride: number, count: number): Generator<{ k: number; line: number; data: RecordData }> {
     const { starts, lines } = this.index;
@@ -132,10 +176,9 @@ export class RecordFile {
       }
       const last = chosen[chosen.length - 1];
       const block = readBytes(this.#handle(), blockStart, starts[last + 1] - blockStart);
-      const parsed = this.format === 'ndjson'
-        ? this.#parseNdjson(block, blockStart, chosen)
-        : this.#parseCsv(block, blockStart, chosen);
-      for (let i = 0; i < chosen.length; i++) yield { k: chosen[i], line: lines[chosen[i]], data: parsed[i] };
+      const parsed = this.#parse(block, blockStart, chosen);
+      for (let i = 0; i < parsed.data.length; i++) yield { k: chosen[i], line: lines[chosen[i]], data: parsed.data[i] };
+      if (parsed.error) throw parsed.error;
       k = j;
       blockBytes = Math.min(MAX_BLOCK_BYTES, blockBytes * 2);
     }
@@ -166,78 +209,112 @@ export class RecordFile {
     throw badRecord(`${this.#where(k)}:${column}: record ${k} is not valid UTF-8 (byte 0x${(bytes[valid] ?? 0).toString(16)} at byte ${valid} of the line)`);
   }
 
-  #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
-    const out: RecordData[] = [];
-    for (const k of chosen) {
-      const bytes = this.#slice(block, blockStart, k);
-      this.#checkUtf8(bytes, k);
-      const text = bytes.toString('utf8');
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        const cut = k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
-        throw badRecord(`${this.#where(k)}: record ${k} is not valid JSON: ${(error as Error).message}${cut}`, error);
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw badRecord(`${this.#where(k)}: record ${k} must be a JSON object, one per line (got ${Array.isArray(value) ? 'an array' : String(value)})`);
-      }
-      out.push(value as RecordData);
-    }
-    return out;
+  #parse(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    return this.format === 'ndjson' ? this.#parseNdjson(block, blockStart, chosen) : this.#parseCsv(block, blockStart, chosen);
   }
 
-  #parseCsv(block: Buffer, blockStart: number, chosen: number[]): RecordData[] {
-    const bytes = chosen.length === 1 || chosen[chosen.length - 1] - chosen[0] === chosen.length - 1
-      ? block.subarray(this.index.starts[chosen[0]] - blockStart)
+  #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    const data: RecordData[] = [];
+    try {
+      for (const k of chosen) data.push(this.#ndjsonRecord(this.#slice(block, blockStart, k), k));
+    } catch (error) {
+      return { data, error: error as CowloopError };
+    }
+    return { data };
+  }
+
+  #ndjsonRecord(bytes: Buffer, k: number): RecordData {
+    this.#checkUtf8(bytes, k);
+    const text = bytes.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw badRecord(`${this.#where(k)}: record ${k} is not valid JSON: ${(error as Error).message}${this.#cutShort(k)}`, error);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw badRecord(`${this.#where(k)}: record ${k} must be a JSON object, one per line (got ${Array.isArray(value) ? 'an array' : String(value)})`);
+    }
+    return value as RecordData;
+  }
+
+  #cutShort(k: number): string {
+    return k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
+  }
+
+  /**
+   * One csv-parse call for the chosen records (exactly their bytes: consecutive records as
+   * one run, others joined); if anything is wrong with any of them, record by record, so
+   * the records before the bad one are kept and the error names its line.
+   */
+  #parseCsv(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    const { starts } = this.index;
+    const first = chosen[0];
+    const last = chosen[chosen.length - 1];
+    const bytes = last - first === chosen.length - 1
+      ? block.subarray(starts[first] - blockStart, starts[last + 1] - blockStart)
       : Buffer.concat(chosen.map((k) => this.#slice(block, blockStart, k)));
-    if (!isUtf8(bytes)) for (const k of chosen) this.#checkUtf8(this.#slice(block, blockStart, k), k);
-    let rows: string[][] | null = null;
+    if (isUtf8(bytes)) {
+      let rows: string[][] | null;
+      try {
+        rows = this.#csvRows(bytes);
+      } catch {
+        rows = null;
+      }
+      const width = this.columns.length;
+      if (rows !== null && rows.length === chosen.length && rows.every((row) => row.length === width)) {
+        return { data: rows.map((row) => this.#csvData(row)) };
+      }
+    }
+    const data: RecordData[] = [];
+    try {
+      for (const k of chosen) data.push(this.#csvRecord(this.#slice(block, blockStart, k), k));
+    } catch (error) {
+      return { data, error: error as CowloopError };
+    }
+    return { data };
+  }
+
+  /** One record alone, with the error that names its line. */
+  #csvRecord(bytes: Buffer, k: number): RecordData {
+    this.#checkUtf8(bytes, k);
+    let rows: string[][];
     try {
       rows = this.#csvRows(bytes);
-    } catch {
-      rows = null;
+      if (rows.length !== 1) throw new Error(`expected one record, found ${rows.length}`);
+    } catch (error) {
+      throw badRecord(`${this.#where(k)}: record ${k} is not valid CSV: ${(error as Error).message}${this.#cutShort(k)}`, error);
     }
-    if (rows === null || rows.length !== chosen.length) {
-      // Find the culprit record by record, so the error names its line.
-      rows = chosen.map((k) => {
-        try {
-          const one = this.#csvRows(this.#slice(block, blockStart, k));
-          if (one.length !== 1) throw new Error(`expected one record, found ${one.length}`);
-          return one[0];
-        } catch (error) {
-          throw badRecord(`${this.#where(k)}: record ${k} is not valid CSV: ${(error as Error).message}`, error);
-        }
-      });
+    const row = rows[0];
+    const width = this.columns.length;
+    if (row.length !== width) {
+      throw badRecord(
+        `${this.#where(k)}: record ${k} has ${row.length} field${row.length === 1 ? '' : 's'}, the header (${this.path}:1) has ${width}${this.#cutShort(k)}`,
+      );
     }
+    return this.#csvData(row);
+  }
+
+  #csvData(row: string[]): RecordData {
     const columns = this.columns;
-    return rows.map((row, i) => {
-      if (row.length !== columns.length) {
-        const k = chosen[i];
-        const cut = k === this.index.count - 1 && this.index.unterminatedTail ? ' (the last line has no line end: was the file cut short?)' : '';
-        throw badRecord(
-          `${this.#where(k)}: record ${k} has ${row.length} field${row.length === 1 ? '' : 's'}, the header (${this.path}:1) has ${columns.length}${cut}`,
-        );
-      }
-      const data: RecordData = {};
-      const cast = this.#csvNumbers;
-      for (let c = 0; c < columns.length; c++) {
-        const v = row[c] as string;
-        data[columns[c]] = cast && NUMBER.test(v) ? Number(v) : v;
-      }
-      return data;
-    });
+    const data: RecordData = {};
+    const cast = this.#csvNumbers;
+    for (let c = 0; c < columns.length; c++) {
+      const v = row[c] as string;
+      data[columns[c]] = cast && NUMBER.test(v) ? Number(v) : v;
+    }
+    return data;
   }
 
   #csvRows(bytes: Buffer): string[][] {
     // Numbers are cast afterwards: a csv-parse cast callback costs ~10x the parse itself.
-    return parseCsv(bytes, { skip_empty_lines: true, relax_column_count: true }) as string[][];
+    return parseCsv(bytes, CSV_PARSE_OPTIONS) as string[][];
   }
 
   #parseHeader(header: Buffer): string[] {
     let rows: string[][];
     try {
-      rows = parseCsv(header, { skip_empty_lines: true }) as string[][];
+      rows = parseCsv(header, CSV_PARSE_OPTIONS) as string[][];
     } catch (error) {
       throw badRecord(`${this.path}:1: the CSV header is not valid CSV: ${(error as Error).message}`, error);
     }
