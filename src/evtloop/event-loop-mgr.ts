@@ -285,6 +285,8 @@ export class EventLoopMgr extends Service {
       }
     } catch (e) {
       result.stoppedEarly = true;
+      // Nothing of a run that ended early replaces an output (a host may finalize next).
+      await this.application.abandonOutputs();
       throw e;
     } finally {
       await this.closeInput();
