@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runFile } from './helpers/run-dir.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'cowloop.js');
@@ -152,7 +153,7 @@ test('--debug-worker: the worker prints its pid and waits before running events'
         if (!m || pid) return;
         pid = Number(m[1]);
         // The worker re-opens its outputs only once released.
-        outputsBeforeSignal = fs.existsSync(path.join(dir, 'workers', 'worker_0', 'reco.ndjson'));
+        outputsBeforeSignal = fs.existsSync(runFile(dir, 'worker_0', 'reco.ndjson'));
         // End the run here (the waiting worker dies with its master).
         child.kill('SIGKILL');
       },

@@ -104,11 +104,14 @@ export function removeStalePartials(destination: string): string[] {
   return removed;
 }
 
+/** True while `pid` runs; a zombie (killed, not yet reaped by whoever adopted it) writes nothing more. */
 function processExists(pid: number): boolean {
+  let stat: string;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
   }
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
 }
