@@ -32,7 +32,7 @@ const mpProperties = {
   EventTimeout: prop.number(0, 'seconds a worker may go without finishing an event before it is killed and replaced; 0: no limit', { min: 0 }),
   MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
   OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'a poison event is skipped and counted as failed, or fails the job'),
-  KeepWorkerOutputs: prop.bool(false, 'keep the per-worker directories after a successful merge (they are always kept after a failure)'),
+  KeepWorkerOutputs: prop.bool(false, 'keep this run\'s <WorkerDir>/<run id>/ after a successful merge (it is always kept after a failure)'),
   WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) under which each run creates <run id>/ holding worker_<i>/ of each worker'),
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
   Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),

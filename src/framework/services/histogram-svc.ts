@@ -12,7 +12,7 @@ import { Histogram1D, Histogram2D, type Histogram } from './histogram.js';
 import { readHistogramFile, writeHistogramFile } from './histogram-file.js';
 
 const histogramProperties = {
-  Output: prop.string('', 'JSON file the histograms are written to at finalize (relative to ApplicationMgr.OutputDir); empty: none'),
+  Output: prop.string('', 'JSON file the histograms are written to at finalize (relative to ApplicationMgr.OutputDir), only when the run ends well; empty: none'),
 };
 
 export class HistogramSvc extends Service implements IoComponent {

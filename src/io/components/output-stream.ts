@@ -19,7 +19,7 @@ import { RecordWriter } from '../writers/record-writer.js';
 
 const streamProperties = {
   ...Algorithm.properties,
-  Output: prop.string('', 'output file (.ndjson, .jsonl or .csv), relative to ApplicationMgr.OutputDir'),
+  Output: prop.string('', 'output file (.ndjson, .jsonl or .csv), relative to ApplicationMgr.OutputDir; written as .<name>.partial-<pid> and renamed into place only when the run ends well'),
   ItemList: prop.list(prop.string(), [], 'event-store keys written, in this order, after the "event" field'),
   Format: prop.choice(['auto', 'ndjson', 'csv'] as const, 'auto', 'record format; auto: by the Output extension'),
   BufferBytes: prop.int(0, 'bytes gathered before a write(2); 0 writes every record at once (nothing lost if the process is killed)', {
