@@ -101,6 +101,11 @@ export class EventLoopMgr extends Service {
     return () => this.#progress.delete(listener);
   }
 
+  /** True when runs fork workers (MpEventLoopMgr with NWorkers != 0); this loop runs serially. */
+  get forksWorkers(): boolean {
+    return false;
+  }
+
   /** Stops the run after the current event (the serial loop; MpEventLoopMgr stops its workers). */
   requestStop(): void {
     this.#stopRequested = true;

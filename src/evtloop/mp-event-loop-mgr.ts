@@ -104,6 +104,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     return n < 0 ? os.availableParallelism() : n;
   }
 
+  override get forksWorkers(): boolean {
+    return this.workerCount > 0;
+  }
+
   /** The last run's per-worker report (undefined after a serial run). */
   get runReport(): MpRunReport | undefined {
     return this.#report;

@@ -305,11 +305,13 @@ export class Application {
 
   /**
    * The run will not complete: every I/O component leaves its final output as it was and
-   * drops what it wrote (the multi-process loop has already set its part aside). run() calls
-   * this on any failure; a host driving the state machine itself calls it before finalize()
-   * after a failed executeRun(). Failures are logged, not thrown: the run's own error matters.
+   * drops what it wrote (the multi-process loop has already set its part aside). run() and
+   * the serial loop call this on any early end, before finalize(). With
+   * ApplicationMgr.KeepPartialOutputs a serial run keeps what it wrote instead (finalize
+   * puts it in place). Failures are logged, not thrown: the run's own error matters.
    */
   async abandonOutputs(): Promise<void> {
+    if (this.#mgr?.props.KeepPartialOutputs && !this.#loop?.forksWorkers) return;
     for (const c of this.#components.values()) {
       if (!isIoComponent(c) || typeof c.ioAbandon !== 'function') continue;
       try {

@@ -77,17 +77,24 @@ export class OutputStream extends Algorithm implements IoComponent {
 
   /** Closes the output; in the master or a serial run, renames the finished file into place. */
   override finalize(): void {
-    this.ioFinalize();
     const partial = this.#partial;
-    if (partial === null) return;
+    if (partial === null) {
+      this.ioFinalize(); // a worker's file, or nothing left to do
+      return;
+    }
     this.#partial = null;
     try {
+      this.#writer?.close(true);
       commitPartial(partial, this.#output);
-      this.#committed = true;
     } catch (error) {
       discardPartial(partial);
-      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `cannot move ${partial} to ${this.#output}: ${(error as Error).message}`, { cause: error });
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
+        `cannot finish ${this.#output}, which is left as it was: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
+    this.#committed = true;
   }
 
   /** The merged (or serial) output file, absolute. */
