@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runFile } from './helpers/run-dir.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'cowloop.js');
@@ -114,12 +115,12 @@ test('exit codes: 4 when events fail, 3 for a configuration error', async () => 
   }
 });
 
-test('SIGINT in a serial run stops after the current event, writes what was processed, and exits 130', async () => {
+test('SIGINT in a serial run stops after the current event and exits 130; KeepPartialOutputs writes what was processed', async () => {
   const dir = tmpdir();
   try {
     let sent = false;
     // Events busy-wait 2 ms each and never yield: the loop must still let the signal in.
-    const r = await run(['--out', dir, '--set', 'Pace.SpinMs=2', '--json'], {
+    const r = await run(['--out', dir, '--set', 'Pace.SpinMs=2', '--set', 'ApplicationMgr.KeepPartialOutputs=true', '--json'], {
       env: { COWLOOP_PROGRESS_INTERVAL: '0' },
       onStderr: (text, child) => {
         if (!sent && /running: [1-9]\d*\/2000 events/.test(text)) {
@@ -134,7 +135,7 @@ test('SIGINT in a serial run stops after the current event, writes what was proc
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.status, 'interrupted');
     assert.ok(summary.processed > 0 && summary.processed < 2000, String(summary.processed));
-    // Stop, finalize: the output holds exactly the events that were processed.
+    // Stop, finalize, and (asked for) the output holds exactly the events that were processed.
     assert.equal(lines(path.join(dir, 'reco.ndjson')).length, summary.processed);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -152,7 +153,7 @@ test('--debug-worker: the worker prints its pid and waits before running events'
         if (!m || pid) return;
         pid = Number(m[1]);
         // The worker re-opens its outputs only once released.
-        outputsBeforeSignal = fs.existsSync(path.join(dir, 'workers', 'worker_0', 'reco.ndjson'));
+        outputsBeforeSignal = fs.existsSync(runFile(dir, 'worker_0', 'reco.ndjson'));
         // End the run here (the waiting worker dies with its master).
         child.kill('SIGKILL');
       },

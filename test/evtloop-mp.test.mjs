@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, childrenOf, waitFor } from './helpers/proc.mjs';
+import { runFile } from './helpers/run-dir.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'cowloop.js');
@@ -128,8 +129,8 @@ test('SIGINT stops the job: non-zero exit, nothing merged, worker outputs kept, 
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const closed = new Promise((r) => child.once('close', (code, signal) => r({ code, signal })));
-  const orderFile = path.join(dir, 'workers', 'worker_0', 'event-order.ndjson');
-  const started = await waitFor(() => fs.existsSync(orderFile) && fs.readFileSync(orderFile, 'utf8').split('\n').length > 3, 60000);
+  const orderFile = () => runFile(dir, 'worker_0', 'event-order.ndjson');
+  const started = await waitFor(() => fs.existsSync(orderFile()) && fs.readFileSync(orderFile(), 'utf8').split('\n').length > 3, 60000);
   assert.ok(started, `the workers never started: ${out}`);
   const inner = childrenOf(child.pid);
   const workers = inner.flatMap((pid) => childrenOf(pid));
@@ -139,7 +140,7 @@ test('SIGINT stops the job: non-zero exit, nothing merged, worker outputs kept, 
   assert.equal(code, 130, out);
   assert.match(out, /interrupted: \d+ events were processed/);
   assert.equal(fs.existsSync(path.join(dir, 'reco.ndjson')), false, 'no merged output');
-  assert.ok(fs.existsSync(path.join(dir, 'workers', 'worker_0', 'reco.ndjson')), 'worker outputs kept');
+  assert.ok(fs.existsSync(runFile(dir, 'worker_0', 'reco.ndjson')), 'worker outputs kept');
   assert.ok(await waitFor(() => workers.every((pid) => !alive(pid)), 10000), 'workers gone');
 });
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, childrenOf, waitFor } from './helpers/proc.mjs';
+import { runFile } from './helpers/run-dir.mjs';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -139,8 +140,8 @@ test('SIGINT stops and waits for the current events; a second SIGINT kills at on
   });
   const { workers } = job.tree();
   // Worker 0 (even events) is stuck once it has finished event 38.
-  const order = path.join(job.dir, 'workers', 'worker_0', 'event-order.ndjson');
-  const hung = await waitFor(() => fs.existsSync(order) && fs.readFileSync(order, 'utf8').includes('"event":38,'), 30000);
+  const order = () => runFile(job.dir, 'worker_0', 'event-order.ndjson');
+  const hung = await waitFor(() => fs.existsSync(order()) && fs.readFileSync(order(), 'utf8').includes('"event":38,'), 30000);
   assert.ok(hung, job.text());
   job.child.kill('SIGINT');
   assert.ok(await waitFor(() => /SIGINT: stopping/.test(job.text()), 10000), job.text());
@@ -153,7 +154,7 @@ test('SIGINT stops and waits for the current events; a second SIGINT kills at on
   assert.match(job.text(), /SIGINT again: killing the workers/);
   assert.match(job.text(), /interrupted: \d+ events were processed; outputs were not merged and are kept under/);
   assert.equal(fs.existsSync(path.join(job.dir, 'reco.ndjson')), false);
-  assert.ok(fs.existsSync(path.join(job.dir, 'workers', 'worker_0')), 'worker outputs kept');
+  assert.ok(fs.existsSync(runFile(job.dir, 'worker_0')), 'worker outputs kept');
   assert.ok(await waitFor(() => workers.every((pid) => !alive(pid)), 5000), 'workers gone');
 });
 

@@ -117,14 +117,19 @@ test('OnError = "skip" counts failed events, names them and goes on', async (t) 
 test('OnError = "abort" (the default) stops the job, still finalizes, and throws naming the event', async (t) => {
   const dir = tmpdir(t);
   const lines = [];
-  const app = createApplication({ options: options(dir, { Tracks: { FailOn: [6] } }), components: [HitMaker, TrackCounter], messageSink: { write: (l) => lines.push(l) } });
+  // By default the failed run writes no output at all.
+  const plain = createApplication({ options: options(dir, { Tracks: { FailOn: [6] } }), components: [HitMaker, TrackCounter], messageSink: { write: () => {} } });
+  await assert.rejects(plain.run(), /event 6 failed/);
+  assert.deepEqual(fs.readdirSync(dir), [], 'nothing written by a failed run');
+  const keep = { Tracks: { FailOn: [6] }, ApplicationMgr: { KeepPartialOutputs: true } };
+  const app = createApplication({ options: options(dir, keep), components: [HitMaker, TrackCounter], messageSink: { write: (l) => lines.push(l) } });
   await assert.rejects(app.run(), (e) => {
     assert.equal(e.code, 'ERR_COWLOOP_EVENT_FAILED');
     assert.match(e.message, /^event 6 failed in Tracks: bad event 6 /);
     return true;
   });
   assert.equal(app.state, 'configured');
-  // Finalized after the abort: events 0-5, and event 6's hit count, filled before Tracks threw.
+  // KeepPartialOutputs: finalized after the abort: events 0-5, and event 6's hit count, filled before Tracks threw.
   const nhits = readHistogramFile(path.join(dir, 'histos.json')).find((h) => h.path === 'sim/nhits');
   assert.equal(nhits.entries, 7);
   assert.deepEqual(app.component('Tracks').seen, [0, 1, 2, 3, 4, 5]);

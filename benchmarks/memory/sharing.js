@@ -42,7 +42,9 @@ const variants = [
 /** Counts scavenges and mark-compacts in the workers' logs (--trace-gc). */
 function gcCounts(dir) {
   const counts = { scavenges: 0, markCompacts: 0, workers: 0 };
-  const root = path.join(dir, 'workers');
+  // Each run keeps its workers' directories under workers/<run id>/; run ids sort by time.
+  const runs = fs.readdirSync(path.join(dir, 'workers')).sort();
+  const root = path.join(dir, 'workers', runs[runs.length - 1]);
   for (const w of fs.readdirSync(root).filter((d) => d.startsWith('worker_'))) {
     const log = fs.readFileSync(path.join(root, w, 'worker.log'), 'utf8');
     counts.workers++;

@@ -101,6 +101,11 @@ export class EventLoopMgr extends Service {
     return () => this.#progress.delete(listener);
   }
 
+  /** True when runs fork workers (MpEventLoopMgr with NWorkers != 0); this loop runs serially. */
+  get forksWorkers(): boolean {
+    return false;
+  }
+
   /** Stops the run after the current event (the serial loop; MpEventLoopMgr stops its workers). */
   requestStop(): void {
     this.#stopRequested = true;
@@ -291,6 +296,8 @@ export class EventLoopMgr extends Service {
       }
     } catch (e) {
       result.stoppedEarly = true;
+      // Nothing of a run that ended early replaces an output (a host may finalize next).
+      await this.application.abandonOutputs();
       throw e;
     } finally {
       await this.closeInput();

@@ -20,6 +20,7 @@ import { processForkProblem } from '../process/safety.js';
 import type { ForkedChild } from '../process/forked-child.js';
 import { EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
 import { chunkCount, rangeList, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { createRunDir, removeRunDir, type RunDir } from './run-dir.js';
 import { semiSpaceWarning } from './semi-space.js';
 import { SharedLoopState } from './shared-state.js';
 import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
@@ -34,8 +35,8 @@ const mpProperties = {
   EventTimeout: prop.number(0, 'seconds a worker may go without finishing an event before it is killed and replaced; 0: no limit', { min: 0 }),
   MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
   OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'a poison event is skipped and counted as failed, or fails the job'),
-  KeepWorkerOutputs: prop.bool(false, 'keep the per-worker directories after a successful merge (they are always kept after a failure)'),
-  WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) holding worker_<i>/ of each worker'),
+  KeepWorkerOutputs: prop.bool(false, 'keep this run\'s <WorkerDir>/<run id>/ after a successful merge (it is always kept after a failure)'),
+  WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) under which each run creates <run id>/ holding worker_<i>/ of each worker'),
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
   Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),
   DebugWorker: prop.bool(false, 'each worker prints its pid and waits for SIGUSR1 right after the fork (attach a debugger first)'),
@@ -121,6 +122,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     );
   }
 
+  override get forksWorkers(): boolean {
+    return this.workerCount > 0;
+  }
+
   /** The last run's per-worker report (undefined after a serial run). */
   get runReport(): MpRunReport | undefined {
     return this.#report;
@@ -149,7 +154,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const app = this.application;
     const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
     this.markRunStart();
-    const root = this.#workersRoot(app.outputDir);
+    const base = this.#workersRoot(app.outputDir);
 
     // The events to process: after SkipEvents, up to EvtMax, the first ForkAfterEvents here.
     await this.openInput();
@@ -180,8 +185,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     }
     const masterSkipped = skippedRecordsOf(this.selector);
 
-    fs.rmSync(root, { recursive: true, force: true });
-    fs.mkdirSync(path.join(root, 'master'), { recursive: true });
+    // This run's own directory: nothing else under WorkerDir is touched.
+    const runDir = this.#createRunDir(base);
+    const root = runDir.dir;
+    fs.mkdirSync(path.join(root, 'master'));
     const orderFile = this.props.EventOrder ? path.basename(this.props.EventOrder) : '';
     if (orderFile) {
       const lines = masterEvents.map((n) => `{"event":${n},"worker":-1,"pid":${process.pid},"ok":true}\n`).join('');
@@ -256,7 +263,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (outcome.reports.some((r) => r.recycleAboveMBIgnored)) {
       this.log.warning(`RecycleAboveMB = ${this.props.RecycleAboveMB} is at or below a fresh worker's private memory: it was ignored (see the workers' logs)`);
     }
-    if (!this.props.KeepWorkerOutputs) fs.rmSync(root, { recursive: true, force: true });
+    if (!this.props.KeepWorkerOutputs) removeRunDir(runDir, base);
     return result;
   }
 
@@ -278,7 +285,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     this.log.warning(warning);
   }
 
-  /** The workers' directory; it is emptied at every run, so it must lie inside OutputDir. */
+  /** Where runs create their own directories; it must lie inside OutputDir. */
   #workersRoot(outputDir: string): string {
     const root = path.resolve(outputDir, this.props.WorkerDir);
     const inside = path.relative(outputDir, root);
@@ -287,10 +294,24 @@ export class MpEventLoopMgr extends EventLoopMgr {
       throw new CowloopError(
         ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT,
         `${where ? `${where.file}:${where.line}:${where.column}: ` : ''}MpEventLoopMgr.WorkerDir must name a directory inside ` +
-          `ApplicationMgr.OutputDir (${outputDir}); it is emptied at every run (got ${JSON.stringify(this.props.WorkerDir)})`,
+          `ApplicationMgr.OutputDir (${outputDir}); each run creates its own directory in it (got ${JSON.stringify(this.props.WorkerDir)})`,
       );
     }
     return root;
+  }
+
+  #createRunDir(base: string): RunDir {
+    try {
+      return createRunDir(base);
+    } catch (error) {
+      const where = this.propertyLocation('WorkerDir');
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
+        `${where ? `${where.file}:${where.line}:${where.column}: ` : ''}cannot create this run's directory under MpEventLoopMgr.WorkerDir ` +
+          `(${base}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
 
   #strategy(end: number): Strategy {

@@ -12,6 +12,7 @@ export const applicationMgrProperties = {
   Modules: prop.list(prop.string(), [], 'JavaScript modules to import at configure (relative to the options file that names them); their exported component classes are registered'),
   ExtSvc: prop.list(prop.string(), [], 'services to create at configure, as "Type/Name" (e.g. "CounterSelector/EventSelector")'),
   OutputDir: prop.string('', 'directory relative output paths resolve against; empty: the current directory'),
+  KeepPartialOutputs: prop.bool(false, 'a serial run that ends early (a failure, an interrupt) still renames what it wrote, the events it processed, into place over the previous outputs; off: the previous outputs stay (multi-process runs always keep partial results under their worker directory)'),
   UnknownOptions: prop.choice(['warn', 'error', 'ignore'] as const, 'warn', 'what to do with options for components that were never created'),
 };
 

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { EventLoopMgr, type AlgorithmSummary, type FailedEvent, type LoopResult } from '../evtloop/event-loop-mgr.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../options/types.js';
+import { isIoComponent } from '../io/io-component.js';
 import { ApplicationMgr } from './application-mgr.js';
 import { Component, formatLocation, typeNameOf, type ComponentClass, type ComponentContext } from './component.js';
 import { registerBuiltins } from './builtins.js';
@@ -271,18 +272,20 @@ export class Application {
 
   /**
    * The whole job: configure, initialize and start as needed, process the events, then stop,
-   * finalize and terminate. On an aborted loop the application is still stopped and
-   * finalized (outputs of the processed events are written) before the error is thrown.
+   * finalize and terminate. A run that ends early (a failure at any step, an interrupt)
+   * abandons its outputs first, so every output file stays as it was, then is stopped and
+   * finalized before the error is thrown.
    */
   async run(): Promise<RunSummary> {
     const t0 = performance.now();
-    if (this.#state === 'offline') await this.configure();
-    if (this.#state === 'configured') await this.initialize();
-    if (this.#state === 'initialized') await this.start();
     let result: LoopResult;
     try {
+      if (this.#state === 'offline') await this.configure();
+      if (this.#state === 'configured') await this.initialize();
+      if (this.#state === 'initialized') await this.start();
       result = await this.executeRun();
     } catch (e) {
+      await this.abandonOutputs();
       await this.#shutdownAfter(e);
       throw e;
     }
@@ -300,6 +303,25 @@ export class Application {
     };
     await this.terminate();
     return summary;
+  }
+
+  /**
+   * The run will not complete: every I/O component leaves its final output as it was and
+   * drops what it wrote (the multi-process loop has already set its part aside). run() and
+   * the serial loop call this on any early end, before finalize(). With
+   * ApplicationMgr.KeepPartialOutputs a serial run keeps what it wrote instead (finalize
+   * puts it in place). Failures are logged, not thrown: the run's own error matters.
+   */
+  async abandonOutputs(): Promise<void> {
+    if (this.#mgr?.props.KeepPartialOutputs && !this.#loop?.forksWorkers) return;
+    for (const c of this.#components.values()) {
+      if (!isIoComponent(c) || typeof c.ioAbandon !== 'function') continue;
+      try {
+        await c.ioAbandon({});
+      } catch (e) {
+        this.#mgr?.log.error(`${c.name}: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
   }
 
   /**

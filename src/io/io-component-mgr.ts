@@ -37,7 +37,8 @@ export class IoComponentMgr {
     return this.#each('merge worker outputs', (c) => c.ioMerge?.({ workerDirs }), ErrorCodes.ERR_COWLOOP_IO_MERGE);
   }
 
-  ioAbandon(keepDir: string): Promise<void> {
+  /** The run ended early: every output stays as it was; partial results go under keepDir, or are dropped without one. */
+  ioAbandon(keepDir?: string): Promise<void> {
     return this.#each('set partial outputs aside', (c) => c.ioAbandon?.({ keepDir }), ErrorCodes.ERR_COWLOOP_IO_OUTPUT);
   }
 

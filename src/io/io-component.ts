@@ -5,7 +5,7 @@
 export interface IoReinitContext {
   /** 0-based index of the worker this process is. */
   workerIndex: number;
-  /** Directory owned by this worker: `<out>/workers/worker_<i>/`, already created. */
+  /** Directory owned by this worker: `<out>/workers/<run id>/worker_<i>/`, already created. */
   workerDir: string;
 }
 
@@ -24,8 +24,10 @@ export interface IoComponent {
    */
   ioMerge?(ctx: IoMergeContext): void | Promise<void>;
   /**
-   * In the master, when the job failed or was interrupted: write nothing to the final
-   * output; set what this process holds aside under `ctx.keepDir` for a later merge.
+   * When the run ended early (failed, refused or interrupted): leave the final output as it
+   * was; set what this process holds aside under `ctx.keepDir` for a later merge, or drop it
+   * when there is no keepDir (a serial run). Called at most once per run that matters;
+   * a second call does nothing.
    */
   ioAbandon?(ctx: IoAbandonContext): void | Promise<void>;
 }
@@ -35,7 +37,8 @@ export interface IoMergeContext {
 }
 
 export interface IoAbandonContext {
-  keepDir: string;
+  /** The run's own directory for what is set aside; undefined: drop it. */
+  keepDir?: string;
 }
 
 export function isIoComponent(value: unknown): value is IoComponent {

@@ -1,7 +1,8 @@
 // SIGINT/SIGTERM during `cowloop run`. In a serial run (and in the master before it forks)
-// the first signal asks the loop to stop after the current event, so the job still stops,
-// finalizes and writes what it processed; a second one, later than the echo of the same
-// keypress (the re-executing parent forwards it too), quits at once. While workers run,
+// the first signal asks the loop to stop after the current event, so the job still stops
+// and finalizes (an interrupted run leaves the previous outputs as they were); a second
+// one, later than the echo of the same keypress (the re-executing parent forwards it too),
+// quits at once, and the partial files go with the process. While workers run,
 // MpEventLoopMgr handles the signals itself and this handler only keeps out of the way.
 import type { EventLoopMgr, ProgressSample } from '../../evtloop/event-loop-mgr.js';
 import { EXIT } from '../exit-codes.js';
@@ -56,7 +57,7 @@ export class InterruptHandler {
       return;
     }
     if (workersRun || now - this.#firstAt <= ECHO_MS) return;
-    this.#say(`cowloop: ${signal} again: quitting now; outputs may be incomplete`);
+    this.#say(`cowloop: ${signal} again: quitting now; the outputs are left as they were`);
     process.exit(EXIT.INTERRUPTED);
   }
 }

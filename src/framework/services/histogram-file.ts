@@ -5,8 +5,8 @@
 //   ...
 //   ]}
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
+import { writeAtomically } from '../../io/merge/atomic-file.js';
 import { addHistogram, histogramFromJSON, type Histogram, type HistogramJSON } from './histogram.js';
 
 export const HISTOGRAM_FORMAT = 'cowloop-histograms';
@@ -34,17 +34,10 @@ export function readHistogramFile(file: string): Histogram[] {
   return histogramsFromText(fs.readFileSync(file, 'utf8'), file);
 }
 
-/** Writes to a temporary name and renames into place, so a reader never sees half a file. */
+/** Writes under a partial name and renames into place, so a reader never sees half a file. */
 export function writeHistogramFile(file: string, histograms: Iterable<Histogram>): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    fs.writeFileSync(tmp, histogramsToText(histograms));
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true }); // a full disk must not leave half a file behind
-    throw error;
-  }
+  const text = histogramsToText(histograms);
+  writeAtomically(file, (out) => out.write(Buffer.from(text)));
 }
 
 /** Adds histograms with equal paths bin by bin; the result is sorted by path. */

@@ -12,7 +12,7 @@ import { Histogram1D, Histogram2D, type Histogram } from './histogram.js';
 import { readHistogramFile, writeHistogramFile } from './histogram-file.js';
 
 const histogramProperties = {
-  Output: prop.string('', 'JSON file the histograms are written to at finalize (relative to ApplicationMgr.OutputDir); empty: none'),
+  Output: prop.string('', 'JSON file the histograms are written to at finalize (relative to ApplicationMgr.OutputDir), only when the run ends well; empty: none'),
 };
 
 export class HistogramSvc extends Service implements IoComponent {
@@ -22,6 +22,8 @@ export class HistogramSvc extends Service implements IoComponent {
   readonly #histograms = new Map<string, Histogram>();
   #outputOverride: string | undefined;
   #written: string | undefined;
+  /** The run ended early: finalize writes nothing to Output (only under a keep directory, if given). */
+  #abandoned = false;
 
   /** Books (or returns the already booked) 1D histogram at `path`. */
   book1D(path: string, title: string, nbins: number, low: number, high: number): Histogram1D {
@@ -93,6 +95,7 @@ export class HistogramSvc extends Service implements IoComponent {
   }
 
   override finalize(): void {
+    if (this.#abandoned && !this.#outputOverride) return;
     const file = this.write();
     if (file) this.log.info(`wrote ${this.#histograms.size} histograms to ${file}`);
   }
@@ -113,9 +116,11 @@ export class HistogramSvc extends Service implements IoComponent {
     }
   }
 
-  /** The job failed: what this process holds is written under keepDir, never to Output. */
+  /** The run ended early: what this process holds is written under keepDir (if given), never to Output. */
   ioAbandon(ctx: IoAbandonContext): void {
-    if (this.props.Output) this.#outputOverride = path.join(ctx.keepDir, path.basename(this.props.Output));
+    if (this.#abandoned) return;
+    this.#abandoned = true;
+    if (this.props.Output && ctx.keepDir !== undefined) this.#outputOverride = path.join(ctx.keepDir, path.basename(this.props.Output));
   }
 
   #rebooked(path: string): CowloopError {

@@ -1,7 +1,10 @@
 // OutputStream: an algorithm placed last in the top sequence that writes chosen event-store
 // items as one record per event (NDJSON or CSV, by the Output extension), the event number
-// first. In a forked worker, ioReinit retargets it to <workerDir>/<basename of Output>; the
-// master merges the workers' files into Output at the end (mergeWorkerOutputs).
+// first. The master (or serial) process writes a partial file beside Output
+// (.<name>.partial-<pid>) and renames it into place at finalize only if the run ended well:
+// a failed, interrupted or killed run leaves the previous Output untouched. In a forked
+// worker, ioReinit retargets it to <workerDir>/<basename of Output>; the master merges its
+// own partial file and the workers' files into Output at the end (mergeWorkerOutputs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
@@ -11,11 +14,12 @@ import { prop, type PropertyDecls, type PropsOf } from '../../framework/properti
 import { recordFormatOf, type RecordFormat } from '../format.js';
 import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../io-component.js';
 import { mergeRecordFiles, type MergeStats, type RecordMergeOptions } from '../merge/record-merge.js';
+import { commitPartial, discardPartial, partialPathOf, removeStalePartials, trackPartial, untrackPartial } from '../partial-file.js';
 import { RecordWriter } from '../writers/record-writer.js';
 
 const streamProperties = {
   ...Algorithm.properties,
-  Output: prop.string('', 'output file (.ndjson, .jsonl or .csv), relative to ApplicationMgr.OutputDir'),
+  Output: prop.string('', 'output file (.ndjson, .jsonl or .csv), relative to ApplicationMgr.OutputDir; written as .<name>.partial-<pid> and renamed into place only when the run ends well'),
   ItemList: prop.list(prop.string(), [], 'event-store keys written, in this order, after the "event" field'),
   Format: prop.choice(['auto', 'ndjson', 'csv'] as const, 'auto', 'record format; auto: by the Output extension'),
   BufferBytes: prop.int(0, 'bytes gathered before a write(2); 0 writes every record at once (nothing lost if the process is killed)', {
@@ -32,6 +36,10 @@ export class OutputStream extends Algorithm implements IoComponent {
   #output = '';
   #format: RecordFormat = 'ndjson';
   #workerIndex: number | null = null;
+  /** This process's partial file (master or serial run), until it is committed, merged or discarded. */
+  #partial: string | null = null;
+  /** Output, once this process put a whole file there. */
+  #committed = false;
 
   override initialize(): void {
     if (!this.props.Output) {
@@ -46,7 +54,17 @@ export class OutputStream extends Algorithm implements IoComponent {
     }
     this.#output = path.resolve(this.resolveOutput(this.props.Output));
     this.#format = recordFormatOf(this.#output, this.props.Format);
-    this.#writer = this.#open(this.#output);
+    this.#committed = false;
+    removeStalePartials(this.#output);
+    const partial = partialPathOf(this.#output);
+    trackPartial(partial);
+    try {
+      this.#writer = this.#open(partial);
+    } catch (error) {
+      discardPartial(partial);
+      throw error;
+    }
+    this.#partial = partial;
   }
 
   execute(ctx: EventContext): void {
@@ -57,8 +75,26 @@ export class OutputStream extends Algorithm implements IoComponent {
     writer.write(ctx.number, values);
   }
 
+  /** Closes the output; in the master or a serial run, renames the finished file into place. */
   override finalize(): void {
-    this.ioFinalize();
+    const partial = this.#partial;
+    if (partial === null) {
+      this.ioFinalize(); // a worker's file, or nothing left to do
+      return;
+    }
+    this.#partial = null;
+    try {
+      this.#writer?.close(true);
+      commitPartial(partial, this.#output);
+    } catch (error) {
+      discardPartial(partial);
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
+        `cannot finish ${this.#output}, which is left as it was: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.#committed = true;
   }
 
   /** The merged (or serial) output file, absolute. */
@@ -66,14 +102,15 @@ export class OutputStream extends Algorithm implements IoComponent {
     return this.#output;
   }
 
-  /** The file this process writes now: the output, or its per-worker copy. */
+  /** The file this process writes now: the partial file of the output, or its per-worker copy. */
   get currentPath(): string {
     return this.#writer?.path ?? this.#output;
   }
 
-  /** Files written (the application's run summary lists them). */
+  /** Files written (the application's run summary lists them): Output once in place, or a worker's file. */
   outputFiles(): string[] {
-    return this.#writer ? [this.#writer.path] : [];
+    if (this.#committed) return [this.#output];
+    return this.#workerIndex !== null && this.#writer ? [this.#writer.path] : [];
   }
 
   /** Where worker `workerDir` writes this stream. */
@@ -84,26 +121,38 @@ export class OutputStream extends Algorithm implements IoComponent {
   // ---- IoComponent ----
 
   ioReinit(ctx: IoReinitContext): void {
-    // The inherited descriptor belongs to the master's file: drop it unwritten.
+    // The inherited descriptor and partial file belong to the master: drop them untouched.
     this.#writer?.abandon();
+    this.#partial = null;
     this.#workerIndex = ctx.workerIndex;
     this.#writer = this.#open(this.workerOutputPath(ctx.workerDir));
   }
 
   ioFinalize(): void {
-    this.#writer?.close();
+    this.#writer?.close(this.#partial !== null);
   }
 
   ioMerge(ctx: IoMergeContext): void {
     this.mergeWorkerOutputs(ctx.workerDirs, { allowMissing: true });
   }
 
-  /** The job failed: the events this process wrote are moved under keepDir, nothing stays at Output. */
+  /**
+   * The run ended early: Output is left as it was. The events this process wrote are moved
+   * under keepDir when one is given (the run's worker directory), else deleted.
+   */
   ioAbandon(ctx: IoAbandonContext): void {
-    this.#writer?.close();
-    if (fs.existsSync(this.#output)) {
-      fs.mkdirSync(ctx.keepDir, { recursive: true });
-      fs.renameSync(this.#output, path.join(ctx.keepDir, path.basename(this.#output)));
+    const partial = this.#partial;
+    if (partial === null) return;
+    this.#partial = null;
+    try {
+      if (ctx.keepDir !== undefined) this.#writer?.close();
+      else this.#writer?.abandon();
+    } finally {
+      if (ctx.keepDir !== undefined && fs.existsSync(partial)) {
+        fs.mkdirSync(ctx.keepDir, { recursive: true });
+        fs.renameSync(partial, path.join(ctx.keepDir, path.basename(this.#output)));
+      }
+      discardPartial(partial);
     }
   }
 
@@ -116,32 +165,46 @@ export class OutputStream extends Algorithm implements IoComponent {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, `${this.name}: mergeWorkerOutputs runs in the master, not in worker ${this.#workerIndex}`);
     }
     this.#writer?.close();
-    const inputs = [this.#output, ...workerDirs.map((d) => this.workerOutputPath(d))];
+    const own = this.#partial;
+    const inputs = [...(own !== null ? [own] : []), ...workerDirs.map((d) => this.workerOutputPath(d))];
+    let stats: MergeStats;
     try {
-      return mergeRecordFiles(inputs, this.#output, { ...options, format: this.#format });
+      stats = mergeRecordFiles(inputs, this.#output, { ...options, format: this.#format });
     } catch (error) {
       throw this.#mergeFailed(error, workerDirs);
     }
+    this.#committed = true;
+    if (own !== null) {
+      this.#partial = null;
+      discardPartial(own); // merged into Output
+    }
+    return stats;
   }
 
   /**
-   * A failed merge (a full disk, say) leaves Output as it was: the master's own events.
-   * They go beside the workers' files (<worker dir>/../master/), so nothing at Output
-   * looks like a result, and the error says how to finish the merge later.
+   * A failed merge (a full disk, say) leaves Output as it was. The master's own events (its
+   * partial file) go beside the workers' files (<worker dir>/../master/), and the error says
+   * how to finish the merge later.
    */
   #mergeFailed(error: unknown, workerDirs: readonly string[]): CowloopError {
     const message = (error as Error)?.message ?? String(error);
     if (workerDirs.length === 0) return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, message, { cause: error });
     const own = path.join(path.dirname(path.resolve(workerDirs[0]!)), 'master', path.basename(this.#output));
     const inputs = workerDirs.map((d) => this.workerOutputPath(d)).filter((f) => fs.existsSync(f));
+    const partial = this.#partial;
     try {
-      if (fs.existsSync(this.#output)) {
+      if (partial !== null && fs.existsSync(partial)) {
         fs.mkdirSync(path.dirname(own), { recursive: true });
-        fs.renameSync(this.#output, own);
+        fs.renameSync(partial, own);
       }
+      if (partial !== null) discardPartial(partial);
+      this.#partial = null;
       if (fs.existsSync(own)) inputs.unshift(own);
     } catch {
-      inputs.unshift(this.#output); // could not move it: it stays an input where it is
+      if (partial !== null) {
+        untrackPartial(partial); // could not move it: it stays an input where it is
+        inputs.unshift(partial);
+      }
     }
     const quote = (f: string): string => (/^[\w@%+=:,./-]+$/.test(f) ? f : `'${f.replace(/'/g, `'\\''`)}'`);
     return new CowloopError(

@@ -1,9 +1,10 @@
-// Writes a file under a temporary name in its destination directory and renames it into
-// place only when complete: readers see the old file or the whole new one, never a part.
-import * as crypto from 'node:crypto';
+// Writes a file under a partial name in its destination directory (src/io/partial-file.ts)
+// and renames it into place only when complete: readers see the old file or the whole new
+// one, never a part.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
+import { commitPartial, discardPartial, nextPartialPath, removeStalePartials, syncAndClose, trackPartial } from '../partial-file.js';
 
 const BUFFER_BYTES = 1 << 20;
 
@@ -18,10 +19,12 @@ export class AtomicFileWriter {
   constructor(destination: string) {
     this.destination = path.resolve(destination);
     const dir = path.dirname(this.destination);
-    this.temporary = path.join(dir, `.${path.basename(this.destination)}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+    this.temporary = nextPartialPath(this.destination);
     try {
       fs.mkdirSync(dir, { recursive: true });
+      removeStalePartials(this.destination);
       this.#fd = fs.openSync(this.temporary, 'wx');
+      trackPartial(this.temporary);
     } catch (error) {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, `cannot create ${this.temporary}: ${(error as Error).message}`, {
         cause: error,
@@ -45,10 +48,9 @@ export class AtomicFileWriter {
   commit(): void {
     this.#drain();
     const fd = this.#open();
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
     this.#fd = null;
-    fs.renameSync(this.temporary, this.destination);
+    syncAndClose(fd);
+    commitPartial(this.temporary, this.destination);
   }
 
   /** Removes the temporary file; the destination is left as it was. */
@@ -57,7 +59,7 @@ export class AtomicFileWriter {
       fs.closeSync(this.#fd);
       this.#fd = null;
     }
-    fs.rmSync(this.temporary, { force: true });
+    discardPartial(this.temporary);
   }
 
   #drain(): void {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RecordFormat } from '../format.js';
+import { syncAndClose } from '../partial-file.js';
 import { csvHeader, csvRecord, ndjsonRecord } from './record-text.js';
 
 export interface RecordWriterOptions {
@@ -77,13 +78,16 @@ export class RecordWriter {
     }
   }
 
-  close(): void {
+  /** Writes what is buffered and closes; `sync`: also flush the file to disk first (before a rename into place). */
+  close(sync = false): void {
     if (this.#fd === null) return;
+    const fd = this.#fd;
     try {
       this.flush();
     } finally {
-      fs.closeSync(this.#fd);
       this.#fd = null;
+      if (sync) syncAndClose(fd);
+      else fs.closeSync(fd);
     }
   }
 
