@@ -1,6 +1,7 @@
 // Whether this process may fork() right now, and if not, why. Each problem carries the
 // code of the error fork() raises for it.
 import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
 import { native } from '../native.js';
 import { ownActiveHandles } from './registry.js';
@@ -21,6 +22,14 @@ export interface SafetyOptions {
   allowActiveResources?: readonly string[];
 }
 
+// fork() copies only the calling thread: a child forked from a worker thread would have no
+// main thread and a Node instance that was never meant to run alone.
+export const IN_WORKER_THREAD: ForkProblem = {
+  code: ErrorCodes.ERR_COWLOOP_IN_WORKER_THREAD,
+  message: 'fork() was called in a worker thread (node:worker_threads); only the main thread may fork. ' +
+    'Call it from the main thread, before starting worker threads',
+};
+
 export function forkSafety(options: SafetyOptions = {}): ForkSafety {
   const details: ForkProblem[] = [];
   if (process.platform !== 'linux') {
@@ -28,6 +37,10 @@ export function forkSafety(options: SafetyOptions = {}): ForkSafety {
       code: ErrorCodes.ERR_COWLOOP_UNSUPPORTED_PLATFORM,
       message: `cowloop forks with Linux-only mechanisms (MADV_DOFORK, PR_SET_PDEATHSIG, /proc); this is ${process.platform}`,
     });
+    return summarise(details);
+  }
+  if (!isMainThread) {
+    details.push(IN_WORKER_THREAD);
     return summarise(details);
   }
   if (!process.execArgv.includes('--single-threaded')) {
