@@ -94,6 +94,7 @@ export class EventLoopMgr extends Service {
   #lastProgress = 0;
   #runStart = 0;
   #stopRequested = false;
+  #lastResult: LoopResult | undefined;
 
   /** Calls `listener` with progress samples during runs; returns the function that removes it. */
   onProgress(listener: ProgressListener): () => void {
@@ -108,6 +109,20 @@ export class EventLoopMgr extends Service {
 
   get stopRequested(): boolean {
     return this.#stopRequested;
+  }
+
+  /**
+   * What the last run did, kept up to date while it runs: after a run that threw (an
+   * aborting event, a bad input record, an interrupt) it still tells what was processed.
+   */
+  get lastResult(): LoopResult | undefined {
+    return this.#lastResult;
+  }
+
+  /** @internal The result a run fills in; lastResult until the next run. */
+  protected beginResult(): LoopResult {
+    this.#lastResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
+    return this.#lastResult;
   }
 
   /** @internal */
@@ -243,12 +258,14 @@ export class EventLoopMgr extends Service {
     } catch (e) {
       const failure = describeFailure(record.number, e);
       if (this.props.OnError === 'abort') {
-        throw new CowloopError(
+        const error = new CowloopError(
           ErrorCodes.ERR_COWLOOP_EVENT_FAILED,
           `event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}` +
             ' (set EventLoopMgr.OnError = "skip" to count failed events and go on)',
           { cause: e },
         );
+        // Travels with the error (also from a worker to the master) so the summary counts it.
+        throw Object.assign(error, { failedEvent: failure });
       }
       this.log.error(`event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}; skipped`);
       return { number: record.number, ok: false, passed: false, failure };
@@ -259,8 +276,8 @@ export class EventLoopMgr extends Service {
 
   /** Processes up to `maxEvents` events (-1: all) from the input; the serial loop. */
   async executeRun(maxEvents = this.eventMax): Promise<LoopResult> {
-    const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
     this.markRunStart();
+    const result = this.beginResult();
     await this.openInput();
     const size = this.selector.count?.();
     const total = size === undefined ? undefined : Math.max(0, maxEvents < 0 ? size - this.skipEvents : Math.min(maxEvents, size - this.skipEvents));
@@ -285,6 +302,7 @@ export class EventLoopMgr extends Service {
       }
     } catch (e) {
       result.stoppedEarly = true;
+      countAbortedEvent(result, e);
       throw e;
     } finally {
       await this.closeInput();
@@ -336,6 +354,15 @@ export class EventLoopMgr extends Service {
 export function summarize(a: Algorithm): AlgorithmSummary {
   const { calls, failures, totalMs } = a.stats;
   return { name: a.name, type: a.type, calls, failures, totalMs, meanMs: calls ? totalMs / calls : 0 };
+}
+
+/** An event that aborted the run (OnError = "abort") is processed and failed too. */
+export function countAbortedEvent(result: LoopResult, error: unknown): void {
+  const failure = (error as { failedEvent?: FailedEvent } | undefined)?.failedEvent;
+  if (!failure || result.failedEvents.some((f) => f.number === failure.number)) return;
+  result.processed++;
+  result.failed++;
+  result.failedEvents.push(failure);
 }
 
 function describeFailure(number: number, e: unknown): FailedEvent {

@@ -148,12 +148,14 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   const { status, exitCode } = classify(error, summary);
   const loop = safeLoop(app);
   const stats = summary?.algorithms ?? statsAfterError(loop);
+  // A run that threw still tells what it did: the loop keeps its result up to date.
+  const done = summary ?? loop?.lastResult;
   const record = recorder.finish({
     status,
     exitCode,
     eventLoop: summary?.eventLoop ?? loop?.type ?? '',
-    ...(summary
-      ? { processed: summary.processed, failed: summary.failed }
+    ...(done
+      ? { processed: done.processed, failed: done.failed }
       : { processed: Math.max(recorder.last?.sample.done ?? 0, stats[0]?.calls ?? 0) }),
     multiProcess: loop instanceof MpEventLoopMgr ? loop.runReport : undefined,
     error,
@@ -164,7 +166,7 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   if (error !== undefined) process.stderr.write(`${errorLine(error)}\n`);
   if (flags.json) {
     const files = { ...(flags.report ? { report: path.resolve(flags.report) } : {}), ...(flags.memProfile ? { memProfile: path.resolve(flags.memProfile) } : {}) };
-    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files, done?.failedEvents), null, 2)}\n`);
   } else if (summary) {
     if (flags.timing) process.stdout.write(`${timingTable(summary)}\n`);
     if (!flags.quiet) process.stderr.write(`${endLine(summary, app)}\n`);

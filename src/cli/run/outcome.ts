@@ -61,7 +61,13 @@ export interface JsonSummary {
   memProfile: string | null;
 }
 
-export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, algorithms: RunSummary['algorithms'], files: { report?: string; memProfile?: string }): JsonSummary {
+export function jsonSummary(
+  record: RunRecord,
+  summary: RunSummary | undefined,
+  algorithms: RunSummary['algorithms'],
+  files: { report?: string; memProfile?: string },
+  failedEvents: RunSummary['failedEvents'] = summary?.failedEvents ?? [],
+): JsonSummary {
   const total = record.workers.reduce((n, w) => n + w.processed, 0);
   return {
     status: record.status,
@@ -72,7 +78,7 @@ export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, 
     processed: record.processed,
     failed: record.failed,
     wallMs: Math.round(record.wallMs * 10) / 10,
-    failedEvents: summary?.failedEvents ?? [],
+    failedEvents,
     outputs: summary?.outputs ?? [],
     algorithms,
     messages: summary?.messages ?? null,
