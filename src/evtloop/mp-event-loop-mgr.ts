@@ -17,14 +17,14 @@ import { onChildFork } from '../process/child-hooks.js';
 import { fork } from '../process/fork.js';
 import type { ForkedChild } from '../process/forked-child.js';
 import { countAbortedEvent, EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
-import { chunkCount, rangeList, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { chunkCount, rangeList, STRATEGIES, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
 import { SharedLoopState } from './shared-state.js';
 import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
 import { formatWorkerTable } from './worker-table.js';
 
 const mpProperties = {
   NWorkers: prop.int(-1, 'worker processes; 0: run serially in this process; -1: one per core', { min: -1 }),
-  Strategy: prop.choice(['sharedqueue', 'roundrobin', 'ranges', 'files'] as const, 'sharedqueue',
+  Strategy: prop.choice(STRATEGIES, 'sharedqueue',
     'how events reach workers: sharedqueue (chunks claimed from a shared counter), roundrobin (event e to worker e mod N), ranges (the master sends ranges over IPC), files (input file i to worker i mod N)'),
   ChunkSize: prop.int(100, 'events per claim (sharedqueue) or per range (ranges)', { min: 1 }),
   ForkAfterEvents: prop.int(0, 'events the master processes itself before forking (captures lazy initialisation in the shared pages)', { min: 0 }),

@@ -206,7 +206,7 @@ export class Application {
   async initialize(): Promise<void> {
     this.#check('initialize');
     this.#target = 'initialized';
-    fs.mkdirSync(this.#outputDir, { recursive: true });
+    this.#makeOutputDir();
     // Services in creation order (MessageSvc first after ApplicationMgr), the event loop last:
     // it creates and initialises the algorithms, which may create more services.
     for (const s of [...this.#services]) if (s !== this.#loop && s.state === 'configured') await s.sysInitialize();
@@ -379,6 +379,21 @@ export class Application {
       const batch = this.#pending;
       this.#pending = [];
       await Promise.all(batch);
+    }
+  }
+
+  /** Creates ApplicationMgr.OutputDir; a path that cannot be a directory is a bad option value. */
+  #makeOutputDir(): void {
+    try {
+      fs.mkdirSync(this.#outputDir, { recursive: true });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOTDIR' || err.code === 'EEXIST' ? 'a regular file is in the way' : err.message;
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
+        `${formatLocation(this.appMgr.propertyLocation('OutputDir'))}: ApplicationMgr.OutputDir: cannot create the output directory ${this.#outputDir}: ${why}`,
+        { cause: e },
+      );
     }
   }
 

@@ -10,8 +10,10 @@ import type { Command } from 'commander';
 import '../../index.js';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { MpEventLoopMgr } from '../../evtloop/mp-event-loop-mgr.js';
+import { STRATEGIES } from '../../evtloop/plan.js';
 import { createApplication, type Application, type RunSummary } from '../../framework/application.js';
 import { loadJobOptions } from '../../options/load.js';
+import { didYouMean } from '../../options/names.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../../options/types.js';
 import { writeHtmlReport } from '../../report/html-report.js';
 import { RunRecorder } from '../../report/recorder.js';
@@ -73,7 +75,16 @@ export function applyRunFlags(options: JobOptions, flags: RunFlags): void {
     set('ApplicationMgr', 'EventLoop', n === 0 ? 'EventLoopMgr' : 'MpEventLoopMgr');
     set('MpEventLoopMgr', 'NWorkers', n);
   }
-  if (flags.strategy !== undefined) set('MpEventLoopMgr', 'Strategy', flags.strategy);
+  if (flags.strategy !== undefined) {
+    // Checked here: without --workers the serial loop would never look at it.
+    if (!(STRATEGIES as readonly string[]).includes(flags.strategy)) {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT,
+        `--strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(flags.strategy)})${didYouMean(flags.strategy, [...STRATEGIES])}`,
+      );
+    }
+    set('MpEventLoopMgr', 'Strategy', flags.strategy);
+  }
   if (flags.forkAfter !== undefined) set('MpEventLoopMgr', 'ForkAfterEvents', integer('--fork-after', flags.forkAfter, 0));
   if (flags.debugWorker) set('MpEventLoopMgr', 'DebugWorker', true);
   // --quiet: the job's INFO lines go too (components with their own OutputLevel keep it).

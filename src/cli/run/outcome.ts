@@ -21,9 +21,18 @@ const RUN_FAILURES = new Set<string>([
   ErrorCodes.ERR_COWLOOP_CHILD_EXITED,
 ]);
 
+// Errors in the job's input: like its options, something the user gives and must fix.
+const INPUT_ERRORS = new Set<string>([ErrorCodes.ERR_COWLOOP_IO_INPUT, ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, ErrorCodes.ERR_COWLOOP_IO_FORMAT]);
+
 export function classify(error: unknown, summary: RunSummary | undefined): Classified {
   if (error === undefined) return summary && summary.failed > 0 ? { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED } : { status: 'ok', exitCode: EXIT.OK };
   if (!(error instanceof CowloopError)) return { status: 'error', exitCode: EXIT.FAILURE };
+  // A component (the event selector, say) that failed on a missing or bad input is an input error.
+  const cause = error.cause;
+  if (error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED && cause instanceof CowloopError && INPUT_ERRORS.has(cause.code)) {
+    return { status: 'error', exitCode: EXIT.CONFIG };
+  }
+  if (INPUT_ERRORS.has(error.code)) return { status: 'error', exitCode: EXIT.CONFIG };
   if (error.code === ErrorCodes.ERR_COWLOOP_INTERRUPTED) return { status: 'interrupted', exitCode: EXIT.INTERRUPTED };
   if (FAILED_EVENTS.has(error.code)) return { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED };
   // A component that threw outside events is a fault of the job's code, not of its options.
