@@ -17,6 +17,7 @@ import { Sequence } from '../framework/sequence.js';
 import { Service } from '../framework/service.js';
 import type { EventStoreSvc } from '../framework/services/event-store-svc.js';
 import type { JobOptions } from '../options/types.js';
+import { userFrames } from '../util/user-frames.js';
 
 export interface FailedEvent {
   /** 0-based position of the event in the input. */
@@ -24,6 +25,8 @@ export interface FailedEvent {
   /** The algorithm that threw (empty when unknown). */
   algorithm: string;
   message: string;
+  /** Where it threw: the top frames in the user's code ("at fn (file:line:column)"). */
+  at?: string[];
 }
 
 /** What one event came to. */
@@ -267,7 +270,9 @@ export class EventLoopMgr extends Service {
         // Travels with the error (also from a worker to the master) so the summary counts it.
         throw Object.assign(error, { failedEvent: failure });
       }
-      this.log.error(`event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}; skipped`);
+      this.log.error(`event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}; skipped` +
+        (failure.at?.[0] ? ` (${failure.at[0]})` : ''));
+      for (const frame of failure.at ?? []) this.log.debug(`  ${frame}`);
       return { number: record.number, ok: false, passed: false, failure };
     } finally {
       storeSvc.endEvent();
@@ -366,6 +371,8 @@ export function countAbortedEvent(result: LoopResult, error: unknown): void {
 }
 
 function describeFailure(number: number, e: unknown): FailedEvent {
-  if (e instanceof AlgorithmFailure) return { number, algorithm: e.algorithm, message: e.reason };
-  return { number, algorithm: '', message: e instanceof Error ? e.message : String(e) };
+  const at = userFrames(e);
+  const where = at.length > 0 ? { at } : {};
+  if (e instanceof AlgorithmFailure) return { number, algorithm: e.algorithm, message: e.reason, ...where };
+  return { number, algorithm: '', message: e instanceof Error ? e.message : String(e), ...where };
 }

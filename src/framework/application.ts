@@ -333,7 +333,9 @@ export class Application {
     const where = mgr.propertyLocation('Modules');
     const base = where && !where.file.startsWith('<') ? path.dirname(path.resolve(where.file)) : process.cwd();
     for (const spec of mgr.props.Modules) {
-      const file = spec.startsWith('.') || path.isAbsolute(spec) ? path.resolve(base, spec) : spec;
+      // A bare "components.js" is the file beside the options file when there is one, else a package.
+      const bareFile = !spec.startsWith('.') && !path.isAbsolute(spec) && fs.existsSync(path.resolve(base, spec)) && fs.statSync(path.resolve(base, spec)).isFile();
+      const file = spec.startsWith('.') || path.isAbsolute(spec) || bareFile ? path.resolve(base, spec) : spec;
       let mod: Record<string, unknown>;
       try {
         mod = (await import(file.startsWith('/') ? pathToFileURL(file).href : file)) as Record<string, unknown>;
@@ -402,18 +404,25 @@ export class Application {
     const policy = this.appMgr.props.UnknownOptions;
     if (policy === 'ignore') return;
     const names = [...this.#components.keys()];
+    // A name another option gives a component ("Type/Name", EvtSel = "Name") may be created later, on first use.
+    const named = namesInValues(this.options);
     const problems: string[] = [];
     for (const client of this.options.clients()) {
-      if (this.#components.has(client) || this.registry.has(client)) continue;
+      if (this.#components.has(client) || this.registry.has(client) || named.has(client)) continue;
       const first = this.options.client(client).values().next().value;
       const near = suggestNearest(client, names);
       problems.push(
-        `${formatLocation(first?.location)}: options for "${client}", but no component has that name.` +
+        `${formatLocation(first?.location)}: options for "${client}", but the job creates no component of that name.` +
           (near ? ` Did you mean "${near}"?` : ` Components: ${names.join(', ')}`),
       );
     }
     if (problems.length === 0) return;
-    if (policy === 'error') throw new CowloopError(ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT, problems.join('\n'));
+    if (policy === 'error') {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
+        `${problems.join('\n')}\n(ApplicationMgr.UnknownOptions = "warn" makes this a warning)`,
+      );
+    }
     for (const p of problems) this.#mgr?.log.warning(p);
   }
 
@@ -432,6 +441,23 @@ export class Application {
       }
     }
   }
+}
+
+/** Component names that option values mention: the Name of "Type/Name" strings, and plain names. */
+function namesInValues(options: JobOptions): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: OptionValue): void => {
+    if (typeof value === 'string') {
+      const m = /^[A-Za-z_][\w:]*(?:\/([A-Za-z_][\w.:]*))?$/.exec(value);
+      if (m) names.add(m[1] ?? value);
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value !== null && typeof value === 'object') {
+      Object.values(value).forEach(visit);
+    }
+  };
+  for (const client of options.clients()) for (const entry of options.client(client).values()) visit(entry.value);
+  return names;
 }
 
 /** Builds an application; nothing happens until configure() or run(). */

@@ -177,7 +177,7 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   if (error !== undefined) process.stderr.write(`${errorLine(error)}\n`);
   if (flags.json) {
     const files = { ...(flags.report ? { report: path.resolve(flags.report) } : {}), ...(flags.memProfile ? { memProfile: path.resolve(flags.memProfile) } : {}) };
-    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files, done?.failedEvents), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files, done?.failedEvents, error), null, 2)}\n`);
   } else if (summary) {
     if (flags.timing) process.stdout.write(`${timingTable(summary)}\n`);
     if (!flags.quiet) process.stderr.write(`${endLine(summary, app)}\n`);

@@ -3,6 +3,7 @@
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RunSummary } from '../../framework/application.js';
 import type { RunRecord, RunStatus } from '../../report/types.js';
+import { userFrames } from '../../util/user-frames.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface Classified {
@@ -41,9 +42,16 @@ export function classify(error: unknown, summary: RunSummary | undefined): Class
   return { status: 'error', exitCode: EXIT.CONFIG };
 }
 
-/** The line a person reads on stderr for an error. */
+/** Where the user's code threw: the failed event's frames, else those of the error's cause. */
+export function errorFrames(error: unknown): string[] {
+  const failed = (error as { failedEvent?: { at?: string[] } } | undefined)?.failedEvent;
+  return failed?.at ?? userFrames(error);
+}
+
+/** The lines a person reads on stderr for an error, with the user's frames under it. */
 export function errorLine(error: unknown): string {
-  if (error instanceof CowloopError) return `cowloop: ${error.message} [${error.code}]`;
+  const frames = errorFrames(error).map((f) => `\n    ${f}`).join('');
+  if (error instanceof CowloopError) return `cowloop: ${error.message} [${error.code}]${frames}`;
   const e = error as Error | undefined;
   return `cowloop: ${e?.stack ?? String(error)}`;
 }
@@ -65,7 +73,8 @@ export interface JsonSummary {
   /** One row per worker of a multi-process run (empty for a serial one). */
   workers: Array<RunRecord['workers'][number] & { share: number; wallMsPerEvent: number | null; cpuMsPerEvent: number | null }>;
   multiProcess: RunRecord['multiProcess'];
-  error: RunRecord['error'];
+  /** With `at`: the top frames of the user's code where it threw (empty when unknown). */
+  error: (NonNullable<RunRecord['error']> & { at: string[] }) | null;
   report: string | null;
   memProfile: string | null;
 }
@@ -76,6 +85,7 @@ export function jsonSummary(
   algorithms: RunSummary['algorithms'],
   files: { report?: string; memProfile?: string },
   failedEvents: RunSummary['failedEvents'] = summary?.failedEvents ?? [],
+  error?: unknown,
 ): JsonSummary {
   const total = record.workers.reduce((n, w) => n + w.processed, 0);
   return {
@@ -98,7 +108,7 @@ export function jsonSummary(
       cpuMsPerEvent: w.processed ? w.cpuMs / w.processed : null,
     })),
     multiProcess: record.multiProcess,
-    error: record.error,
+    error: record.error && { ...record.error, at: errorFrames(error) },
     report: files.report ?? null,
     memProfile: files.memProfile ?? null,
   };
