@@ -18,6 +18,7 @@ import { fork } from '../process/fork.js';
 import type { ForkedChild } from '../process/forked-child.js';
 import { countAbortedEvent, EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
 import { chunkCount, rangeList, STRATEGIES, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { eventStatus } from './event-status.js';
 import { SharedLoopState } from './shared-state.js';
 import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
 import { formatWorkerTable } from './worker-table.js';
@@ -28,9 +29,7 @@ const mpProperties = {
     'how events reach workers: sharedqueue (chunks claimed from a shared counter), roundrobin (event e to worker e mod N), ranges (the master sends ranges over IPC), files (input file i to worker i mod N)'),
   ChunkSize: prop.int(100, 'events per claim (sharedqueue) or per range (ranges)', { min: 1 }),
   ForkAfterEvents: prop.int(0, 'events the master processes itself before forking (captures lazy initialisation in the shared pages)', { min: 0 }),
-  EventTimeout: prop.number(0, 'seconds a worker may go without finishing an event before it is killed and replaced; 0: no limit', { min: 0 }),
   MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
-  OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'a poison event is skipped and counted as failed, or fails the job'),
   KeepWorkerOutputs: prop.bool(false, 'keep the per-worker directories after a successful merge (they are always kept after a failure)'),
   WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) holding worker_<i>/ of each worker'),
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
@@ -156,7 +155,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
           end = start;
           break;
         }
+        eventStatus.begin(record.number);
         this.recordOutcome(result, await this.executeEvent(record));
+        eventStatus.end();
         masterEvents.push(record.number);
         if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
         start = record.number + 1;
@@ -494,7 +495,12 @@ export class MpEventLoopMgr extends EventLoopMgr {
             return;
           }
           const event = shared.inFlight(slot.index);
-          this.log.error(`worker ${slot.index} (pid ${child.pid}) ${error.message.replace(/^child \d+ /, '')}` + (event >= 0 ? ` while processing event ${event}` : ''));
+          // Its files are set aside under this name below; the log is where to look.
+          const crashedLog = path.join(`${slot.dir}.crashed-${child.pid}`, 'worker.log');
+          const how = ranOutOfHeap(error.signal, path.join(slot.dir, 'worker.log'))
+            ? `ran out of JavaScript heap (see ${crashedLog}; node's --max-old-space-size sets the limit)`
+            : error.message.replace(/^child \d+ /, '');
+          this.log.error(`worker ${slot.index} (pid ${child.pid}) ${how}` + (event >= 0 ? ` while processing event ${event}` : ''));
           if (event >= 0) {
             const n = (crashes.get(event) ?? 0) + 1;
             crashes.set(event, n);
@@ -586,4 +592,25 @@ function addWorkerResults(result: LoopResult, reports: readonly WorkerReport[], 
   result.failed += poison.length;
   result.failedEvents.push(...poison);
   result.failedEvents.sort((a, b) => a.number - b.number);
+}
+
+/**
+ * V8 aborts a process whose heap is full (SIGABRT) after writing "JavaScript heap out of
+ * memory" to stderr, which is the worker's log: both together mean the worker ran out of heap.
+ */
+function ranOutOfHeap(signal: string | undefined, logFile: string): boolean {
+  if (signal !== 'SIGABRT' && signal !== 'SIGIOT') return false;
+  try {
+    const fd = fs.openSync(logFile, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+      return tail.toString('utf8').includes('JavaScript heap out of memory');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

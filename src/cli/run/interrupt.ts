@@ -4,9 +4,15 @@
 // keypress (the re-executing parent forwards it too), quits at once. While workers run,
 // MpEventLoopMgr handles the signals itself and this handler only keeps out of the way.
 import type { EventLoopMgr, ProgressSample } from '../../evtloop/event-loop-mgr.js';
+import { eventStatus } from '../../evtloop/event-status.js';
 import { EXIT } from '../exit-codes.js';
 
 const ECHO_MS = 250;
+
+function inHand(): string {
+  const n = eventStatus.inHand();
+  return n >= 0 ? ` (event ${n} in hand)` : '';
+}
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export class InterruptHandler {
@@ -51,12 +57,12 @@ export class InterruptHandler {
       this.#firstAt = now;
       if (workersRun) return; // MpEventLoopMgr's own handler has it
       this.#ours = true;
-      this.#say(`cowloop: ${signal}: stopping after the current event (send it again to quit at once)`);
+      this.#say(`cowloop: ${signal}: stopping after the current event${inHand()} (send it again to quit at once)`);
       this.#loop.requestStop();
       return;
     }
     if (workersRun || now - this.#firstAt <= ECHO_MS) return;
-    this.#say(`cowloop: ${signal} again: quitting now; outputs may be incomplete`);
+    this.#say(`cowloop: ${signal} again: quitting now${inHand()}; outputs may be incomplete`);
     process.exit(EXIT.INTERRUPTED);
   }
 }

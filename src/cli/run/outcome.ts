@@ -11,7 +11,12 @@ export interface Classified {
   exitCode: number;
 }
 
-const FAILED_EVENTS = new Set<string>([ErrorCodes.ERR_COWLOOP_EVENT_FAILED, ErrorCodes.ERR_COWLOOP_WORKER_FAILED, ErrorCodes.ERR_COWLOOP_POISON_EVENT]);
+const FAILED_EVENTS = new Set<string>([
+  ErrorCodes.ERR_COWLOOP_EVENT_FAILED,
+  ErrorCodes.ERR_COWLOOP_WORKER_FAILED,
+  ErrorCodes.ERR_COWLOOP_POISON_EVENT,
+  ErrorCodes.ERR_COWLOOP_EVENT_TIMEOUT,
+]);
 
 // Failures of the run itself (a full disk, a merge, a fork), not of what the job asked for.
 const RUN_FAILURES = new Set<string>([
