@@ -20,11 +20,14 @@ void Unmap(void* data, size_t length, void* /*deleter_data*/) {
   munmap(data, length);
 }
 
-// sharedMemory(bytes) -> SharedArrayBuffer (zero-filled)
+// sharedMemory(bytes[, fd]) -> SharedArrayBuffer (zero-filled; with fd: the file's first
+// bytes, which another process can read with pread)
 Napi::Value SharedMemory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   size_t bytes = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int fd = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
+  int flags = fd >= 0 ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS;
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
   if (mem == MAP_FAILED) return ThrowSystemError(env, errno, "mmap");
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   std::shared_ptr<v8::BackingStore> store =

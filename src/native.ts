@@ -32,7 +32,7 @@ export interface NativeBinding {
   setAffinity(cpus: number[]): void;
   dup2(from: number, to: number): void;
   waitpid(pid: number): ExitStatus | undefined;
-  sharedMemory(bytes: number): SharedArrayBuffer;
+  sharedMemory(bytes: number, fd?: number): SharedArrayBuffer;
   collectGarbage(thorough: boolean): void;
 }
 

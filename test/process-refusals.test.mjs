@@ -38,6 +38,14 @@ test('ERR_COWLOOP_WORKER_THREADS while a worker thread runs, and a fork after it
   assert.deepEqual([out.afterTerminate.forked, out.afterTerminate.result], [true, 'forked']);
 });
 
+test('ERR_COWLOOP_IN_WORKER_THREAD when fork() is called inside a worker thread', async () => {
+  const out = await scenario('in-worker-thread');
+  assert.equal(out.forked, false);
+  assert.equal(out.code, 'ERR_COWLOOP_IN_WORKER_THREAD');
+  assert.match(out.message, /worker thread .*only the main thread may fork/);
+  assert.equal(out.childrenCreated, 0);
+});
+
 test('ERR_COWLOOP_INSPECTOR while the inspector is open', async () => {
   const out = await scenario('inspector');
   assert.equal(out.code, 'ERR_COWLOOP_INSPECTOR');

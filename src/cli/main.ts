@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { Command, CommanderError } from 'commander';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { commands } from './commands.js';
+import { eventStatus, STATUS_FD_ENV } from '../evtloop/event-status.js';
 import { EXIT } from './exit-codes.js';
+import { JobWatch, openStatusFile } from './job-watch.js';
 import { workerNodeFlags } from './node-flags.js';
 
 function version(): string {
@@ -18,6 +20,8 @@ export function main(argv: string[]): void {
     reexec(argv);
     return;
   }
+  // The job's side of the launcher's watch: map the status file now, before anything forks.
+  eventStatus.setTimeoutMs(0);
   run(argv).then(
     (code) => {
       process.exitCode = code;
@@ -31,15 +35,27 @@ export function main(argv: string[]): void {
 function reexec(argv: string[]): void {
   const script = require.resolve('../../../bin/cowloop.js');
   const args = [...workerNodeFlags(), ...process.execArgv, script, ...argv];
-  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  // The job publishes the event in hand in this file (fd 3 in the job) for the watch below.
+  const statusFd = openStatusFile();
+  const child = spawn(process.execPath, args, {
+    stdio: ['inherit', 'inherit', 'inherit', statusFd],
+    env: { ...process.env, [STATUS_FD_ENV]: '3' },
+  });
+  const watch = new JobWatch(child, statusFd);
   const forward = (signal: NodeJS.Signals) => () => {
     child.kill(signal);
+    watch.signalled(signal);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
   const handlers = signals.map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
   child.on('exit', (code, signal) => {
     for (const [s, h] of handlers) process.off(s, h);
+    watch.close();
+    if (watch.exitCode !== undefined) {
+      process.exitCode = watch.exitCode;
+      return;
+    }
     if (signal) {
       // Die of the same signal so a shell sees what happened.
       process.kill(process.pid, signal);

@@ -17,6 +17,8 @@ import { Sequence } from '../framework/sequence.js';
 import { Service } from '../framework/service.js';
 import type { EventStoreSvc } from '../framework/services/event-store-svc.js';
 import type { JobOptions } from '../options/types.js';
+import { userFrames } from '../util/user-frames.js';
+import { eventStatus, HEARTBEAT_MS } from './event-status.js';
 
 export interface FailedEvent {
   /** 0-based position of the event in the input. */
@@ -24,6 +26,8 @@ export interface FailedEvent {
   /** The algorithm that threw (empty when unknown). */
   algorithm: string;
   message: string;
+  /** Where it threw: the top frames in the user's code ("at fn (file:line:column)"). */
+  at?: string[];
 }
 
 /** What one event came to. */
@@ -63,6 +67,8 @@ const loopProperties = {
   OnError: prop.choice(['abort', 'skip'] as const, 'abort', 'on an algorithm error: abort the job, or count the event as failed and go on'),
   EvtSel: prop.string('EventSelector', 'name of the event selector service'),
   PrintFreq: prop.int(0, 'log an INFO line every N events; 0: never', { min: 0 }),
+  EventTimeout: prop.number(0, 'seconds an event may run: serially the event is then skipped or stops the job (OnPoisonEvent), a worker that finishes no event for this long is killed and replaced; 0: no limit', { min: 0 }),
+  OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'an event that ran past EventTimeout (serially) or killed MaxEventRetries workers is skipped and counted as failed, or fails the job'),
 };
 
 /** A snapshot of a run's progress, handed to onProgress listeners about twice a second. */
@@ -94,6 +100,7 @@ export class EventLoopMgr extends Service {
   #lastProgress = 0;
   #runStart = 0;
   #stopRequested = false;
+  #lastResult: LoopResult | undefined;
 
   /** Calls `listener` with progress samples during runs; returns the function that removes it. */
   onProgress(listener: ProgressListener): () => void {
@@ -113,6 +120,20 @@ export class EventLoopMgr extends Service {
 
   get stopRequested(): boolean {
     return this.#stopRequested;
+  }
+
+  /**
+   * What the last run did, kept up to date while it runs: after a run that threw (an
+   * aborting event, a bad input record, an interrupt) it still tells what was processed.
+   */
+  get lastResult(): LoopResult | undefined {
+    return this.#lastResult;
+  }
+
+  /** @internal The result a run fills in; lastResult until the next run. */
+  protected beginResult(): LoopResult {
+    this.#lastResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
+    return this.#lastResult;
   }
 
   /** @internal */
@@ -254,14 +275,18 @@ export class EventLoopMgr extends Service {
     } catch (e) {
       const failure = describeFailure(record.number, e);
       if (this.props.OnError === 'abort') {
-        throw new CowloopError(
+        const error = new CowloopError(
           ErrorCodes.ERR_COWLOOP_EVENT_FAILED,
           `event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}` +
             ' (set EventLoopMgr.OnError = "skip" to count failed events and go on)',
           { cause: e },
         );
+        // Travels with the error (also from a worker to the master) so the summary counts it.
+        throw Object.assign(error, { failedEvent: failure });
       }
-      this.log.error(`event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}; skipped`);
+      this.log.error(`event ${record.number} failed${failure.algorithm ? ` in ${failure.algorithm}` : ''}: ${failure.message}; skipped` +
+        (failure.at?.[0] ? ` (${failure.at[0]})` : ''));
+      for (const frame of failure.at ?? []) this.log.debug(`  ${frame}`);
       return { number: record.number, ok: false, passed: false, failure };
     } finally {
       storeSvc.endEvent();
@@ -270,12 +295,28 @@ export class EventLoopMgr extends Service {
 
   /** Processes up to `maxEvents` events (-1: all) from the input; the serial loop. */
   async executeRun(maxEvents = this.eventMax): Promise<LoopResult> {
-    const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
     this.markRunStart();
+    const result = this.beginResult();
     await this.openInput();
     const size = this.selector.count?.();
     const total = size === undefined ? undefined : Math.max(0, maxEvents < 0 ? size - this.skipEvents : Math.min(maxEvents, size - this.skipEvents));
     let lastYield = performance.now();
+    const timeoutMs = this.props.EventTimeout * 1000;
+    let eventStart = 0;
+    let giveUp: ((reason: typeof TIMED_OUT) => void) | undefined;
+    // While this process's JavaScript can run it beats (the launcher of the cowloop command
+    // watches that) and gives up an event that awaits past EventTimeout; one that blocks the
+    // thread is the launcher's to stop.
+    eventStatus.setTimeoutMs(timeoutMs);
+    const heart = setInterval(() => {
+      eventStatus.beat();
+      if (giveUp && performance.now() - eventStart > timeoutMs) giveUp(TIMED_OUT);
+      const inHand = eventStatus.inHand();
+      if (inHand >= 0) this.#serialProgress(result.processed, total, false, inHand);
+    }, HEARTBEAT_MS);
+    // Ref'd: an event awaiting a promise that never settles must not let the process end
+    // quietly as if the job were done.
+    eventStatus.beat();
     try {
       while (maxEvents < 0 || result.processed < maxEvents) {
         if (this.#stopRequested) {
@@ -284,7 +325,24 @@ export class EventLoopMgr extends Service {
         }
         const record = await this.readEvent();
         if (record === null) break;
-        const outcome = await this.executeEvent(record);
+        eventStatus.begin(record.number);
+        eventStart = performance.now();
+        let outcome: EventOutcome;
+        if (timeoutMs > 0) {
+          const running = this.executeEvent(record);
+          const timedOut = new Promise<typeof TIMED_OUT>((resolve) => (giveUp = resolve));
+          const first = await Promise.race([running, timedOut]);
+          giveUp = undefined;
+          if (first === TIMED_OUT) {
+            running.catch(() => {}); // it may still settle; nobody waits for it any more
+            outcome = this.#timedOut(record.number);
+          } else {
+            outcome = first;
+          }
+        } else {
+          outcome = await this.executeEvent(record);
+        }
+        eventStatus.end();
         this.recordOutcome(result, outcome);
         this.#serialProgress(result.processed, total, false);
         // Events that never wait would starve the event loop: let signal handlers (a stop
@@ -296,10 +354,14 @@ export class EventLoopMgr extends Service {
       }
     } catch (e) {
       result.stoppedEarly = true;
+      countAbortedEvent(result, e);
       // Nothing of a run that ended early replaces an output (a host may finalize next).
       await this.application.abandonOutputs();
       throw e;
     } finally {
+      clearInterval(heart);
+      eventStatus.stopBeating();
+      eventStatus.end();
       await this.closeInput();
     }
     this.#serialProgress(result.processed, total, true);
@@ -307,13 +369,27 @@ export class EventLoopMgr extends Service {
     return result;
   }
 
-  #serialProgress(done: number, total: number | undefined, last: boolean): void {
+  #serialProgress(done: number, total: number | undefined, last: boolean, inFlight = -1): void {
     if (this.#progress.size === 0) return;
     const now = performance.now();
     if (!last && now - this.#lastProgress < PROGRESS_EVERY_MS) return;
     this.#lastProgress = now;
     const phase = last ? 'done' : 'serial';
-    this.emitProgress({ total, done, phase, workers: [{ index: 0, pid: process.pid, done, inFlight: -1, restarts: 0 }] });
+    this.emitProgress({ total, done, phase, workers: [{ index: 0, pid: process.pid, done, inFlight, restarts: 0 }] });
+  }
+
+  /** An event still running after EventTimeout: skipped and counted as failed, or the end of the job. */
+  #timedOut(number: number): EventOutcome {
+    const failure: FailedEvent = { number, algorithm: '', message: `event ${number} did not finish within EventTimeout = ${this.props.EventTimeout} s` };
+    if (this.props.OnPoisonEvent === 'fail') {
+      const error = new CowloopError(
+        ErrorCodes.ERR_COWLOOP_EVENT_TIMEOUT,
+        `${failure.message} (set ${this.name}.OnPoisonEvent = "skip" to skip such events and go on)`,
+      );
+      throw Object.assign(error, { failedEvent: failure });
+    }
+    this.log.error(`${failure.message}: skipped`);
+    return { number, ok: false, passed: false, failure };
   }
 
   /** Adds one event's outcome to a result (and prints progress every PrintFreq events). */
@@ -351,7 +427,20 @@ export function summarize(a: Algorithm): AlgorithmSummary {
   return { name: a.name, type: a.type, calls, failures, totalMs, meanMs: calls ? totalMs / calls : 0 };
 }
 
+const TIMED_OUT = Symbol('event timed out');
+
+/** An event that aborted the run (OnError = "abort") is processed and failed too. */
+export function countAbortedEvent(result: LoopResult, error: unknown): void {
+  const failure = (error as { failedEvent?: FailedEvent } | undefined)?.failedEvent;
+  if (!failure || result.failedEvents.some((f) => f.number === failure.number)) return;
+  result.processed++;
+  result.failed++;
+  result.failedEvents.push(failure);
+}
+
 function describeFailure(number: number, e: unknown): FailedEvent {
-  if (e instanceof AlgorithmFailure) return { number, algorithm: e.algorithm, message: e.reason };
-  return { number, algorithm: '', message: e instanceof Error ? e.message : String(e) };
+  const at = userFrames(e);
+  const where = at.length > 0 ? { at } : {};
+  if (e instanceof AlgorithmFailure) return { number, algorithm: e.algorithm, message: e.reason, ...where };
+  return { number, algorithm: '', message: e instanceof Error ? e.message : String(e), ...where };
 }

@@ -18,8 +18,9 @@ import { onChildFork } from '../process/child-hooks.js';
 import { fork } from '../process/fork.js';
 import { processForkProblem } from '../process/safety.js';
 import type { ForkedChild } from '../process/forked-child.js';
-import { EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
-import { chunkCount, rangeList, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { countAbortedEvent, EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
+import { chunkCount, rangeList, STRATEGIES, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { eventStatus } from './event-status.js';
 import { createRunDir, removeRunDir, type RunDir } from './run-dir.js';
 import { semiSpaceWarning } from './semi-space.js';
 import { SharedLoopState } from './shared-state.js';
@@ -28,13 +29,11 @@ import { formatWorkerTable } from './worker-table.js';
 
 const mpProperties = {
   NWorkers: prop.int(-1, 'worker processes; 0: run serially in this process; -1: one per core', { min: -1 }),
-  Strategy: prop.choice(['sharedqueue', 'roundrobin', 'ranges', 'files'] as const, 'sharedqueue',
+  Strategy: prop.choice(STRATEGIES, 'sharedqueue',
     'how events reach workers: sharedqueue (chunks claimed from a shared counter), roundrobin (event e to worker e mod N), ranges (the master sends ranges over IPC), files (input file i to worker i mod N)'),
   ChunkSize: prop.int(100, 'events per claim (sharedqueue) or per range (ranges)', { min: 1 }),
   ForkAfterEvents: prop.int(0, 'events the master processes itself before forking (captures lazy initialisation in the shared pages)', { min: 0 }),
-  EventTimeout: prop.number(0, 'seconds a worker may go without finishing an event before it is killed and replaced; 0: no limit', { min: 0 }),
   MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
-  OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'a poison event is skipped and counted as failed, or fails the job'),
   KeepWorkerOutputs: prop.bool(false, 'keep this run\'s <WorkerDir>/<run id>/ after a successful merge (it is always kept after a failure)'),
   WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) under which each run creates <run id>/ holding worker_<i>/ of each worker'),
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
@@ -64,6 +63,8 @@ interface Slot {
   finishedEvents: number;
   plan: WorkerPlan;
   child?: ForkedChild<WorkerReport>;
+  /** The last child that sent its report. */
+  reported?: ForkedChild<WorkerReport>;
   restarts: number;
   /** ranges strategy: every range sent to the current child, those not done yet, and those to send first. */
   given: Range[];
@@ -75,7 +76,8 @@ interface Slot {
 
 /** What the last multi-process run did, for the end-of-job table and --json. */
 export interface MpRunReport {
-  workers: WorkerReport[];
+  /** One entry per child that reported: a recycled worker position has one per generation. */
+  workers: Array<WorkerReport & { generation: number }>;
   /** Events the master ran before forking. */
   masterEvents: number;
   restarts: number;
@@ -152,8 +154,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const workers = this.workerCount;
     if (workers === 0) return super.executeRun(maxEvents);
     const app = this.application;
-    const result: LoopResult = { processed: 0, failed: 0, failedEvents: [], stoppedEarly: false };
     this.markRunStart();
+    const result = this.beginResult();
+    this.#report = undefined;
     const base = this.#workersRoot(app.outputDir);
 
     // The events to process: after SkipEvents, up to EvtMax, the first ForkAfterEvents here.
@@ -175,11 +178,17 @@ export class MpEventLoopMgr extends EventLoopMgr {
           end = start;
           break;
         }
+        eventStatus.begin(record.number);
         this.recordOutcome(result, await this.executeEvent(record));
+        eventStatus.end();
         masterEvents.push(record.number);
         if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
         start = record.number + 1;
       }
+    } catch (e) {
+      result.stoppedEarly = true;
+      countAbortedEvent(result, e);
+      throw e;
     } finally {
       await this.closeInput();
     }
@@ -206,18 +215,33 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const t0 = performance.now();
     const outcome = start < end
       ? await this.#runWorkers({ space, shared, io, strategy, root, orderFile })
-      : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [] };
+      : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
     const slotDirs = outcome.dirs;
+    this.#report = {
+      workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
+      masterEvents: masterEvents.length,
+      restarts: outcome.restarts,
+      recycles: outcome.recycles,
+      poisonEvents: outcome.poison.map((p) => p.number),
+      forkMs: outcome.forkMs,
+      strategy,
+    };
 
     if (outcome.failure || outcome.interrupted) {
       // Nothing half-done reaches the final outputs; what exists stays under the worker dir.
       await io.ioAbandon(path.join(root, 'master')).catch((e: unknown) => this.log.error((e as Error).message));
       result.stoppedEarly = true;
-      const done = outcome.reports.reduce((n, r) => n + r.processed, masterEvents.length);
-      if (outcome.failure) throw outcome.failure;
+      // What was done all the same: workers that reported, and the counters of those that could not.
+      addWorkerResults(result, outcome.reports, outcome.poison);
+      result.processed += outcome.unreported.processed;
+      result.failed += outcome.unreported.failed;
+      if (outcome.failure) {
+        countAbortedEvent(result, outcome.failure);
+        throw outcome.failure;
+      }
       throw new CowloopError(
         ErrorCodes.ERR_COWLOOP_INTERRUPTED,
-        `interrupted: ${done} events were processed; outputs were not merged and are kept under ${root}`,
+        `interrupted: ${result.processed} events were processed; outputs were not merged and are kept under ${root}`,
       );
     }
 
@@ -239,26 +263,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
         { cause: error },
       );
     }
-    for (const r of outcome.reports) {
-      result.processed += r.processed;
-      result.failed += r.failed;
-      result.failedEvents.push(...r.failedEvents);
-    }
-    result.processed += outcome.poison.length;
-    result.failed += outcome.poison.length;
-    result.failedEvents.push(...outcome.poison);
-    result.failedEvents.sort((a, b) => a.number - b.number);
+    addWorkerResults(result, outcome.reports, outcome.poison);
     this.reportSkippedRecords(result, [...masterSkipped, ...outcome.reports.flatMap((r) => r.skippedRecords)]);
     this.#workerStats = outcome.reports.map((r) => r.algorithms);
-    this.#report = {
-      workers: outcome.reports.sort((a, b) => a.index - b.index),
-      masterEvents: masterEvents.length,
-      restarts: outcome.restarts,
-      recycles: outcome.recycles,
-      poisonEvents: outcome.poison.map((p) => p.number),
-      forkMs: outcome.forkMs,
-      strategy,
-    };
     for (const line of formatWorkerTable(this.#report, performance.now() - t0).split('\n')) this.log.info(line);
     if (outcome.reports.some((r) => r.recycleAboveMBIgnored)) {
       this.log.warning(`RecycleAboveMB = ${this.props.RecycleAboveMB} is at or below a fresh worker's private memory: it was ignored (see the workers' logs)`);
@@ -340,7 +347,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     root: string;
     orderFile: string;
   }): Promise<{
-    reports: WorkerReport[];
+    reports: Array<WorkerReport & { generation: number }>;
     poison: FailedEvent[];
     restarts: number;
     recycles: number;
@@ -348,6 +355,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
     failure: Error | undefined;
     forkMs: number;
     dirs: string[];
+    /** Counters of the workers whose last child ended without a report (a failure, a kill). */
+    unreported: { processed: number; failed: number };
   }> {
     const { space, shared, io, strategy, root } = run;
     process.title = 'cowloop: master';
@@ -356,7 +365,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     let nextRange = 0;
     const crashes = new Map<number, number>();
     const poison: FailedEvent[] = [];
-    const reports: WorkerReport[] = [];
+    const reports: Array<WorkerReport & { generation: number }> = [];
     let restarts = 0;
     let recycles = 0;
     let nextId = 1;
@@ -509,7 +518,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
         );
         await child.exited;
         if (outcome.report) {
-          const report = outcome.report;
+          const report = { ...outcome.report, generation: slot.generation };
+          slot.reported = child;
           reports.push(report);
           slot.finishedDirs.push(slot.dir);
           slot.finishedEvents += report.processed;
@@ -529,13 +539,23 @@ export class MpEventLoopMgr extends EventLoopMgr {
           const error = outcome.error!;
           if (failure || interrupted) return;
           if (error.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
-            // The worker reported an error itself (an aborting event, an I/O failure): not a crash.
-            failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error });
+            // The worker reported an error itself (an aborting event, a bad input record, an
+            // I/O failure): not a crash. It keeps its code, so the job ends as a serial run would.
+            const code = typeof error.code === 'string' && error.code in ErrorCodes ? error.code : ErrorCodes.ERR_COWLOOP_WORKER_FAILED;
+            failure = Object.assign(
+              new CowloopError(code, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error }),
+              'failedEvent' in error ? { failedEvent: (error as { failedEvent: unknown }).failedEvent } : {},
+            );
             stopAll('SIGTERM');
             return;
           }
           const event = shared.inFlight(slot.index);
-          this.log.error(`worker ${slot.index} (pid ${child.pid}) ${error.message.replace(/^child \d+ /, '')}` + (event >= 0 ? ` while processing event ${event}` : ''));
+          // Its files are set aside under this name below; the log is where to look.
+          const crashedLog = path.join(`${slot.dir}.crashed-${child.pid}`, 'worker.log');
+          const how = ranOutOfHeap(error.signal, path.join(slot.dir, 'worker.log'))
+            ? `ran out of JavaScript heap (see ${crashedLog}; node's --max-old-space-size sets the limit)`
+            : error.message.replace(/^child \d+ /, '');
+          this.log.error(`worker ${slot.index} (pid ${child.pid}) ${how}` + (event >= 0 ? ` while processing event ${event}` : ''));
           if (event >= 0) {
             const n = (crashes.get(event) ?? 0) + 1;
             crashes.set(event, n);
@@ -594,7 +614,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
           r.value.kill('SIGKILL');
           await r.value.exited;
         }
-        return { reports, poison, restarts, recycles, interrupted, failure: refused.reason as Error, forkMs: 0, dirs: [] };
+        return { reports, poison, restarts, recycles, interrupted, failure: refused.reason as Error, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
       }
       children = settled.map((r) => (r as PromiseFulfilledResult<ForkedChild<WorkerReport>>).value);
       const forkMs = performance.now() - t0;
@@ -603,13 +623,54 @@ export class MpEventLoopMgr extends EventLoopMgr {
       await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
       sample('done');
       if (!failure && !interrupted && badRecords.length > 0) {
+        // The bad record nearest the start ends the run, with the code a serial run gives it.
         const bad = badRecords.reduce((a, b) => (b.event < a.event ? b : a));
-        failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${bad.index} (pid ${bad.pid}) failed: ${bad.message}`);
+        failure = new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, `worker ${bad.index} (pid ${bad.pid}) failed: ${bad.message}`);
       }
-      return { reports, poison, restarts, recycles, interrupted, failure, forkMs, dirs: slots.flatMap((s) => s.finishedDirs) };
+      const unreported = { processed: 0, failed: 0 };
+      for (const s of slots) {
+        if (!s.child || s.reported === s.child) continue;
+        unreported.processed += shared.done(s.index);
+        unreported.failed += shared.failed(s.index);
+      }
+      return { reports, poison, restarts, recycles, interrupted, failure, forkMs, dirs: slots.flatMap((s) => s.finishedDirs), unreported };
     } finally {
       this.dropMasterState();
       live.delete(this);
     }
+  }
+}
+
+/** Adds the workers' reports and the poison events to a result. */
+function addWorkerResults(result: LoopResult, reports: readonly WorkerReport[], poison: readonly FailedEvent[]): void {
+  for (const r of reports) {
+    result.processed += r.processed;
+    result.failed += r.failed;
+    result.failedEvents.push(...r.failedEvents);
+  }
+  result.processed += poison.length;
+  result.failed += poison.length;
+  result.failedEvents.push(...poison);
+  result.failedEvents.sort((a, b) => a.number - b.number);
+}
+
+/**
+ * V8 aborts a process whose heap is full (SIGABRT) after writing "JavaScript heap out of
+ * memory" to stderr, which is the worker's log: both together mean the worker ran out of heap.
+ */
+function ranOutOfHeap(signal: string | undefined, logFile: string): boolean {
+  if (signal !== 'SIGABRT' && signal !== 'SIGIOT') return false;
+  try {
+    const fd = fs.openSync(logFile, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+      return tail.toString('utf8').includes('JavaScript heap out of memory');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,8 @@
 // master ran before forking, and EvtMax).
 import type { SharedLoopState } from './shared-state.js';
 
-export type Strategy = 'roundrobin' | 'sharedqueue' | 'ranges' | 'files';
+export const STRATEGIES = ['sharedqueue', 'roundrobin', 'ranges', 'files'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export interface EventSpace {
   start: number;

@@ -96,6 +96,11 @@ export class SharedLoopState {
     return Atomics.load(this.#words, HEADER + PER_WORKER * worker + 1);
   }
 
+  /** Events that failed (OnError = "skip"), of those done. */
+  failed(worker: number): number {
+    return Atomics.load(this.#words, HEADER + PER_WORKER * worker + 2);
+  }
+
   /** A replacement starts counting from zero. */
   resetWorker(worker: number): void {
     const base = HEADER + PER_WORKER * worker;

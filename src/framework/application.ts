@@ -209,7 +209,7 @@ export class Application {
     // A run that cannot fork fails now, not after a long initialisation, and writes nothing.
     this.eventLoop.checkProcess();
     this.#target = 'initialized';
-    fs.mkdirSync(this.#outputDir, { recursive: true });
+    this.#makeOutputDir();
     // Services in creation order (MessageSvc first after ApplicationMgr), the event loop last:
     // it creates and initialises the algorithms, which may create more services.
     for (const s of [...this.#services]) if (s !== this.#loop && s.state === 'configured') await s.sysInitialize();
@@ -357,7 +357,9 @@ export class Application {
     const where = mgr.propertyLocation('Modules');
     const base = where && !where.file.startsWith('<') ? path.dirname(path.resolve(where.file)) : process.cwd();
     for (const spec of mgr.props.Modules) {
-      const file = spec.startsWith('.') || path.isAbsolute(spec) ? path.resolve(base, spec) : spec;
+      // A bare "components.js" is the file beside the options file when there is one, else a package.
+      const bareFile = !spec.startsWith('.') && !path.isAbsolute(spec) && fs.existsSync(path.resolve(base, spec)) && fs.statSync(path.resolve(base, spec)).isFile();
+      const file = spec.startsWith('.') || path.isAbsolute(spec) || bareFile ? path.resolve(base, spec) : spec;
       let mod: Record<string, unknown>;
       try {
         mod = (await import(file.startsWith('/') ? pathToFileURL(file).href : file)) as Record<string, unknown>;
@@ -406,23 +408,45 @@ export class Application {
     }
   }
 
+  /** Creates ApplicationMgr.OutputDir; a path that cannot be a directory is a bad option value. */
+  #makeOutputDir(): void {
+    try {
+      fs.mkdirSync(this.#outputDir, { recursive: true });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOTDIR' || err.code === 'EEXIST' ? 'a regular file is in the way' : err.message;
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
+        `${formatLocation(this.appMgr.propertyLocation('OutputDir'))}: ApplicationMgr.OutputDir: cannot create the output directory ${this.#outputDir}: ${why}`,
+        { cause: e },
+      );
+    }
+  }
+
   /** Options for components that were never created: a typo, usually. */
   #checkUnusedOptions(): void {
     const policy = this.appMgr.props.UnknownOptions;
     if (policy === 'ignore') return;
     const names = [...this.#components.keys()];
+    // A name another option gives a component ("Type/Name", EvtSel = "Name") may be created later, on first use.
+    const named = namesInValues(this.options);
     const problems: string[] = [];
     for (const client of this.options.clients()) {
-      if (this.#components.has(client) || this.registry.has(client)) continue;
+      if (this.#components.has(client) || this.registry.has(client) || named.has(client)) continue;
       const first = this.options.client(client).values().next().value;
       const near = suggestNearest(client, names);
       problems.push(
-        `${formatLocation(first?.location)}: options for "${client}", but no component has that name.` +
+        `${formatLocation(first?.location)}: options for "${client}", but the job creates no component of that name.` +
           (near ? ` Did you mean "${near}"?` : ` Components: ${names.join(', ')}`),
       );
     }
     if (problems.length === 0) return;
-    if (policy === 'error') throw new CowloopError(ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT, problems.join('\n'));
+    if (policy === 'error') {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
+        `${problems.join('\n')}\n(ApplicationMgr.UnknownOptions = "warn" makes this a warning)`,
+      );
+    }
     for (const p of problems) this.#mgr?.log.warning(p);
   }
 
@@ -441,6 +465,23 @@ export class Application {
       }
     }
   }
+}
+
+/** Component names that option values mention: the Name of "Type/Name" strings, and plain names. */
+function namesInValues(options: JobOptions): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: OptionValue): void => {
+    if (typeof value === 'string') {
+      const m = /^[A-Za-z_][\w:]*(?:\/([A-Za-z_][\w.:]*))?$/.exec(value);
+      if (m) names.add(m[1] ?? value);
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value !== null && typeof value === 'object') {
+      Object.values(value).forEach(visit);
+    }
+  };
+  for (const client of options.clients()) for (const entry of options.client(client).values()) visit(entry.value);
+  return names;
 }
 
 /** Builds an application; nothing happens until configure() or run(). */

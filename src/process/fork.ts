@@ -3,13 +3,14 @@
 // forked in one batch; promises are settled only after the whole batch, so no child
 // inherits a pending continuation of the parent.
 import os from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import { native } from '../native.js';
 import { onChildFork, runChildForkHooks } from './child-hooks.js';
 import { startChild, type ChildContext } from './child-context.js';
 import { closeFds, ForkedChild } from './forked-child.js';
 import { listenForExits } from './registry.js';
-import { forkSafety } from './safety.js';
+import { forkSafety, IN_WORKER_THREAD } from './safety.js';
 
 export interface ForkOptions {
   /** ctx.index in the child (default: a counter of this parent's forks, from 0). */
@@ -68,6 +69,8 @@ export function fork<T>(
   try {
     if (typeof main !== 'function') throw invalidArgument('main', 'a function', main);
     filled = fillOptions(options);
+    // Refused before anything is set up: listeners for children belong to the main thread.
+    if (!isMainThread) throw new CowloopError(IN_WORKER_THREAD.code, IN_WORKER_THREAD.message);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -1,6 +1,7 @@
 // Whether this process may fork() right now, and if not, why. Each problem carries the
 // code of the error fork() raises for it.
 import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
 import { native } from '../native.js';
 import { ownActiveHandles } from './registry.js';
@@ -21,12 +22,20 @@ export interface SafetyOptions {
   allowActiveResources?: readonly string[];
 }
 
+// fork() copies only the calling thread: a child forked from a worker thread would have no
+// main thread and a Node instance that was never meant to run alone.
+export const IN_WORKER_THREAD: ForkProblem = {
+  code: ErrorCodes.ERR_COWLOOP_IN_WORKER_THREAD,
+  message: 'fork() was called in a worker thread (node:worker_threads); only the main thread may fork. ' +
+    'Call it from the main thread, before starting worker threads',
+};
+
 export function forkSafety(options: SafetyOptions = {}): ForkSafety {
   const details: ForkProblem[] = [];
   const processProblem = processForkProblem();
   if (processProblem) {
     details.push(processProblem);
-    if (processProblem.code === ErrorCodes.ERR_COWLOOP_UNSUPPORTED_PLATFORM) return summarise(details);
+    if (processProblem.code !== ErrorCodes.ERR_COWLOOP_NOT_SINGLE_THREADED) return summarise(details);
   }
   const workers = liveWorkerThreads();
   if (workers > 0) {
@@ -68,6 +77,7 @@ export function processForkProblem(): ForkProblem | undefined {
       message: `cowloop forks with Linux-only mechanisms (MADV_DOFORK, PR_SET_PDEATHSIG, /proc); this is ${process.platform}`,
     };
   }
+  if (!isMainThread) return IN_WORKER_THREAD;
   if (!process.execArgv.includes('--single-threaded')) {
     const script = process.argv[1] ? ` ${process.argv[1]}` : ' <script>';
     return {

@@ -134,6 +134,7 @@ export class RunRecorder {
     const strip = <T extends { n: number }>(rows: T[]): Array<Omit<T, 'n'>> => thin(rows, this.#options.maxSamples).map(({ n: _n, ...r }) => r);
     const workers: RunRecordWorker[] = (mp?.workers ?? []).map((w) => ({
       index: w.index,
+      generation: w.generation,
       pid: w.pid,
       processed: w.processed,
       failed: w.failed,
@@ -165,7 +166,7 @@ export class RunRecorder {
       memory: strip(this.#memory),
       workers,
       multiProcess: mp
-        ? { strategy: mp.strategy, masterEvents: mp.masterEvents, restarts: mp.restarts, poisonEvents: [...mp.poisonEvents], forkMs: mp.forkMs }
+        ? { strategy: mp.strategy, masterEvents: mp.masterEvents, restarts: mp.restarts, recycles: mp.recycles, poisonEvents: [...mp.poisonEvents], forkMs: mp.forkMs }
         : null,
       error,
     };

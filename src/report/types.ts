@@ -38,6 +38,8 @@ export interface RunPhase {
 
 export interface RunRecordWorker {
   index: number;
+  /** 0 for the first child at this position, then 1, 2... for the fresh forks that replaced recycled ones. */
+  generation: number;
   pid: number;
   processed: number;
   failed: number;
@@ -67,6 +69,6 @@ export interface RunRecord {
   memory: MemorySample[];
   /** Per-worker figures of a multi-process run (from MpEventLoopMgr.runReport). */
   workers: RunRecordWorker[];
-  multiProcess: { strategy: string; masterEvents: number; restarts: number; poisonEvents: number[]; forkMs: number } | null;
+  multiProcess: { strategy: string; masterEvents: number; restarts: number; recycles: number; poisonEvents: number[]; forkMs: number } | null;
   error: { code: string | null; message: string } | null;
 }

@@ -10,8 +10,10 @@ import type { Command } from 'commander';
 import '../../index.js';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { MpEventLoopMgr } from '../../evtloop/mp-event-loop-mgr.js';
+import { STRATEGIES } from '../../evtloop/plan.js';
 import { createApplication, type Application, type RunSummary } from '../../framework/application.js';
 import { loadJobOptions } from '../../options/load.js';
+import { didYouMean } from '../../options/names.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../../options/types.js';
 import { writeHtmlReport } from '../../report/html-report.js';
 import { RunRecorder } from '../../report/recorder.js';
@@ -73,7 +75,16 @@ export function applyRunFlags(options: JobOptions, flags: RunFlags): void {
     set('ApplicationMgr', 'EventLoop', n === 0 ? 'EventLoopMgr' : 'MpEventLoopMgr');
     set('MpEventLoopMgr', 'NWorkers', n);
   }
-  if (flags.strategy !== undefined) set('MpEventLoopMgr', 'Strategy', flags.strategy);
+  if (flags.strategy !== undefined) {
+    // Checked here: without --workers the serial loop would never look at it.
+    if (!(STRATEGIES as readonly string[]).includes(flags.strategy)) {
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT,
+        `--strategy must be one of ${STRATEGIES.join(', ')} (got ${JSON.stringify(flags.strategy)})${didYouMean(flags.strategy, [...STRATEGIES])}`,
+      );
+    }
+    set('MpEventLoopMgr', 'Strategy', flags.strategy);
+  }
   if (flags.forkAfter !== undefined) set('MpEventLoopMgr', 'ForkAfterEvents', integer('--fork-after', flags.forkAfter, 0));
   if (flags.debugWorker) set('MpEventLoopMgr', 'DebugWorker', true);
   // --quiet: the job's INFO lines go too (components with their own OutputLevel keep it).
@@ -148,12 +159,14 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   const { status, exitCode } = classify(error, summary);
   const loop = safeLoop(app);
   const stats = summary?.algorithms ?? statsAfterError(loop);
+  // A run that threw still tells what it did: the loop keeps its result up to date.
+  const done = summary ?? loop?.lastResult;
   const record = recorder.finish({
     status,
     exitCode,
     eventLoop: summary?.eventLoop ?? loop?.type ?? '',
-    ...(summary
-      ? { processed: summary.processed, failed: summary.failed }
+    ...(done
+      ? { processed: done.processed, failed: done.failed }
       : { processed: Math.max(recorder.last?.sample.done ?? 0, stats[0]?.calls ?? 0) }),
     multiProcess: loop instanceof MpEventLoopMgr ? loop.runReport : undefined,
     error,
@@ -164,7 +177,7 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
   if (error !== undefined) process.stderr.write(`${errorLine(error)}\n`);
   if (flags.json) {
     const files = { ...(flags.report ? { report: path.resolve(flags.report) } : {}), ...(flags.memProfile ? { memProfile: path.resolve(flags.memProfile) } : {}) };
-    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(jsonSummary(record, summary, stats, files, done?.failedEvents, error), null, 2)}\n`);
   } else if (summary) {
     if (flags.timing) process.stdout.write(`${timingTable(summary)}\n`);
     if (!flags.quiet) process.stderr.write(`${endLine(summary, app)}\n`);

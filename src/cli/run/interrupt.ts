@@ -5,9 +5,15 @@
 // quits at once, and the partial files go with the process. While workers run,
 // MpEventLoopMgr handles the signals itself and this handler only keeps out of the way.
 import type { EventLoopMgr, ProgressSample } from '../../evtloop/event-loop-mgr.js';
+import { eventStatus } from '../../evtloop/event-status.js';
 import { EXIT } from '../exit-codes.js';
 
 const ECHO_MS = 250;
+
+function inHand(): string {
+  const n = eventStatus.inHand();
+  return n >= 0 ? ` (event ${n} in hand)` : '';
+}
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export class InterruptHandler {
@@ -52,12 +58,12 @@ export class InterruptHandler {
       this.#firstAt = now;
       if (workersRun) return; // MpEventLoopMgr's own handler has it
       this.#ours = true;
-      this.#say(`cowloop: ${signal}: stopping after the current event (send it again to quit at once)`);
+      this.#say(`cowloop: ${signal}: stopping after the current event${inHand()} (send it again to quit at once)`);
       this.#loop.requestStop();
       return;
     }
     if (workersRun || now - this.#firstAt <= ECHO_MS) return;
-    this.#say(`cowloop: ${signal} again: quitting now; the outputs are left as they were`);
+    this.#say(`cowloop: ${signal} again: quitting now${inHand()}; the outputs are left as they were`);
     process.exit(EXIT.INTERRUPTED);
   }
 }

@@ -3,6 +3,7 @@
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RunSummary } from '../../framework/application.js';
 import type { RunRecord, RunStatus } from '../../report/types.js';
+import { userFrames } from '../../util/user-frames.js';
 import { EXIT } from '../exit-codes.js';
 
 export interface Classified {
@@ -10,7 +11,12 @@ export interface Classified {
   exitCode: number;
 }
 
-const FAILED_EVENTS = new Set<string>([ErrorCodes.ERR_COWLOOP_EVENT_FAILED, ErrorCodes.ERR_COWLOOP_WORKER_FAILED, ErrorCodes.ERR_COWLOOP_POISON_EVENT]);
+const FAILED_EVENTS = new Set<string>([
+  ErrorCodes.ERR_COWLOOP_EVENT_FAILED,
+  ErrorCodes.ERR_COWLOOP_WORKER_FAILED,
+  ErrorCodes.ERR_COWLOOP_POISON_EVENT,
+  ErrorCodes.ERR_COWLOOP_EVENT_TIMEOUT,
+]);
 
 // Failures of the run itself (a full disk, a merge, a fork), not of what the job asked for.
 const RUN_FAILURES = new Set<string>([
@@ -21,9 +27,18 @@ const RUN_FAILURES = new Set<string>([
   ErrorCodes.ERR_COWLOOP_CHILD_EXITED,
 ]);
 
+// Errors in the job's input: like its options, something the user gives and must fix.
+const INPUT_ERRORS = new Set<string>([ErrorCodes.ERR_COWLOOP_IO_INPUT, ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, ErrorCodes.ERR_COWLOOP_IO_FORMAT]);
+
 export function classify(error: unknown, summary: RunSummary | undefined): Classified {
   if (error === undefined) return summary && summary.failed > 0 ? { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED } : { status: 'ok', exitCode: EXIT.OK };
   if (!(error instanceof CowloopError)) return { status: 'error', exitCode: EXIT.FAILURE };
+  // A component (the event selector, say) that failed on a missing or bad input is an input error.
+  const cause = error.cause;
+  if (error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED && cause instanceof CowloopError && INPUT_ERRORS.has(cause.code)) {
+    return { status: 'error', exitCode: EXIT.CONFIG };
+  }
+  if (INPUT_ERRORS.has(error.code)) return { status: 'error', exitCode: EXIT.CONFIG };
   if (error.code === ErrorCodes.ERR_COWLOOP_INTERRUPTED) return { status: 'interrupted', exitCode: EXIT.INTERRUPTED };
   if (FAILED_EVENTS.has(error.code)) return { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED };
   // A component that threw outside events is a fault of the job's code, not of its options.
@@ -32,9 +47,16 @@ export function classify(error: unknown, summary: RunSummary | undefined): Class
   return { status: 'error', exitCode: EXIT.CONFIG };
 }
 
-/** The line a person reads on stderr for an error. */
+/** Where the user's code threw: the failed event's frames, else those of the error's cause. */
+export function errorFrames(error: unknown): string[] {
+  const failed = (error as { failedEvent?: { at?: string[] } } | undefined)?.failedEvent;
+  return failed?.at ?? userFrames(error);
+}
+
+/** The lines a person reads on stderr for an error, with the user's frames under it. */
 export function errorLine(error: unknown): string {
-  if (error instanceof CowloopError) return `cowloop: ${error.message} [${error.code}]`;
+  const frames = errorFrames(error).map((f) => `\n    ${f}`).join('');
+  if (error instanceof CowloopError) return `cowloop: ${error.message} [${error.code}]${frames}`;
   const e = error as Error | undefined;
   return `cowloop: ${e?.stack ?? String(error)}`;
 }
@@ -56,12 +78,20 @@ export interface JsonSummary {
   /** One row per worker of a multi-process run (empty for a serial one). */
   workers: Array<RunRecord['workers'][number] & { share: number; wallMsPerEvent: number | null; cpuMsPerEvent: number | null }>;
   multiProcess: RunRecord['multiProcess'];
-  error: RunRecord['error'];
+  /** With `at`: the top frames of the user's code where it threw (empty when unknown). */
+  error: (NonNullable<RunRecord['error']> & { at: string[] }) | null;
   report: string | null;
   memProfile: string | null;
 }
 
-export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, algorithms: RunSummary['algorithms'], files: { report?: string; memProfile?: string }): JsonSummary {
+export function jsonSummary(
+  record: RunRecord,
+  summary: RunSummary | undefined,
+  algorithms: RunSummary['algorithms'],
+  files: { report?: string; memProfile?: string },
+  failedEvents: RunSummary['failedEvents'] = summary?.failedEvents ?? [],
+  error?: unknown,
+): JsonSummary {
   const total = record.workers.reduce((n, w) => n + w.processed, 0);
   return {
     status: record.status,
@@ -72,7 +102,7 @@ export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, 
     processed: record.processed,
     failed: record.failed,
     wallMs: Math.round(record.wallMs * 10) / 10,
-    failedEvents: summary?.failedEvents ?? [],
+    failedEvents,
     outputs: summary?.outputs ?? [],
     algorithms,
     messages: summary?.messages ?? null,
@@ -83,7 +113,7 @@ export function jsonSummary(record: RunRecord, summary: RunSummary | undefined, 
       cpuMsPerEvent: w.processed ? w.cpuMs / w.processed : null,
     })),
     multiProcess: record.multiProcess,
-    error: record.error,
+    error: record.error && { ...record.error, at: errorFrames(error) },
     report: files.report ?? null,
     memProfile: files.memProfile ?? null,
   };

@@ -68,12 +68,19 @@ function countText(s: RecordedSample): string {
 
 const PHASE_TEXT = { serial: 'running', master: 'master', workers: 'workers', done: 'finishing' } as const;
 
+/** A serial run that waits on one event (it awaits something slow, or never settles) names it. */
+function inHandText(s: RecordedSample): string {
+  const w = s.sample.workers[0];
+  return s.sample.phase === 'serial' && w && w.inFlight >= 0 ? `event ${w.inFlight} in hand` : '';
+}
+
 /** One line for logs: overall counts, rate and ETA, then each worker's count, rate and memory. */
 export function plainLine(s: RecordedSample, rates: RateTracker): string {
   const overall = rates.overall();
   const parts = [`${formatDuration(s.tMs)} ${PHASE_TEXT[s.sample.phase]}: ${countText(s)}`, `${rateText(overall)} ev/s`];
   const left = eta(s, overall);
   if (left && s.sample.phase !== 'done') parts.push(`ETA ${left}`);
+  if (inHandText(s)) parts.push(inHandText(s));
   let line = `cowloop: ${parts.join(', ')}`;
   if (s.sample.workers.length > 1 || s.sample.phase === 'workers') {
     const ws = s.sample.workers.map((w) => {
@@ -95,7 +102,8 @@ export function liveFrame(s: RecordedSample, rates: RateTracker, job: string, c:
   const fraction = total ? Math.min(1, done / total) : undefined;
   const bar = fraction === undefined ? '' : `${c.green('█'.repeat(Math.round(fraction * BAR_WIDTH)))}${c.dim('░'.repeat(BAR_WIDTH - Math.round(fraction * BAR_WIDTH)))}  `;
   const left = eta(s, overall);
-  lines.push(`${bar}${countText(s)}  ${rateText(overall)} ev/s${left && phase !== 'done' ? `  ETA ${left}` : ''}`);
+  const inHand = inHandText(s) ? `  ${c.yellow(inHandText(s))}` : '';
+  lines.push(`${bar}${countText(s)}  ${rateText(overall)} ev/s${left && phase !== 'done' ? `  ETA ${left}` : ''}${inHand}`);
   const head = ['', 'pid', 'events', 'ev/s', 'USS MiB', 'PSS MiB', 'restarts'];
   const rows: string[][] = workers.map((w) => {
     const mem = s.memory.get(w.pid);

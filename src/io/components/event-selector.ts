@@ -210,11 +210,19 @@ export class EventSelector extends EventSelectorBase implements IoComponent {
         `${this.name}.Input is empty: give a list of .ndjson/.csv files or "generator:<N>"`,
       );
     }
-    const from = this.propertyLocation('Input')?.file;
+    const where = this.propertyLocation('Input');
+    const from = where?.file;
     return inputs.map((input) => {
-      if (parseGeneratorInput(input) || path.isAbsolute(input) || fs.existsSync(input) || !from || from.startsWith('<')) return input;
-      const beside = path.join(path.dirname(from), input);
-      return fs.existsSync(beside) ? beside : input;
+      if (parseGeneratorInput(input) || path.isAbsolute(input) || fs.existsSync(input)) return input;
+      const beside = from && !from.startsWith('<') ? path.join(path.dirname(from), input) : undefined;
+      if (beside && fs.existsSync(beside)) return beside;
+      const set = where ? ` (set at ${where.file}:${where.line}:${where.column})` : '';
+      throw new CowloopError(
+        ErrorCodes.ERR_COWLOOP_IO_INPUT,
+        `cannot open input ${input}: no such file in the working directory (${process.cwd()})` +
+          (beside ? ` nor beside the options file (${path.dirname(beside)})` : '') +
+          `: check ${this.name}.Input${set}; relative paths resolve against the working directory, then beside the options file that sets them`,
+      );
     });
   }
 }
