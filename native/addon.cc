@@ -40,6 +40,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // loader compares this with process.versions.modules before calling anything.
   exports.Set("abi", Napi::Number::New(env, NODE_MODULE_VERSION));
   exports.Set("builtFor", Napi::String::New(env, NODE_VERSION_STRING));
+  exports.Set("interfaceVersion", Napi::Number::New(env, kInterfaceVersion));
 #ifdef COWLOOP_UNSUPPORTED_PLATFORM
   exports.Set("supported", Napi::Boolean::New(env, false));
 #else

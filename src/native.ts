@@ -24,6 +24,8 @@ export interface NativeBinding {
   abi: number;
   /** The Node.js version of those headers. */
   builtFor: string;
+  /** The version of these exports (native/common.h). */
+  interfaceVersion: number;
   fork(deathSignal: number): ForkOutcome;
   prepareFork(): { prepareNs: number; mappings: number };
   platformThreads(): number;
@@ -37,6 +39,9 @@ export interface NativeBinding {
 }
 
 let binding: NativeBinding | undefined;
+
+/** The export version this TypeScript expects (kInterfaceVersion in native/common.h). */
+const INTERFACE_VERSION = 2;
 
 /** The package's root: build/ and prebuilds/ lie here. */
 const packageRoot = path.join(__dirname, '..', '..');
@@ -59,6 +64,10 @@ export function native(): NativeBinding {
     // aborts or hangs at the first fork.
     if (candidate.abi !== abi) {
       refused.push(`${file}: built for Node.js ${candidate.builtFor ?? 'of another release'} (ABI ${candidate.abi ?? 'unknown'})`);
+      continue;
+    }
+    if (candidate.interfaceVersion !== INTERFACE_VERSION) {
+      refused.push(`${file}: built from other sources (addon interface ${candidate.interfaceVersion ?? 1}, expected ${INTERFACE_VERSION}): rebuild it`);
       continue;
     }
     binding = candidate;

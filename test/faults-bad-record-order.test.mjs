@@ -48,7 +48,10 @@ function run(dir, label, input, args) {
 
 /** Event numbers the workers recorded as processed (their event-order files, kept on failure). */
 function workerEvents(out) {
-  const root = path.join(out, 'workers');
+  // The run's own directory, workers/<run id>/, is kept when the run fails.
+  const [runId, ...others] = fs.readdirSync(path.join(out, 'workers'));
+  assert.equal(others.length, 0, 'one run, one run directory');
+  const root = path.join(out, 'workers', runId);
   const events = [];
   for (const dir of fs.readdirSync(root)) {
     const file = path.join(root, dir, 'event-order.ndjson');
@@ -62,7 +65,8 @@ for (const [format, make] of Object.entries(inputs)) {
   test(`${format}: a serial run processes the ${BAD} records before the bad one, then fails naming it`, () => {
     withDir((dir) => {
       const { file, where } = make(dir);
-      const r = run(dir, 'serial', file, ['--workers', '0']);
+      // Partial outputs are kept on request only: they show which events were processed.
+      const r = run(dir, 'serial', file, ['--workers', '0', '--set', 'ApplicationMgr.KeepPartialOutputs=true']);
       assert.notEqual(r.status, 0);
       assert.ok(r.stderr.includes(where), `no "${where}" in:\n${r.stderr}`);
       assert.equal(r.summary.processed, BAD);

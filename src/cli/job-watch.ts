@@ -110,7 +110,7 @@ export class JobWatch {
     this.#read();
     this.exitCode = code;
     const held = this.#event >= 0 && !why.startsWith('event') ? `; event ${this.#event} was in hand for ${((Date.now() - this.#eventAt) / 1000).toFixed(1)} s` : '';
-    process.stderr.write(`cowloop: ${why}${held}: killing it (outputs may be incomplete)\n`);
+    process.stderr.write(`cowloop: ${why}${held}: killing it (the previous outputs stay as they were)\n`);
     this.#child.kill('SIGKILL');
   }
 }
