@@ -201,12 +201,10 @@ function unreadable(display: string, resolved: string, from: SourceLocation | un
 function locate(state: ReadState, name: string, from: SourceLocation, source: string): string {
   const expanded = expandEnvironment(name, from, source);
   if (path.isAbsolute(expanded)) return expanded;
-  const candidates = [expanded];
-  if (!from.file.startsWith('<')) candidates.push(path.join(path.dirname(from.file), expanded));
-  for (const dir of state.searchPath) candidates.push(path.join(dir, expanded));
-  const found = candidates.find(isFile);
+  const dirs = [...(from.file.startsWith('<') ? [] : [path.dirname(from.file)]), ...state.searchPath];
+  const found = [expanded, ...dirs.map((dir) => path.join(dir, expanded))].find(isFile);
   if (found) return found;
-  const searched = [...new Set(candidates.slice(1).map((c) => path.dirname(path.resolve(c))))];
+  const searched = [...new Set(dirs.map((dir) => path.resolve(dir)))];
   throw new JobOptionsError(
     ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
     `cannot find the included file ${expanded}: not in the current directory${searched.length > 0 ? ` nor in ${searched.join(', ')}` : ''}${state.searchPath.length === 0 ? ' (JOBOPTSEARCHPATH is not set)' : ''}`,
