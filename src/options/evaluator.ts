@@ -20,7 +20,7 @@ export interface IncludeHandler {
 export function evaluateOpts(state: ReadState, text: string, file: string, files: IncludeHandler): void {
   const statements = parseOpts(text, file);
   state.trace(`reading ${file}`);
-  if (state.printTree) state.trees.push({ file, lines: describeStatements(statements) });
+  state.trees.push({ file, statements });
   new Evaluator(state, text, files).run(statements);
 }
 
@@ -283,7 +283,7 @@ export function resolveReferences(state: ReadState): void {
 }
 
 /** One line per statement, indented by nesting: what `#pragma printtree` prints. */
-function describeStatements(statements: Statement[], depth = 0): string[] {
+export function describeStatements(statements: Statement[], depth = 0): string[] {
   const lines: string[] = [];
   const pad = '  '.repeat(depth);
   for (const s of statements) {

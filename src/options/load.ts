@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { ErrorCodes, invalidArgument } from '../errors.js';
 import { JobOptionsCatalogue } from './catalogue.js';
 import { formatLocation, JobOptionsError } from './errors.js';
-import { evaluateOpts, resolveReferences, type IncludeHandler } from './evaluator.js';
+import { describeStatements, evaluateOpts, resolveReferences, type IncludeHandler } from './evaluator.js';
 import { formatGaudiOptions } from './format.js';
 import { evaluateJson } from './json.js';
 import { jobOptionsFormat } from './format-of.js';
@@ -76,7 +76,7 @@ function finish(state: ReadState): void {
   if (state.printTree && state.printing) {
     for (const tree of state.trees) {
       state.sink(`<file value=${JSON.stringify(tree.file)}>`);
-      for (const line of tree.lines) state.sink(`  ${line}`);
+      for (const line of describeStatements(tree.statements, 1)) state.sink(line);
       state.sink('</file>');
     }
   }

@@ -2,7 +2,7 @@
 // the defined names, the units, the print switches, the files read so far and the open
 // chain of includes, and the `@` references waiting for the end of the reading.
 import * as path from 'node:path';
-import type { AssignOperator } from './ast.js';
+import type { AssignOperator, Statement } from './ast.js';
 import { JobOptionsCatalogue } from './catalogue.js';
 import { formatLocation } from './errors.js';
 import type { OptionValue, SourceLocation } from './types.js';
@@ -79,7 +79,7 @@ export class ReadState {
   /** `#pragma dumpfile "file"`: write every option to this file once the reading is done. */
   dumpFile: { path: string; location: SourceLocation; source: string } | undefined;
   /** The statements of each .opts file read, for `#pragma printtree`. */
-  readonly trees: { file: string; lines: string[] }[] = [];
+  readonly trees: { file: string; statements: Statement[] }[] = [];
   readonly stack: OpenFile[] = [];
   /** Every file read so far (absolute path) and where it was first included from. */
   readonly included = new Map<string, SourceLocation | undefined>();
