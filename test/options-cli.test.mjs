@@ -27,7 +27,7 @@ test('prints the resolved options as .opts text  (default)', () => {
       '',
       'Finder.MinHits = 6;',
       'Finder.Cuts    = { 1.5, -0.25, 9 };',
-      'Finder.Weights = { "pt": 1, "name": "x\\tyé" };',
+      'Finder.Weights = { "pt": 1, "name": "x\tyé" };',
       'Finder.Enabled = true;',
       '',
       'ToolSvc.Fitter.MaxIterations = 10;',

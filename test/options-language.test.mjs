@@ -23,8 +23,9 @@ test('full.opts: includes, units, operators, values, references, conditionals', 
     Finder: {
       MinHits: 4,
       Cuts: [1.5, 3.5, 5.5],
-      Tags: ['a', 'c'],
-      Weights: { eta: 3, phi: 4 },
+      Tags: ['a', 'c', 'b'], // -= removes the first equal element only
+      // += keeps a key already there (eta), as Gaudi's C++ reader does.
+      Weights: { eta: 2, phi: 4 },
       MaxChi2: 25,
       Tolerance: -0.00125,
       Offset: -7,
@@ -32,9 +33,10 @@ test('full.opts: includes, units, operators, values, references, conditionals', 
       PtMin: 1500,
       Window: 200,
       Small: 0.25,
-      Title: 'say "hi"\tand\\or\n',
+      // A backslash escapes only the closing quote; anything else is kept as written.
+      Title: 'say "hi"\\tand\\\\or\\n',
       Single: "it's",
-      Unicode: '\u00e9te',
+      Unicode: '\\u00e9t\\x65',
       Slash: 'a/b // not a comment /* nor this */',
       Enabled: true,
       Verbose: false,
@@ -43,8 +45,8 @@ test('full.opts: includes, units, operators, values, references, conditionals', 
       NoCuts: [],
       NoMap: {},
     },
-    // The reference copied OutputLevel before MessageSvc.OutputLevel changed to 2.
-    HistoFiller: { OutputLevel: 3, Cuts: [1.5, 3.5, 5.5] },
+    // References are resolved once every file is read: OutputLevel's final value is 2.
+    HistoFiller: { OutputLevel: 2, Cuts: [1.5, 3.5, 5.5] },
     'ToolSvc.Fitter': { MaxIterations: 10 },
     Check: { FromProperty: 'defined', FromClient: 'defined', Fast: false },
   });
@@ -75,7 +77,7 @@ test('defines select #ifdef / #ifndef / #else branches, nested', async () => {
   assert.deepEqual(parseJobOptions(text).toObject(), { X: { Y: 2, Z: 2 }, A: { B: 0 } });
 });
 
-test('#printOptions prints the catalogue so far unless #pragma print off', () => {
+test('#printOptions prints the catalogue so far; #printOptions full prints Gaudi\'s dump at the end', () => {
   const lines = [];
   const text = [
     'A.X = 1;',
@@ -91,12 +93,14 @@ test('#printOptions prints the catalogue so far unless #pragma print off', () =>
   assert.deepEqual(lines, [
     '// #printOptions at p.opts:2:1',
     'A.X = 1;',
-    '// #printOptions at p.opts:8:1',
     'A.X = 1;',
     'A.Y = 2;',
-    '',
-    'B.Z = { "k": "v" };',
+    'B.Z = {"k": "v"};',
   ]);
+  // Gaudi prints the dump only when printing is on at the end of the reading.
+  const none = [];
+  parseJobOptions('#printOptions full\nA.X = 1;\n#pragma print off\n', 'q.opts', { print: (line) => none.push(line) });
+  assert.deepEqual(none, []);
 });
 
 test('echo traces files and assignments while print is on', async () => {
@@ -133,12 +137,13 @@ test('+= and -= follow Gaudi: append to lists, merge maps, remove elements and k
       'A.S -= "x";',
     ].join('\n'),
   );
-  assert.deepEqual(opts.toObject(), { A: { L: [1, 3], M: { b: 5 }, E: { k: 1 }, S: ['y'] } });
+  // Map += keeps existing keys and -= removes the first equal element, as Gaudi's C++ reader.
+  assert.deepEqual(opts.toObject(), { A: { L: [1, 3], M: { b: 2 }, E: { k: 1 }, S: ['y', 'x'] } });
 });
 
-test('references copy values: later changes do not follow', () => {
-  const opts = parseJobOptions('A.L = { 1 };\nB.L = @A.L;\nA.L += 2;\nC.M = { "x": @A.L, "y": { @B.L } };');
-  assert.deepEqual(opts.toObject(), { A: { L: [1, 2] }, B: { L: [1] }, C: { M: { x: [1, 2], y: [[1]] } } });
+test('@ references take the final value; a bare Client.Property copies the value so far', () => {
+  const opts = parseJobOptions('A.L = { 1 };\nB.L = @A.L;\nD.L = A.L;\nA.L += 2;\nC.M = { "x": @A.L, "y": { @B.L } };');
+  assert.deepEqual(opts.toObject(), { A: { L: [1, 2] }, B: { L: [1, 2] }, D: { L: [1] }, C: { M: { x: [1, 2], y: [[1, 2]] } } });
 });
 
 test('numbers, booleans, names and layout accepted by the language', () => {

@@ -30,10 +30,15 @@ function fail(expected: string, value: unknown): never {
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
+  if (Array.isArray(value)) return `a list (${json(value).slice(0, 60)})`;
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return `a map (${JSON.stringify(value).slice(0, 60)})`;
+  if (typeof value === 'object') return `a map (${json(value).slice(0, 60)})`;
   return `${typeof value} ${String(value)}`;
+}
+
+/** JSON with big integers (from job options beyond 2^53) as their digits. */
+function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 }
 
 interface Range {

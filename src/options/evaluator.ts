@@ -1,14 +1,15 @@
 // Runs the statements of one .opts file against the reading state: resolves units and
-// references, applies `=`, `+=`, `-=`, follows includes and conditionals.
+// copies, applies `=`, `+=`, `-=`, follows includes and conditionals. `@` references are
+// kept as PendingReference and resolved by resolveReferences once every file is read.
 import { ErrorCodes } from '../errors.js';
 import type { Statement, ValueNode } from './ast.js';
 import { JobOptionsError } from './errors.js';
 import { formatJobOptions, formatValue } from './format.js';
 import { didYouMean } from './names.js';
 import { parseOpts } from './parser.js';
-import type { ReadState } from './state.js';
+import { deferredKey, PendingReference, type DeferredOperation, type DeferredValue, type ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
-import { appendValue, cloneValue, OperationProblem, removeValue, setEntry } from './values.js';
+import { appendValue, cloneValue, mapKey, OperationProblem, removeValue, setEntry } from './values.js';
 
 /** Hooks the evaluator uses for files it does not read itself. */
 export interface IncludeHandler {
@@ -19,6 +20,7 @@ export interface IncludeHandler {
 export function evaluateOpts(state: ReadState, text: string, file: string, files: IncludeHandler): void {
   const statements = parseOpts(text, file);
   state.trace(`reading ${file}`);
+  state.trees.push({ file, statements });
   new Evaluator(state, text, files).run(statements);
 }
 
@@ -49,8 +51,16 @@ class Evaluator {
         case 'pragma-print':
           this.state.printing = statement.on;
           break;
+        case 'pragma-tree':
+          this.state.printTree = true;
+          break;
+        case 'dump-file':
+          this.state.dumpFile = { path: statement.path, location: statement.location, source: this.source };
+          break;
         case 'print-options':
-          if (this.state.printing) {
+          if (statement.full) {
+            this.state.printAll = true;
+          } else if (this.state.printing) {
             const where = statement.location;
             this.state.sink(`// #printOptions at ${where.file}:${where.line}:${where.column}`);
             const text = formatJobOptions(this.state.catalogue);
@@ -66,11 +76,29 @@ class Evaluator {
     const key = `${client}.${property}`;
     const value = this.resolve(statement.value, key);
     const catalogue = this.state.catalogue;
-    let result = value;
+    const waiting = deferredKey(client, property);
+    const log = this.state.deferred.get(waiting);
+    const operation: DeferredOperation = { operator, value, location, source: this.source };
+    if (hasPending(value) || (log && operator !== '=')) {
+      // The value depends on a reference: replay the operations once every file is read.
+      if (operator === '=' || !log) {
+        const current = operator === '=' ? undefined : catalogue.get(client, property)?.value;
+        const start: DeferredOperation[] = current === undefined ? [] : [{ ...operation, operator: '=', value: current }];
+        this.state.deferred.set(waiting, [...start, operation]);
+        catalogue.set(client, property, placeholder(operator === '=' ? value : current ?? value), location);
+      } else {
+        log.push(operation);
+        catalogue.set(client, property, catalogue.get(client, property)!.value, location);
+      }
+      this.state.trace(`${key} ${operator} ${formatValue(placeholder(value))};`, location);
+      return;
+    }
+    this.state.deferred.delete(waiting);
+    let result = value as OptionValue;
     if (operator !== '=') {
       try {
         const current = catalogue.get(client, property)?.value;
-        result = operator === '+=' ? appendValue(key, current, value) : removeValue(key, current, value);
+        result = operator === '+=' ? appendValue(key, current, result) : removeValue(key, current, result);
       } catch (error) {
         if (!(error instanceof OperationProblem)) throw error;
         throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_OPERATION, error.message, location, {
@@ -79,10 +107,10 @@ class Evaluator {
       }
     }
     catalogue.set(client, property, result, location);
-    this.state.trace(`${key} ${operator} ${formatValue(value)};`, location);
+    this.state.trace(`${key} ${operator} ${formatValue(value as OptionValue)};`, location);
   }
 
-  resolve(node: ValueNode, key: string): OptionValue {
+  resolve(node: ValueNode, key: string): DeferredValue {
     switch (node.kind) {
       case 'string':
       case 'boolean':
@@ -100,29 +128,186 @@ class Evaluator {
             { source: this.source },
           );
         }
-        return node.value * factor;
+        return withUnit(Number(node.value), factor);
       }
       case 'list':
         return node.items.map((item) => this.resolve(item, key));
       case 'map': {
-        const map: { [name: string]: OptionValue } = {};
-        for (const entry of node.entries) setEntry(map, entry.key, this.resolve(entry.value, key));
+        const map: { [name: string]: DeferredValue } = {};
+        for (const entry of node.entries) {
+          const name = this.resolve(entry.key, key) as string | number | bigint | boolean;
+          const text = typeof name === 'string' ? name : mapKey(name);
+          // As in Gaudi's C++ reader, the first of two equal keys wins.
+          if (!Object.hasOwn(map, text)) setEntry(map, text, this.resolve(entry.value, key));
+        }
         return map;
       }
-      case 'reference': {
+      case 'reference':
+        return new PendingReference(node.client, node.property, node.location, this.source);
+      case 'copy': {
         const entry = this.state.catalogue.get(node.client, node.property);
+        const target = `${node.client}.${node.property}`;
         if (!entry) {
-          const target = `${node.client}.${node.property}`;
           const known = this.state.catalogue.entries().map((e) => `${e.client}.${e.property}`);
           throw new JobOptionsError(
             ErrorCodes.ERR_COWLOOP_OPTIONS_REFERENCE,
-            `unknown reference @${target} in the value of ${key}: ${target} has not been set before this line${didYouMean(target, known)}`,
+            `${target} in the value of ${key} has not been set before this line${didYouMean(target, known)}: a bare Client.Property copies the value set so far; write @${target} for its value once every file is read, or quote a string ("${target}")`,
             node.location,
             { source: this.source },
           );
         }
+        const log = this.state.deferred.get(deferredKey(node.client, node.property));
+        if (log) return new PendingReference(node.client, node.property, node.location, this.source, [...log]);
         return cloneValue(entry.value);
       }
     }
   }
+}
+
+/**
+ * A number times its unit, as Gaudi's C++ reader stores it: the product printed with six
+ * decimals (std::to_string), so 1*fm with mm = 1 is 0.
+ */
+function withUnit(value: number, factor: number): number {
+  const product = value * factor;
+  if (!Number.isFinite(product) || Math.abs(product) >= 1e21 || Object.is(product, -0)) return product;
+  return Number(product.toFixed(6));
+}
+
+function hasPending(value: DeferredValue): boolean {
+  if (value instanceof PendingReference) return true;
+  if (Array.isArray(value)) return value.some(hasPending);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(hasPending);
+  return false;
+}
+
+/** What the catalogue holds until references are resolved: `@Client.Property` as text. */
+function placeholder(value: DeferredValue): OptionValue {
+  if (value instanceof PendingReference) return `@${value.client}.${value.property}`;
+  if (Array.isArray(value)) return value.map(placeholder);
+  if (typeof value === 'object' && value !== null) {
+    const map: { [key: string]: OptionValue } = {};
+    for (const [k, v] of Object.entries(value)) setEntry(map, k, placeholder(v));
+    return map;
+  }
+  return value;
+}
+
+/**
+ * Gives every property that waits for a reference its value, once every file is read: a
+ * reference takes the final value of its target (itself resolved first if it waits too).
+ */
+export function resolveReferences(state: ReadState): void {
+  const done = new Map<string, OptionValue>();
+  const open: string[] = [];
+  const catalogue = state.catalogue;
+
+  const finalValue = (client: string, property: string, via: PendingReference, inKey: string): OptionValue => {
+    const waiting = deferredKey(client, property);
+    const known = done.get(waiting);
+    if (known !== undefined) return known;
+    const log = state.deferred.get(waiting);
+    if (log) return settle(client, property, log);
+    const entry = catalogue.get(client, property);
+    if (!entry) {
+      const target = `${client}.${property}`;
+      const names = catalogue.entries().map((e) => `${e.client}.${e.property}`);
+      throw new JobOptionsError(
+        ErrorCodes.ERR_COWLOOP_OPTIONS_REFERENCE,
+        `unknown reference @${target} in the value of ${inKey}: ${target} is not set in any file read${didYouMean(target, names)}`,
+        via.location,
+        { source: via.source },
+      );
+    }
+    return entry.value;
+  };
+
+  const substitute = (value: DeferredValue, inKey: string): OptionValue => {
+    if (value instanceof PendingReference) {
+      if (value.snapshot) return replay(value.snapshot, `${value.client}.${value.property}`);
+      return cloneValue(finalValue(value.client, value.property, value, inKey));
+    }
+    if (Array.isArray(value)) return value.map((item) => substitute(item, inKey));
+    if (typeof value === 'object' && value !== null) {
+      const map: { [key: string]: OptionValue } = {};
+      for (const [k, v] of Object.entries(value)) setEntry(map, k, substitute(v, inKey));
+      return map;
+    }
+    return value;
+  };
+
+  const replay = (log: DeferredOperation[], key: string): OptionValue => {
+    let result: OptionValue | undefined;
+    for (const operation of log) {
+      const value = substitute(operation.value, key);
+      try {
+        if (operation.operator === '=') result = value;
+        else result = operation.operator === '+=' ? appendValue(key, result, value) : removeValue(key, result, value);
+      } catch (error) {
+        if (!(error instanceof OperationProblem)) throw error;
+        throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_OPERATION, error.message, operation.location, {
+          source: operation.source,
+        });
+      }
+    }
+    return result!;
+  };
+
+  const settle = (client: string, property: string, log: DeferredOperation[]): OptionValue => {
+    const waiting = deferredKey(client, property);
+    const key = `${client}.${property}`;
+    if (open.includes(waiting)) {
+      const chain = [...open.slice(open.indexOf(waiting)), waiting].map((k) => `@${k.replace('\0', '.')}`).join(' -> ');
+      const first = log[0]!;
+      throw new JobOptionsError(
+        ErrorCodes.ERR_COWLOOP_OPTIONS_REFERENCE,
+        `the references ${chain} go round in a circle: none of them has a value`,
+        first.location,
+        { source: first.source },
+      );
+    }
+    open.push(waiting);
+    const value = replay(log, key);
+    open.pop();
+    done.set(waiting, value);
+    return value;
+  };
+
+  for (const [waiting, log] of state.deferred) {
+    const [client, property] = waiting.split('\0') as [string, string];
+    const value = settle(client, property, log);
+    const entry = catalogue.get(client, property)!;
+    catalogue.set(client, property, value, entry.location);
+  }
+  state.deferred.clear();
+}
+
+/** One line per statement, indented by nesting: what `#pragma printtree` prints. */
+export function describeStatements(statements: Statement[], depth = 0): string[] {
+  const lines: string[] = [];
+  const pad = '  '.repeat(depth);
+  for (const s of statements) {
+    const at = `line="${s.location.line}" column="${s.location.column}"`;
+    switch (s.kind) {
+      case 'assign':
+        lines.push(`${pad}<assign ${at} property="${s.client}.${s.property}" operator="${s.operator}"/>`);
+        break;
+      case 'include':
+      case 'units':
+        lines.push(`${pad}<${s.kind} ${at} value=${JSON.stringify(s.path)}/>`);
+        break;
+      case 'conditional':
+        lines.push(`${pad}<condition ${at} ${s.negate ? 'ifndef' : 'ifdef'}="${s.name}">`);
+        lines.push(...describeStatements(s.then, depth + 1));
+        if (s.otherwise.length > 0) {
+          lines.push(`${pad}<else>`);
+          lines.push(...describeStatements(s.otherwise, depth + 1));
+        }
+        lines.push(`${pad}</condition>`);
+        break;
+      default:
+        lines.push(`${pad}<${s.kind} ${at}/>`);
+    }
+  }
+  return lines;
 }

@@ -1,5 +1,7 @@
-// Writes a catalogue back as .opts text that parses to an equal catalogue.
-import { formatLocation } from './errors.js';
+// Writes a catalogue back as .opts text that parses to an equal catalogue, or in Gaudi's
+// own dump format (`Client.Property = value;`, sorted) for comparison with Gaudi's output.
+import { ErrorCodes } from '../errors.js';
+import { JobOptionsError, formatLocation } from './errors.js';
 import type { JobOptions, OptionValue } from './types.js';
 import { isOptionMap } from './values.js';
 
@@ -8,17 +10,40 @@ export interface FormatJobOptionsOptions {
   locations?: boolean;
 }
 
+/**
+ * A string as .opts text. In Gaudi's grammar a backslash escapes only the closing quote,
+ * so only `"` needs one; every other character, line breaks included, is written as is.
+ * A string ending in a backslash cannot be written: that backslash would escape the quote.
+ */
+export function quoteString(text: string): string {
+  if (text.endsWith('\\')) {
+    throw new JobOptionsError(
+      ErrorCodes.ERR_COWLOOP_OPTIONS_VALUE,
+      `the string ${JSON.stringify(text)} ends with a backslash, which .opts text cannot express (it would escape the closing quote); print the options as JSON instead`,
+    );
+  }
+  return `"${text.replace(/"/g, '\\"')}"`;
+}
+
 export function formatValue(value: OptionValue): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'string') return quoteString(value);
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return value.length === 0 ? '{}' : `{ ${value.map(formatValue).join(', ')} }`;
   if (isOptionMap(value)) {
     const entries = Object.entries(value);
     if (entries.length === 0) return '{:}';
-    return `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${formatValue(v)}`).join(', ')} }`;
+    return `{ ${entries.map(([k, v]) => `${quoteString(k)}: ${formatValue(v)}`).join(', ')} }`;
   }
   throw new TypeError(`not an option value: ${String(value)}`);
+}
+
+/** A number that reads back as the same number: an integer beyond 2^53 in exponent form. */
+function formatNumber(value: number): string {
+  if (Object.is(value, -0)) return '-0';
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return value.toExponential();
+  return String(value);
 }
 
 /** One `Client.Property = value;` line per entry, clients separated by a blank line. */
@@ -36,4 +61,42 @@ export function formatJobOptions(options: JobOptions, format: FormatJobOptionsOp
     }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * A value as Gaudi's catalogue prints it: strings quoted with `"` and `\` escaped
+ * (std::quoted), lists `[a, b]`, maps `{key: value}` sorted by key, numeric keys bare.
+ */
+export function formatGaudiValue(value: OptionValue): string {
+  if (typeof value === 'string') return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return `[${value.map(formatGaudiValue).join(', ')}]`;
+  const entries = Object.entries(value).map(([k, v]) => [gaudiKey(k), formatGaudiValue(v)] as const);
+  entries.sort(([a], [b]) => compareBytes(a, b));
+  return `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+}
+
+function gaudiKey(key: string): string {
+  const n = Number(key);
+  if (key.trim() !== '' && Number.isFinite(n) && String(n) === key) return key;
+  return formatGaudiValue(key);
+}
+
+/** Gaudi's order: by client, then by full name, comparing as std::string does. */
+export function formatGaudiOptions(options: JobOptions): string {
+  const clients = [...options.clients()].sort(compareBytes);
+  const lines: string[] = [];
+  for (const client of clients) {
+    const entries = [...options.client(client).values()].sort((a, b) => compareBytes(a.property, b.property));
+    for (const entry of entries) lines.push(`${client}.${entry.property} = ${formatGaudiValue(entry.value)};`);
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+function compareBytes(a: string, b: string): number {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return Buffer.compare(x, y);
 }

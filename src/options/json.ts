@@ -8,7 +8,7 @@ import type { OptionValue, SourceLocation } from './types.js';
 import { setEntry } from './values.js';
 
 type JsonNode =
-  | { kind: 'value'; value: string | number | boolean | null; location: SourceLocation }
+  | { kind: 'value'; value: string | number | bigint | boolean | null; location: SourceLocation }
   | { kind: 'array'; items: JsonNode[]; location: SourceLocation }
   | { kind: 'object'; members: { key: string; keyLocation: SourceLocation; value: JsonNode }[]; location: SourceLocation };
 
@@ -32,6 +32,7 @@ export function evaluateJson(state: ReadState, text: string, file: string): void
       const value = toOptionValue(property.value, `${client.key}.${property.key}`, fail);
       try {
         state.catalogue.set(client.key, property.key, value, property.keyLocation);
+        state.settled(client.key, property.key);
       } catch (error) {
         // Re-raise with the excerpt of this file.
         if (error instanceof JobOptionsError) fail(error.detail, property.keyLocation);
@@ -64,6 +65,12 @@ function kindOf(node: JsonNode): string {
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/** An integer beyond 2^53 stays exact as a bigint, as in .opts text. */
+function jsonNumber(literal: string): number | bigint {
+  const n = Number(literal);
+  return /^-?\d+$/.test(literal) && !Number.isSafeInteger(n) ? BigInt(literal) : n;
+}
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 class JsonReader {
@@ -102,7 +109,7 @@ class JsonReader {
     const m = NUMBER.exec(this.text);
     if (m) {
       this.#i += m[0].length;
-      return { kind: 'value', value: Number(m[0]), location };
+      return { kind: 'value', value: jsonNumber(m[0]), location };
     }
     return this.#fail(`expected a value for ${what}: an object, array, string, number, true or false`);
   }

@@ -9,8 +9,8 @@ export interface Token {
   type: TokenType;
   /** The source text of the token (for strings, including quotes). */
   text: string;
-  /** Decoded value: the string contents, or the number. */
-  value?: string | number;
+  /** Decoded value: the string contents, or the number (a bigint beyond 2^53). */
+  value?: string | number | bigint;
   line: number;
   column: number;
   /** Line and column just after the token. */
@@ -18,25 +18,28 @@ export interface Token {
   endColumn: number;
 }
 
-const PUNCTUATION = ['+=', '-=', '=', '{', '}', '[', ']', ',', ':', ';', '@', '*', '-', '+'];
+const PUNCTUATION = ['+=', '-=', '=', '{', '}', '[', ']', '(', ')', ',', ':', ';', '@', '*', '-', '+'];
 const NAME_START = /[A-Za-z_]/;
-const NAME = /[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*/y;
+// Identifiers joined by `.` or `::`, optionally starting with `::` (the global namespace).
+const NAME = /(?:::)?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*/y;
 const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
-const ESCAPES: Record<string, string> = {
-  n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0',
-  '\\': '\\', '"': '"', "'": "'", '/': '/',
-};
+const INTEGER = /^\d+$/;
 
 export function tokenize(text: string, file: string): Token[] {
   const tokens: Token[] = [];
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   let lineStart = i;
+  // A first line `#!/usr/bin/env gaudirun.py` makes the file a script; it is skipped.
+  if (text.startsWith('#!', i)) {
+    const end = text.indexOf('\n', i);
+    i = end < 0 ? text.length : end;
+  }
   const fail = (detail: string, at: number, atLine = line, atLineStart = lineStart): never => {
     const location: SourceLocation = { file, line: atLine, column: at - atLineStart + 1 };
     throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_SYNTAX, detail, location, { source: text });
   };
-  const push = (type: TokenType, start: number, end: number, value?: string | number): void => {
+  const push = (type: TokenType, start: number, end: number, value?: string | number | bigint): void => {
     const token: Token = {
       type,
       text: text.slice(start, end),
@@ -82,7 +85,46 @@ export function tokenize(text: string, file: string): Token[] {
       continue;
     }
     if (c === '"' || c === "'") {
-      i = readString(text, i, c, push, fail);
+      // Gaudi's strings: a backslash escapes only the quote that opened the string and is
+      // otherwise kept as written; a string may span lines.
+      const start = i;
+      const startLine = line;
+      const startLineStart = lineStart;
+      let value = '';
+      i++;
+      for (;;) {
+        const d = text[i];
+        if (d === undefined) {
+          fail(
+            `unterminated string: expected a closing ${c} before the end of the file (a string may span lines; a backslash before ${c} makes it part of the string)`,
+            start,
+            startLine,
+            startLineStart,
+          );
+        }
+        if (d === '\\' && text[i + 1] === c) {
+          value += c;
+          i += 2;
+          continue;
+        }
+        if (d === c) break;
+        if (d === '\n') {
+          line++;
+          lineStart = i + 1;
+        }
+        value += d;
+        i++;
+      }
+      i++;
+      tokens.push({
+        type: 'string',
+        text: text.slice(start, i),
+        value,
+        line: startLine,
+        column: start - startLineStart + 1,
+        endLine: line,
+        endColumn: i - lineStart + 1,
+      });
       continue;
     }
     if (c === '#') {
@@ -97,19 +139,16 @@ export function tokenize(text: string, file: string): Token[] {
     if ((c >= '0' && c <= '9') || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(text)!;
-      const end = i + m[0].length;
+      let end = i + m[0].length;
       const after = text[end] ?? '';
-      if (NAME_START.test(after) || /[0-9.]/.test(after)) {
-        fail(
-          `malformed number '${m[0]}${after}': a number must be followed by a separator; write units as ${m[0]}*Unit`,
-          end,
-        );
-      }
-      push('number', i, end, Number(m[0]));
+      if (/[0-9.]/.test(after)) fail(`malformed number '${m[0]}${after}': expected a separator after ${m[0]}`, end);
+      // A unit may follow directly (`10m`); a trailing `L` (`100L`) is dropped, as in C++.
+      if (after === 'L' && !/[A-Za-z0-9_]/.test(text[end + 1] ?? '')) end++;
+      push('number', i, end, numberValue(m[0]));
       i = end;
       continue;
     }
-    if (NAME_START.test(c)) {
+    if (NAME_START.test(c) || (c === ':' && text[i + 1] === ':' && NAME_START.test(text[i + 2] ?? ''))) {
       NAME.lastIndex = i;
       const m = NAME.exec(text)!;
       const end = i + m[0].length;
@@ -132,46 +171,9 @@ export function tokenize(text: string, file: string): Token[] {
   return tokens;
 }
 
-function readString(
-  text: string,
-  start: number,
-  quote: string,
-  push: (type: TokenType, start: number, end: number, value?: string | number) => void,
-  fail: (detail: string, at: number) => never,
-): number {
-  let value = '';
-  let i = start + 1;
-  for (;;) {
-    const c = text[i];
-    if (c === undefined || c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
-      fail(`unterminated string: expected a closing ${quote} before the end of the line`, start);
-    }
-    if (c === quote) break;
-    if (c === '\\') {
-      const e = text[i + 1] ?? '';
-      if (e in ESCAPES) {
-        value += ESCAPES[e];
-        i += 2;
-        continue;
-      }
-      if (e === 'u' || e === 'x') {
-        const digits = e === 'u' ? 4 : 2;
-        const hex = text.slice(i + 2, i + 2 + digits);
-        if (hex.length !== digits || !/^[0-9A-Fa-f]+$/.test(hex)) {
-          fail(`expected ${digits} hexadecimal digits after '\\${e}'`, i);
-        }
-        value += String.fromCharCode(parseInt(hex, 16));
-        i += 2 + digits;
-        continue;
-      }
-      fail(
-        `unknown escape '\\${e}' in a string: expected one of \\n \\t \\r \\b \\f \\v \\0 \\\\ \\" \\' \\/ \\xHH \\uHHHH (write \\\\ for a backslash)`,
-        i,
-      );
-    }
-    value += c;
-    i++;
-  }
-  push('string', start, i + 1, value);
-  return i + 1;
+/** An integer literal beyond 2^53 stays exact as a bigint; anything else is a number. */
+function numberValue(literal: string): number | bigint {
+  const n = Number(literal);
+  if (INTEGER.test(literal) && !Number.isSafeInteger(n)) return BigInt(literal);
+  return n;
 }

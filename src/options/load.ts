@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCodes, invalidArgument } from '../errors.js';
 import { JobOptionsCatalogue } from './catalogue.js';
-import { JobOptionsError } from './errors.js';
-import { evaluateOpts, type IncludeHandler } from './evaluator.js';
+import { formatLocation, JobOptionsError } from './errors.js';
+import { describeStatements, evaluateOpts, resolveReferences, type IncludeHandler } from './evaluator.js';
+import { formatGaudiOptions } from './format.js';
 import { evaluateJson } from './json.js';
 import { jobOptionsFormat } from './format-of.js';
 import { evaluateModule } from './module.js';
@@ -21,7 +22,8 @@ export async function loadJobOptions(file: string, options: ReadOptions = {}): P
   if (typeof file !== 'string' || file === '') throw invalidArgument('file', 'a non-empty path', file);
   checkReadOptions(options);
   const state = new ReadState(options);
-  await readFile(state, file);
+  await readFile(state, locateTopFile(state, file));
+  finish(state);
   return state.catalogue;
 }
 
@@ -30,8 +32,11 @@ export function parseJobOptions(text: string, file = '<string>', options: ReadOp
   if (typeof text !== 'string') throw invalidArgument('text', 'a string', text);
   checkReadOptions(options);
   const state = new ReadState(options);
-  state.stack.push({ display: file, resolved: file.startsWith('<') ? file : path.resolve(file) });
+  const resolved = file.startsWith('<') ? file : path.resolve(file);
+  state.stack.push({ display: file, resolved });
+  state.included.set(resolved, undefined);
   evaluateOpts(state, text, file, includes);
+  finish(state);
   return state.catalogue;
 }
 
@@ -51,6 +56,49 @@ function checkReadOptions(options: ReadOptions): void {
   if (options.print !== undefined && typeof options.print !== 'function') {
     throw invalidArgument('options.print', 'a function (line: string) => void', options.print);
   }
+  if (options.warn !== undefined && typeof options.warn !== 'function') {
+    throw invalidArgument('options.warn', 'a function (message: string) => void', options.warn);
+  }
+  if (
+    options.searchPath !== undefined &&
+    (!Array.isArray(options.searchPath) || options.searchPath.some((d) => typeof d !== 'string'))
+  ) {
+    throw invalidArgument('options.searchPath', 'an array of directories', options.searchPath);
+  }
+}
+
+/** After the last file: references take their values, then what Gaudi prints at the end. */
+function finish(state: ReadState): void {
+  resolveReferences(state);
+  if (state.printAll && state.printing) {
+    for (const line of formatGaudiOptions(state.catalogue).split('\n').slice(0, -1)) state.sink(line);
+  }
+  if (state.printTree && state.printing) {
+    for (const tree of state.trees) {
+      state.sink(`<file value=${JSON.stringify(tree.file)}>`);
+      for (const line of describeStatements(tree.statements, 1)) state.sink(line);
+      state.sink('</file>');
+    }
+  }
+  if (state.dumpFile) writeDumpFile(state, state.dumpFile);
+}
+
+/** `#pragma dumpfile "file"`: every option in Gaudi's format, written whole or not at all. */
+function writeDumpFile(state: ReadState, dump: NonNullable<ReadState['dumpFile']>): void {
+  const target = path.resolve(expandEnvironment(dump.path, dump.location, dump.source));
+  const partial = `${target}.${process.pid}.partial`;
+  try {
+    fs.writeFileSync(partial, formatGaudiOptions(state.catalogue));
+    fs.renameSync(partial, target);
+  } catch (error) {
+    fs.rmSync(partial, { force: true });
+    throw new JobOptionsError(
+      ErrorCodes.ERR_COWLOOP_OPTIONS_FILE,
+      `cannot write the #pragma dumpfile ${target}: ${(error as Error).message}`,
+      dump.location,
+      { cause: error, source: dump.source },
+    );
+  }
 }
 
 async function readFile(state: ReadState, display: string, from?: SourceLocation): Promise<void> {
@@ -58,8 +106,9 @@ async function readFile(state: ReadState, display: string, from?: SourceLocation
     readFileSync(state, display, from);
     return;
   }
-  const resolved = open(state, display, from);
+  const resolved = path.resolve(display);
   if (!fs.existsSync(resolved)) unreadable(display, resolved, from, undefined);
+  if (!enter(state, display, resolved, from)) return;
   state.stack.push({ display, resolved });
   try {
     await evaluateModule(state, display, resolved, from, { read: readFile, readSync: readFileSync });
@@ -71,13 +120,14 @@ async function readFile(state: ReadState, display: string, from?: SourceLocation
 }
 
 function readFileSync(state: ReadState, display: string, from?: SourceLocation, source?: string): void {
-  const resolved = open(state, display, from, source);
+  const resolved = path.resolve(display);
   let text: string;
   try {
     text = fs.readFileSync(resolved, 'utf8');
   } catch (error) {
     return unreadable(display, resolved, from, error, source);
   }
+  if (!enter(state, display, resolved, from, source)) return;
   state.stack.push({ display, resolved });
   try {
     if (jobOptionsFormat(display) === 'json') evaluateJson(state, text, display);
@@ -94,19 +144,37 @@ function withIncludeSite(error: unknown, from: SourceLocation | undefined): unkn
   return error;
 }
 
-/** Resolves a file and refuses one that is already open (an include cycle). */
-function open(state: ReadState, display: string, from?: SourceLocation, source?: string): string {
-  const resolved = path.resolve(display);
+/**
+ * Records that a file is read. As in Gaudi, a file already read (or being read: a cycle)
+ * is skipped with a warning; in strict mode both are errors. False when it is skipped.
+ */
+function enter(state: ReadState, display: string, resolved: string, from?: SourceLocation, source?: string): boolean {
   const cycle = state.cycleTo(resolved, display);
   if (cycle) {
-    throw new JobOptionsError(
-      ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
-      `include cycle: ${cycle}; remove one of these includes`,
-      from,
-      { source },
-    );
+    if (state.strict) {
+      throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE, `include cycle: ${cycle}; remove one of these includes`, from, {
+        source,
+      });
+    }
+    state.warn(`${from ? `${formatLocation(from)}: ` : ''}include cycle ${cycle}: ${display} is already being read, ignored`);
+    return false;
   }
-  return resolved;
+  if (state.included.has(resolved)) {
+    const first = state.included.get(resolved);
+    const where = first ? `from ${formatLocation(first)}` : 'as the top file';
+    if (state.strict) {
+      throw new JobOptionsError(
+        ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
+        `${display} is already included ${where}; in strict mode a file may be read once`,
+        from,
+        { source },
+      );
+    }
+    state.warn(`${from ? `${formatLocation(from)}: ` : ''}${display} is already included ${where}, ignored`);
+    return false;
+  }
+  state.included.set(resolved, from);
+  return true;
 }
 
 function unreadable(display: string, resolved: string, from: SourceLocation | undefined, error: unknown, source?: string): never {
@@ -119,32 +187,69 @@ function unreadable(display: string, resolved: string, from: SourceLocation | un
   }
   throw new JobOptionsError(
     ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
-    `cannot read the included file ${where}: ${reason}; paths are relative to the including file`,
+    `cannot read the included file ${where}: ${reason}`,
     from,
     { cause: error, source },
   );
 }
 
-/** `$NAME` and `${NAME}` in include paths, as Gaudi allows. */
+/**
+ * Where an `#include` or `#units` file is, in Gaudi's order: the path as written (relative
+ * to the current directory), then beside the including file, then in each directory of
+ * the search path (JOBOPTSEARCHPATH).
+ */
+function locate(state: ReadState, name: string, from: SourceLocation, source: string): string {
+  const expanded = expandEnvironment(name, from, source);
+  if (path.isAbsolute(expanded)) return expanded;
+  const dirs = [...(from.file.startsWith('<') ? [] : [path.dirname(from.file)]), ...state.searchPath];
+  const found = [expanded, ...dirs.map((dir) => path.join(dir, expanded))].find(isFile);
+  if (found) return found;
+  const searched = [...new Set(dirs.map((dir) => path.resolve(dir)))];
+  throw new JobOptionsError(
+    ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
+    `cannot find the included file ${expanded}: not in the current directory${searched.length > 0 ? ` nor in ${searched.join(', ')}` : ''}${state.searchPath.length === 0 ? ' (JOBOPTSEARCHPATH is not set)' : ''}`,
+    from,
+    { source },
+  );
+}
+
+/** The top file: as given, else in the search path, as Gaudi looks for it. */
+function locateTopFile(state: ReadState, file: string): string {
+  if (path.isAbsolute(file) || isFile(file)) return file;
+  return state.searchPath.map((dir) => path.join(dir, file)).find(isFile) ?? file;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** `$NAME`, `$(NAME)` (Gaudi's forms) and `${NAME}` in include paths. */
 function expandEnvironment(name: string, from: SourceLocation, source: string): string {
-  return name.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, braced?: string, bare?: string) => {
-    const variable = (braced ?? bare)!;
-    const value = process.env[variable];
-    if (value === undefined) {
-      throw new JobOptionsError(
-        ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
-        `the environment variable ${variable} used in "${name}" is not set`,
-        from,
-        { source },
-      );
-    }
-    return value;
-  });
+  return name.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|\(([A-Za-z0-9_]+)\)|([A-Za-z0-9_]+))/g,
+    (_, braced?: string, parenthesised?: string, bare?: string) => {
+      const variable = (braced ?? parenthesised ?? bare)!;
+      const value = process.env[variable];
+      if (value === undefined) {
+        throw new JobOptionsError(
+          ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
+          `the environment variable ${variable} used in "${name}" is not set`,
+          from,
+          { source },
+        );
+      }
+      return value;
+    },
+  );
 }
 
 const includes: IncludeHandler = {
   include(state, name, from, source) {
-    const display = ReadState.includedPath(expandEnvironment(name, from, source), from.file);
+    const display = locate(state, name, from, source);
     if (jobOptionsFormat(display) === 'module') {
       throw new JobOptionsError(
         ErrorCodes.ERR_COWLOOP_OPTIONS_INCLUDE,
@@ -156,7 +261,7 @@ const includes: IncludeHandler = {
     readFileSync(state, display, from, source);
   },
   units(state, name, from, source) {
-    const display = ReadState.includedPath(expandEnvironment(name, from, source), from.file);
+    const display = locate(state, name, from, source);
     const resolved = path.resolve(display);
     let text: string;
     try {
@@ -164,6 +269,8 @@ const includes: IncludeHandler = {
     } catch (error) {
       return unreadable(display, resolved, from, error, source);
     }
-    parseUnits(text, display, state.units);
+    // Units files count as included files too, as in Gaudi.
+    if (!enter(state, display, resolved, from, source)) return;
+    parseUnits(text, display, state.units, state.unitSites);
   },
 };

@@ -89,9 +89,16 @@ export async function evaluateModule(
   const pending: Promise<void>[] = [];
   const cfg: JobOptionsConfig = {
     file: display,
-    set: (client, property, value) => state.catalogue.set(client, property, value, here()),
-    append: (client, property, value) => state.catalogue.append(client, property, value, here()),
-    remove: (client, property, value) => state.catalogue.remove(client, property, value, here()),
+    set: (client, property, value) => {
+      state.catalogue.set(client, property, value, here());
+      state.settled(client, property);
+    },
+    append: (client, property, value) => {
+      if (!state.deferOperation(client, property, '+=', cloneValue(value), here())) state.catalogue.append(client, property, value, here());
+    },
+    remove: (client, property, value) => {
+      if (!state.deferOperation(client, property, '-=', cloneValue(value), here())) state.catalogue.remove(client, property, value, here());
+    },
     get: (client, property) => {
       const entry = state.catalogue.get(client, property);
       return entry ? cloneValue(entry.value) : undefined;

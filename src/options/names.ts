@@ -1,7 +1,10 @@
 // Client and property names, and nearest-name suggestions for misspelt ones.
 
-/** A client (component instance) name: dot- or `::`-separated identifiers, e.g. `ToolSvc.Fitter`. */
-export const CLIENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*$/;
+/**
+ * A client (component instance) name: dot- or `::`-separated identifiers, e.g.
+ * `ToolSvc.Fitter`, optionally starting with `::` as in Gaudi.
+ */
+export const CLIENT_NAME = /^(?:::)?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::)[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** A property name: one identifier. */
 export const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -8,8 +8,7 @@ import { didYouMean, PROPERTY_NAME, splitKey } from './names.js';
 import type { SourceLocation } from './types.js';
 
 const DIRECTIVES = ['include', 'units', 'ifdef', 'ifndef', 'else', 'endif', 'pragma', 'printOptions'];
-const TRUE_WORDS = new Set(['true', 'True', 'TRUE']);
-const FALSE_WORDS = new Set(['false', 'False', 'FALSE']);
+const CLOSING: Record<string, ']' | ')' | '}'> = { '[': ']', '(': ')', '{': '}' };
 
 export function parseOpts(text: string, file: string): Statement[] {
   return new Parser(text, file).parseFile();
@@ -88,11 +87,12 @@ class Parser {
           case 'pragma':
             target().push(this.#parsePragma(token));
             break;
-          case 'printOptions':
-            // Gaudi accepts an optional "full"; the whole catalogue is always printed here.
-            if (this.#peek().type === 'name' && this.#peek().value === 'full' && this.#peek().line === token.line) this.#next();
-            target().push({ kind: 'print-options', location });
+          case 'printOptions': {
+            const full = this.#peek().type === 'name' && this.#peek().value === 'full' && this.#peek().line === token.line;
+            if (full) this.#next();
+            target().push({ kind: 'print-options', full, location });
             break;
+          }
           default:
             this.#failAt(
               `unknown directive #${name}${didYouMean(name, DIRECTIVES)}: expected one of ${DIRECTIVES.map((d) => `#${d}`).join(', ')}`,
@@ -116,13 +116,17 @@ class Parser {
 
   #parsePragma(directive: Token): Statement {
     const what = this.#next();
-    if (what.type !== 'name' || what.value !== 'print') {
-      this.#fail("expected 'print' after #pragma (the only pragma is '#pragma print on|off')", what, directive);
+    const word = what.type === 'name' ? String(what.value) : '';
+    const location = this.#location(directive);
+    if (word.toLowerCase() === 'printtree') return { kind: 'pragma-tree', location };
+    if (word === 'dumpfile') return { kind: 'dump-file', path: this.#expectFileName(what), location };
+    if (word !== 'print') {
+      this.#fail("expected 'print on|off', 'printtree' or 'dumpfile \"file\"' after #pragma", what, directive);
     }
     const state = this.#next();
-    const word = state.type === 'name' ? String(state.value).toLowerCase() : '';
-    if (word !== 'on' && word !== 'off') this.#fail("expected 'on' or 'off' after #pragma print", state, what);
-    return { kind: 'pragma-print', on: word === 'on', location: this.#location(directive) };
+    const value = state.type === 'name' ? String(state.value).toLowerCase() : '';
+    if (value !== 'on' && value !== 'off') this.#fail("expected 'on' or 'off' after #pragma print", state, what);
+    return { kind: 'pragma-print', on: value === 'on', location };
   }
 
   #expectFileName(directive: Token): string {
@@ -175,18 +179,22 @@ class Parser {
     const token = this.#next();
     const location = this.#location(token);
     if (token.type === 'string') return { kind: 'string', value: token.value as string, location };
-    if (token.type === 'number') return this.#parseUnit({ kind: 'number', value: token.value as number, location });
+    if (token.type === 'number') return this.#parseUnit({ kind: 'number', value: token.value as number | bigint, location });
     if (token.type === 'punct' && (token.text === '-' || token.text === '+')) {
       const number = this.#next();
       if (number.type !== 'number') this.#fail(`expected a number after '${token.text}' in the value of ${key}`, number, token);
-      const value = token.text === '-' ? -(number.value as number) : (number.value as number);
+      const magnitude = number.value as number | bigint;
+      const value = token.text === '-' ? negate(magnitude) : magnitude;
       return this.#parseUnit({ kind: 'number', value, location });
     }
     if (token.type === 'name') {
-      if (TRUE_WORDS.has(token.text)) return { kind: 'boolean', value: true, location };
-      if (FALSE_WORDS.has(token.text)) return { kind: 'boolean', value: false, location };
+      const word = token.text.toLowerCase();
+      if (word === 'true') return { kind: 'boolean', value: true, location };
+      if (word === 'false') return { kind: 'boolean', value: false, location };
+      const split = splitKey(token.value as string);
+      if (split) return { kind: 'copy', client: split.client, property: split.property, location };
       this.#fail(
-        `expected a value for ${key} but found the bare word '${token.text}': strings need quotes ("${token.text}") and references an '@' (@${token.text.includes('.') ? token.text : 'Client.Property'})`,
+        `expected a value for ${key} but found the bare word '${token.text}': strings need quotes ("${token.text}") and references an '@' (@Client.Property)`,
         token,
       );
     }
@@ -199,21 +207,25 @@ class Parser {
       return { kind: 'reference', client: split!.client, property: split!.property, location };
     }
     if (token.type === 'punct' && token.text === '{') return this.#parseBraces(key, location);
-    if (token.type === 'punct' && token.text === '[') return this.#parseListRest(key, location, ']');
+    if (token.type === 'punct' && (token.text === '[' || token.text === '(')) {
+      return this.#parseListRest(key, location, CLOSING[token.text]!);
+    }
     return this.#fail(
-      `expected a value for ${key}: a number, a string, true/false, a list { ... }, a map { "key": value } or @Client.Property (found ${describeToken(token)})`,
+      `expected a value for ${key}: a number, a string, true/false, a list { ... }, ( ... ) or [ ... ], a map { key: value } or @Client.Property (found ${describeToken(token)})`,
       token,
       before,
     );
   }
 
+  /** A unit after a number: `5*GeV`, `5 * GeV` or, as in Gaudi, `5 GeV` and `5GeV`. */
   #parseUnit(node: Extract<ValueNode, { kind: 'number' }>): ValueNode {
-    const star = this.#peek();
-    if (star.type !== 'punct' || star.text !== '*') return node;
-    this.#next();
+    const next = this.#peek();
+    const star = next.type === 'punct' && next.text === '*';
+    if (!star && !(next.type === 'name' && isUnitName(next.text))) return node;
+    if (star) this.#next();
     const unit = this.#next();
-    if (unit.type !== 'name' || unit.text.includes('.')) {
-      this.#fail(`expected a unit name after '*', e.g. 5*GeV`, unit, star);
+    if (unit.type !== 'name' || !isUnitName(unit.text)) {
+      this.#fail(`expected a unit name after '*', e.g. 5*GeV`, unit, next);
     }
     node.unit = { name: unit.text, location: this.#location(unit) };
     return node;
@@ -237,8 +249,8 @@ class Parser {
     return this.#parseListRest(key, location, '}', firstValue);
   }
 
-  /** The rest of a list after its opening brace (and first element, if already read). */
-  #parseListRest(key: string, location: SourceLocation, close: '}' | ']', first?: ValueNode): ValueNode {
+  /** The rest of a list after its opening bracket (and first element, if already read). */
+  #parseListRest(key: string, location: SourceLocation, close: '}' | ']' | ')', first?: ValueNode): ValueNode {
     const items: ValueNode[] = [];
     if (first) {
       items.push(first);
@@ -263,17 +275,17 @@ class Parser {
   }
 
   #parseMapRest(key: string, firstKey: ValueNode, location: SourceLocation): ValueNode {
-    const entries: { key: string; value: ValueNode }[] = [];
+    const entries: { key: ValueNode; value: ValueNode }[] = [];
     let keyNode = firstKey;
     for (;;) {
-      if (keyNode.kind !== 'string') {
-        this.#failAt(`expected a string key in the map value of ${key}, e.g. { "name": value }`, keyNode.location);
+      if (keyNode.kind !== 'string' && keyNode.kind !== 'number' && keyNode.kind !== 'boolean') {
+        this.#failAt(`expected a string, number or boolean key in the map value of ${key}, e.g. { "name": value } or { 0: value }`, keyNode.location);
       }
       const colon = this.#next();
       if (colon.type !== 'punct' || colon.text !== ':') {
-        this.#fail(`expected ':' after the key "${(keyNode as { value: string }).value}" in the map value of ${key}`, colon, this.#previous(colon));
+        this.#fail(`expected ':' after the key ${describeKey(keyNode)} in the map value of ${key}`, colon, this.#previous(colon));
       }
-      entries.push({ key: (keyNode as { value: string }).value, value: this.#parseValue(key, colon) });
+      entries.push({ key: keyNode, value: this.#parseValue(key, colon) });
       const sep = this.#next();
       if (sep.type === 'punct' && sep.text === '}') return { kind: 'map', entries, location };
       if (sep.type !== 'punct' || sep.text !== ',') {
@@ -322,6 +334,21 @@ class Parser {
   #failAt(detail: string, location: SourceLocation): never {
     throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_SYNTAX, detail, location, { source: this.#text });
   }
+}
+
+function negate(value: number | bigint): number | bigint {
+  return -value;
+}
+
+/** A unit is one identifier (namespaces allowed), never a dotted Client.Property. */
+function isUnitName(text: string): boolean {
+  return !text.includes('.') && !/^(?:true|false)$/i.test(text);
+}
+
+function describeKey(node: ValueNode): string {
+  if (node.kind === 'string') return JSON.stringify(node.value);
+  if (node.kind === 'number' || node.kind === 'boolean') return String(node.value);
+  return 'value';
 }
 
 function describeToken(token: Token): string {

@@ -11,6 +11,8 @@ export interface SourceLocation {
 export type OptionValue =
   | string
   | number
+  // An integer literal beyond 2^53 in .opts or JSON text, kept exact.
+  | bigint
   | boolean
   | OptionValue[]
   | { [key: string]: OptionValue };

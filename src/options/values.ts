@@ -6,6 +6,7 @@ export function optionValueProblem(value: unknown, path = 'value'): string | und
   switch (typeof value) {
     case 'string':
     case 'boolean':
+    case 'bigint':
       return undefined;
     case 'number':
       return Number.isFinite(value) ? undefined : `${path} must be a finite number (got ${String(value)})`;
@@ -58,6 +59,10 @@ export function cloneValue(value: OptionValue): OptionValue {
 }
 
 export function valuesEqual(a: OptionValue, b: OptionValue): boolean {
+  // A big integer equals a number of the same value (1n and 1 are one option value).
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    return (typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number') && a == b;
+  }
   if (Array.isArray(a)) {
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => valuesEqual(item, b[i]!));
   }
@@ -72,6 +77,7 @@ export function valuesEqual(a: OptionValue, b: OptionValue): boolean {
 export function kindOf(value: OptionValue): string {
   if (Array.isArray(value)) return 'a list';
   if (isOptionMap(value)) return 'a map';
+  if (typeof value === 'bigint') return 'a number';
   return `a ${typeof value}`;
 }
 
@@ -80,8 +86,9 @@ export class OperationProblem extends Error {}
 
 /**
  * Gaudi's `+=`: append to a list (a list on the right is concatenated, anything else is
- * one more element), merge into a map (right-hand keys win). An unset property takes the
- * right-hand value. Numbers, strings and booleans cannot be added to.
+ * one more element), merge into a map (a key already there keeps its value, as Gaudi's
+ * C++ reader does). An unset property takes the right-hand value. Numbers, strings and
+ * booleans cannot be added to.
  */
 export function appendValue(key: string, current: OptionValue | undefined, rhs: OptionValue): OptionValue {
   if (current === undefined) return cloneValue(rhs);
@@ -93,7 +100,9 @@ export function appendValue(key: string, current: OptionValue | undefined, rhs: 
     if (!isOptionMap(rhs)) {
       throw new OperationProblem(`'+=' on ${key} needs a map on the right, since ${key} holds a map (got ${kindOf(rhs)})`);
     }
-    return { ...current, ...(cloneValue(rhs) as { [key: string]: OptionValue }) };
+    const merged = cloneValue(current) as { [key: string]: OptionValue };
+    for (const [k, v] of Object.entries(rhs)) if (!Object.hasOwn(merged, k)) setEntry(merged, k, cloneValue(v));
+    return merged;
   }
   throw new OperationProblem(
     `'+=' needs a list or a map, but ${key} holds ${kindOf(current)}; use '=' to replace it`,
@@ -101,22 +110,27 @@ export function appendValue(key: string, current: OptionValue | undefined, rhs: 
 }
 
 /**
- * `-=`: remove from a list every element equal to the right-hand value (or to any element
- * of a right-hand list); remove from a map the keys named on the right (a key, a list of
- * keys, or a map whose keys are removed). Elements that are absent are ignored.
+ * `-=`, as Gaudi's C++ reader does it: remove from a list the first element equal to the
+ * right-hand value (or, for a list on the right, the first equal element for each of its
+ * elements in turn); remove from a map the keys named on the right (a key, a list of keys,
+ * or a map whose keys are removed). Elements that are absent are ignored. An unset
+ * property takes the right-hand value, as `+=` does.
  */
 export function removeValue(key: string, current: OptionValue | undefined, rhs: OptionValue): OptionValue {
-  if (current === undefined) {
-    throw new OperationProblem(`'-=' on ${key}, which has not been set: there is nothing to remove from`);
-  }
+  if (current === undefined) return cloneValue(rhs);
   if (Array.isArray(current)) {
-    const removed = Array.isArray(rhs) ? rhs : [rhs];
-    return current.filter((item) => !removed.some((r) => valuesEqual(item, r)));
+    const result = [...current];
+    for (const r of Array.isArray(rhs) ? rhs : [rhs]) {
+      const at = result.findIndex((item) => valuesEqual(item, r));
+      if (at >= 0) result.splice(at, 1);
+    }
+    return result;
   }
   if (isOptionMap(current)) {
     let keys: OptionValue[];
     if (isOptionMap(rhs)) keys = Object.keys(rhs);
     else keys = Array.isArray(rhs) ? rhs : [rhs];
+    keys = keys.map((k) => (typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean' ? mapKey(k) : k));
     const bad = keys.find((k) => typeof k !== 'string');
     if (bad !== undefined) {
       throw new OperationProblem(`'-=' on the map ${key} needs key names (strings) on the right (got ${kindOf(bad)})`);
@@ -128,4 +142,9 @@ export function removeValue(key: string, current: OptionValue | undefined, rhs: 
   throw new OperationProblem(
     `'-=' needs a list or a map, but ${key} holds ${kindOf(current)}; use '=' to replace it`,
   );
+}
+
+/** The key a number or boolean becomes in a map: its text (`{ 0: "zero" }` has the key "0"). */
+export function mapKey(value: number | bigint | boolean): string {
+  return String(value);
 }
