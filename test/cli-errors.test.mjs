@@ -6,25 +6,21 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { before, test } from 'node:test';
 import { waitFor } from './helpers/proc.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'cli', 'errors.opts');
 const EVENTS = 300;
-let tmp;
+const tmp = suiteDir('cowloop-cli-errors-');
 let input;
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'cowloop-cli-errors-'));
   input = path.join(tmp, 'hits.ndjson');
   const gen = spawn(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', String(EVENTS), '--out', input]);
   return new Promise((resolve) => gen.on('close', resolve));
 });
-
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Starts `cowloop run` (through the launcher); `onStderr(text, child)` sees stderr as it comes. */
 function cowloop(args, { file = job, input: inputs = [input], env = {}, onStderr } = {}) {

@@ -5,10 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
+import { root, bin } from './helpers/root.mjs';
 
 /** Runs the command; `direct` skips the re-exec by starting node with --single-threaded itself. */
 function cowloop(args, { direct = true } = {}) {

@@ -4,13 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { root, bin } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'cli', 'job.opts');
 const SCRIPT = '/usr/bin/script';
 
@@ -37,8 +35,7 @@ test('on a terminal: a live frame with per-worker rows; NO_COLOR turns colour of
     t.skip(`${SCRIPT} (util-linux) not found: no pseudo-terminal to test the live display`);
     return;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     const args = ['--workers', '2', '--events', '300', '--set', 'Pace.SpinMs=4'];
     const [coloured, plain] = await Promise.all([
       onTerminal([...args, '--out', path.join(dir, 'a')], { NO_COLOR: '' }),
@@ -56,7 +53,5 @@ test('on a terminal: a live frame with per-worker rows; NO_COLOR turns colour of
     }
     assert.match(coloured.out, /\u001b\[32m█/, 'a green bar');
     assert.doesNotMatch(plain.out, /\u001b\[(1|2|31|32|33)m/, 'no colour with NO_COLOR');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -4,14 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runFile } from './helpers/run-dir.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'cli', 'job.opts');
 
 /** Starts `cowloop run job.opts ...args`; `onStderr(text, child)` sees stderr as it comes. */
@@ -35,17 +33,12 @@ function run(args, { env = {}, onStderr } = {}) {
   });
 }
 
-function tmpdir() {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-}
-
 function lines(file) {
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 }
 
 test('--json: stdout holds the summary alone, with one row per worker; messages and progress go to stderr', async () => {
-  const dir = tmpdir();
-  try {
+  await withDir(async (dir) => {
     // Paced so that the workers run for more than one progress period (half a second).
     const r = await run(['--workers', '2', '--events', '300', '--set', 'Pace.SpinMs=5', '--out', dir, '--json', '--mem-profile', path.join(dir, 'mem.ndjson')], {
       env: { COWLOOP_PROGRESS_INTERVAL: '0' },
@@ -74,27 +67,21 @@ test('--json: stdout holds the summary alone, with one row per worker; messages 
     assert.deepEqual([...new Set(mem.map((m) => m.index))].sort(), [-1, 0, 1]);
     const workerPids = new Set(summary.workers.map((w) => w.pid));
     assert.ok(mem.filter((m) => m.index >= 0).every((m) => workerPids.has(m.pid) && m.uss > 0 && m.pss <= m.rss));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--quiet prints neither progress nor INFO messages', async () => {
-  const dir = tmpdir();
-  try {
+  await withDir(async (dir) => {
     const r = await run(['--events', '50', '--out', dir, '--quiet'], { env: { COWLOOP_PROGRESS_INTERVAL: '0' } });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, '');
     assert.equal(lines(path.join(dir, 'reco.ndjson')).length, 50);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('exit codes: 4 when events fail, 3 for a configuration error', async () => {
-  const dir = tmpdir();
-  try {
+  await withDir(async (dir) => {
     const [failed, skipped, config] = await Promise.all([
       run(['--events', '20', '--out', path.join(dir, 'a'), '--set', 'FailOn.Events=[5]', '--json']),
       run(['--events', '20', '--out', path.join(dir, 'b'), '--set', 'FailOn.Events=[5,7]', '--set', 'EventLoopMgr.OnError=skip', '--json']),
@@ -110,14 +97,11 @@ test('exit codes: 4 when events fail, 3 for a configuration error', async () => 
     assert.equal(config.status, 3, config.stderr);
     assert.equal(JSON.parse(config.stdout).status, 'error');
     assert.match(config.stderr, /MinHitz/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('SIGINT in a serial run stops after the current event and exits 130; KeepPartialOutputs writes what was processed', async () => {
-  const dir = tmpdir();
-  try {
+  await withDir(async (dir) => {
     let sent = false;
     // Events busy-wait 2 ms each and never yield: the loop must still let the signal in.
     const r = await run(['--out', dir, '--set', 'Pace.SpinMs=2', '--set', 'ApplicationMgr.KeepPartialOutputs=true', '--json'], {
@@ -137,14 +121,11 @@ test('SIGINT in a serial run stops after the current event and exits 130; KeepPa
     assert.ok(summary.processed > 0 && summary.processed < 2000, String(summary.processed));
     // Stop, finalize, and (asked for) the output holds exactly the events that were processed.
     assert.equal(lines(path.join(dir, 'reco.ndjson')).length, summary.processed);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--debug-worker: the worker prints its pid and waits before running events', async () => {
-  const dir = tmpdir();
-  try {
+  await withDir(async (dir) => {
     let pid = 0;
     let outputsBeforeSignal = true;
     const r = await run(['--workers', '1', '--events', '30', '--out', dir, '--debug-worker', '--json'], {
@@ -161,14 +142,11 @@ test('--debug-worker: the worker prints its pid and waits before running events'
     assert.ok(pid > 0, r.stderr);
     assert.equal(r.signal, 'SIGKILL');
     assert.equal(outputsBeforeSignal, false);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('--debug-worker: SIGUSR1 releases the waiting worker', async () => {
-  const dir = tmpdir();
-  try {
+  await withDir(async (dir) => {
     let pid = 0;
     const r = await run(['--workers', '1', '--events', '30', '--out', dir, '--debug-worker', '--json'], {
       onStderr: (text, child) => {
@@ -183,7 +161,5 @@ test('--debug-worker: SIGUSR1 releases the waiting worker', async () => {
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.workers[0].pid, pid);
     assert.equal(summary.processed, 30);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

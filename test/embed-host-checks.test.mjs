@@ -11,10 +11,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { withDir } from './helpers/tmp.mjs';
+import { root } from './helpers/root.mjs';
 
-const host = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'embed', 'host.mjs');
+const host = path.join(root, 'test', 'fixtures', 'embed', 'host.mjs');
 const WARNING = /MpEventLoopMgr +WARNING workers are forked from a node started without --max-semi-space-size: .*about 38 MiB per worker against 14-18 MiB.* --max-semi-space-size=1 .*MpEventLoopMgr\.WarnSemiSpace = false/g;
 
 /** Runs the host; `nodeFlags` go before the script. Returns the exit status, output and the RESULT line. */

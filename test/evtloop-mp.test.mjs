@@ -1,19 +1,17 @@
 // The multi-process loop through the cowloop command: every strategy and worker count gives
 // the serial run's outputs byte for byte; crashes, poison events and SIGINT are handled.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { alive, childrenOf, waitFor } from './helpers/proc.mjs';
 import { runFile } from './helpers/run-dir.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'evtloop', 'job.opts');
-let tmp;
+const tmp = suiteDir('cowloop-mp-');
 let inputs;
 let serial;
 
@@ -37,7 +35,6 @@ function run(name, args, extra) {
 }
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-mp-'));
   // 300 generated events split over three input files (the "files" strategy needs several).
   const gen = spawnSync(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', '300', '--out', path.join(tmp, 'all.ndjson')], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
@@ -51,8 +48,6 @@ before(() => {
   assert.equal(serial.status, 0, serial.stderr + serial.stdout);
   assert.equal(serial.read('reco.ndjson').trimEnd().split('\n').length, 300);
 });
-
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function assertSameAsSerial(r, label) {
   assert.equal(r.status, 0, `${label}: ${r.stderr}${r.stdout}`);

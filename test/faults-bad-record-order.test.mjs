@@ -8,13 +8,11 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, after } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { writeCsv } from './helpers/csv-input.mjs';
 import { withDir } from './helpers/tmp.mjs';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
+import { root, bin } from './helpers/root.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'io', 'csv-job', 'job.opts');
 const BAD = 1000;
 const N = 1500;

@@ -6,15 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'faults', 'copy.opts');
-let tmp;
+const tmp = suiteDir('cowloop-faults-input-');
 
 const good = (n) => Array.from({ length: n }, (_, i) => `{"x":${i}}\n`).join('');
 
@@ -46,12 +44,10 @@ const cases = {
 };
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-faults-input-'));
   for (const c of Object.values(cases)) fs.writeFileSync(path.join(tmp, c.file), c.bytes());
 });
 
 after(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
   noWorkersLeft();
 });
 

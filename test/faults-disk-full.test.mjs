@@ -6,16 +6,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'evtloop', 'job.opts');
 const EVENTS = 200;
-let tmp;
+const tmp = suiteDir('cowloop-faults-disk-');
 let input;
 let serial;
 
@@ -39,7 +37,6 @@ function filesUnder(dir) {
 }
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-faults-disk-'));
   input = path.join(tmp, 'hits.ndjson');
   const gen = spawnSync(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', String(EVENTS), '--out', input], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
@@ -51,7 +48,6 @@ before(() => {
 });
 
 after(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
   noWorkersLeft();
 });
 

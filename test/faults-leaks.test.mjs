@@ -5,10 +5,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
+import { root } from './helpers/root.mjs';
 
-const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'faults', 'fork-leaks.mjs');
+const fixture = path.join(root, 'test', 'fixtures', 'faults', 'fork-leaks.mjs');
 
 after(() => noWorkersLeft());
 

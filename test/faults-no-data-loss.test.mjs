@@ -11,20 +11,18 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { alive, childrenOf, waitFor } from './helpers/proc.mjs';
 import { runFile } from './helpers/run-dir.mjs';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'faults', 'no-data-loss.opts');
 const EVENTS = 200;
 const RUN_ID = /^\d{8}T\d{6}\.\d{3}Z-\d+(\.\d+)?$/;
 const OUTPUTS = ['reco.ndjson', 'reco-histos.json', 'event-order.ndjson'];
-let tmp;
+const tmp = suiteDir('cowloop-no-data-loss-');
 let input;
 let corrupt;
 /** The previous run's output directory, copied for each case. */
@@ -100,7 +98,6 @@ function assertUntouched(c, label, partialsOf) {
 }
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-no-data-loss-'));
   input = path.join(tmp, 'hits.ndjson');
   const gen = spawnSync(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', String(EVENTS), '--out', input], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
@@ -126,7 +123,6 @@ before(() => {
 });
 
 after(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
   noWorkersLeft();
 });
 

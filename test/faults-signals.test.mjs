@@ -5,18 +5,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { alive, childrenOf, waitFor } from './helpers/proc.mjs';
 import { runFile } from './helpers/run-dir.mjs';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'faults', 'reco-faults.opts');
 const EVENTS = 200;
-let tmp;
+const tmp = suiteDir('cowloop-faults-signals-');
 let input;
 let serial;
 
@@ -57,7 +55,6 @@ async function start(name, flags, extra) {
 }
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-faults-signals-'));
   input = path.join(tmp, 'hits.ndjson');
   const gen = spawnSync(process.execPath, [path.join(root, 'examples', 'reco', 'make-input.js'), '--events', String(EVENTS), '--out', input], { encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
@@ -66,7 +63,6 @@ before(() => {
 });
 
 after(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
   noWorkersLeft();
 });
 

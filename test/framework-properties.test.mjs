@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Algorithm, createApplication, prop, CowloopError } from 'cowloop';
+import { tmpDir as tmpdir } from './helpers/tmp.mjs';
 
 class Finder extends Algorithm {
   static properties = {
@@ -17,12 +17,6 @@ class Finder extends Algorithm {
     Verbose: prop.bool(false, 'talk more'),
   };
   execute() {}
-}
-
-function tmpdir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 const quiet = { write() {} };

@@ -4,21 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApplication, readHistogramFile } from 'cowloop';
 import { HitMaker, TrackCounter } from './fixtures/framework/components.mjs';
+import { root, bin as cli } from './helpers/root.mjs';
+import { tmpDir as tmpdir } from './helpers/tmp.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const jobOpts = path.join(here, 'fixtures', 'framework', 'job.opts');
-const cli = path.join(here, '..', 'bin', 'cowloop.js');
-
-function tmpdir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const jobOpts = path.join(root, 'test', 'fixtures', 'framework', 'job.opts');
 
 function options(dir, extra = {}) {
   return {

@@ -4,9 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   Algorithm,
   createApplication,
@@ -21,12 +19,8 @@ import {
   writeHistogramFile,
   readHistogramFile,
 } from 'cowloop';
-
-function tmpdir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { root } from './helpers/root.mjs';
+import { tmpDir as tmpdir } from './helpers/tmp.mjs';
 
 class Talker extends Algorithm {
   execute(ctx) {
@@ -81,7 +75,7 @@ test('per-component OutputLevel overrides MessageSvc.OutputLevel, by name or num
 });
 
 test('by default lines go to standard output, written synchronously (nothing lost on process.reallyExit)', () => {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'framework', 'exit-early.mjs');
+  const script = path.join(root, 'test', 'fixtures', 'framework', 'exit-early.mjs');
   const r = spawnSync(process.execPath, [script], { encoding: 'utf8', maxBuffer: 1 << 26 });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n').filter(Boolean);

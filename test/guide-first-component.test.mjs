@@ -7,12 +7,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { withDir } from './helpers/tmp.mjs';
+import { root, bin } from './helpers/root.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const example = path.join(root, 'examples', 'first-component');
-const bin = path.join(root, 'bin', 'cowloop.js');
 
 /** The chapter's fenced blocks: { lang, text }. */
 function chapterBlocks() {

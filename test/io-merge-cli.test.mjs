@@ -2,21 +2,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Histogram1D, writeHistogramFile } from 'cowloop';
-
-const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cowloop.js');
+import { bin } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
 function cowloop(args, cwd) {
   return spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', timeout: 60000 });
 }
 
 test('cowloop merge writes the event-ordered file and reports duplicates', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     fs.writeFileSync(path.join(dir, 'w0.ndjson'), '{"event":0,"x":"a"}\n{"event":2,"x":"c"}\n{"event":3,"x":"d"}\n');
     fs.writeFileSync(path.join(dir, 'w1.ndjson'), '{"event":1,"x":"b"}\n{"event":3,"x":"d"}\n');
     const r = cowloop(['merge', 'w0.ndjson', 'w1.ndjson', '-o', 'out/all.ndjson', '--json'], dir);
@@ -31,14 +28,11 @@ test('cowloop merge writes the event-ordered file and reports duplicates', () =>
     const plain = cowloop(['merge', 'w0.ndjson', 'w1.ndjson', '-o', 'again.ndjson'], dir);
     assert.equal(plain.status, 0, plain.stderr);
     assert.match(plain.stdout, /merged 2 files into .*again\.ndjson: 4 records; 1 duplicate dropped/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('cowloop merge fails with a clear message and leaves nothing behind', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     fs.writeFileSync(path.join(dir, 'w0.csv'), 'event,x\n0,a\n');
     const missing = cowloop(['merge', 'w0.csv', 'nope.csv', '-o', 'all.csv'], dir);
     assert.notEqual(missing.status, 0);
@@ -49,14 +43,11 @@ test('cowloop merge fails with a clear message and leaves nothing behind', () =>
     const usage = cowloop(['merge', 'w0.csv'], dir);
     assert.equal(usage.status, 2, 'no -o is a usage error');
     assert.deepEqual(fs.readdirSync(dir), ['w0.csv']);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('cowloop merge adds histogram files', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     for (const [name, xs] of [['a.json', [0.5, 1.5]], ['b.json', [1.5, 2.5, 9]]]) {
       const h = new Histogram1D('n', 'n', 3, 0, 3);
       for (const x of xs) h.fill(x);
@@ -68,7 +59,5 @@ test('cowloop merge adds histogram files', () => {
     const sum = JSON.parse(fs.readFileSync(path.join(dir, 'sum.json'), 'utf8')).histograms[0];
     assert.equal(sum.entries, 5);
     assert.deepEqual(sum.sumw, [0, 1, 2, 1, 1], 'underflow, 3 bins, overflow');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

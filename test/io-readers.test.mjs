@@ -2,13 +2,13 @@
 // name file and line.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { openRecordSource, registerEventGenerator, CowloopError } from 'cowloop';
+import { root } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'io');
+const fixtures = path.join(root, 'test', 'fixtures', 'io');
 const fixture = (name) => path.join(fixtures, name);
 
 function all(source) {
@@ -133,8 +133,7 @@ test('generator inputs: deterministic events from their number, named generators
 });
 
 test('large files cross block boundaries without losing or splitting records', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     const file = path.join(dir, 'big.csv');
     const rows = ['n,text'];
     // Quoted fields with line ends land on block boundaries somewhere in 3 MB.
@@ -153,9 +152,7 @@ test('large files cross block boundaries without losing or splitting records', (
     } finally {
       source.close();
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('CSV: csvNumbers false keeps every field a string', () => {

@@ -4,10 +4,10 @@
 // merges the worker files into one equal, byte for byte, to the serial run's.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Algorithm, createApplication, fork } from 'cowloop';
+import { withDir } from './helpers/tmp.mjs';
 
 class Scale extends Algorithm {
   execute(ctx) {
@@ -46,8 +46,7 @@ function fdsOn(file) {
 
 for (const format of ['ndjson', 'csv']) {
   test(`${format}: 3 forked workers, round-robin reads, per-worker outputs, merge equal to serial`, async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-    try {
+    await withDir(async (dir) => {
       const input = path.join(dir, 'in.csv');
       writeInput(input, 500);
 
@@ -105,15 +104,12 @@ for (const format of ['ndjson', 'csv']) {
       const merged = fs.readFileSync(path.join(dir, 'mp', `out.${format}`));
       assert.ok(merged.equals(fs.readFileSync(path.join(dir, 'serial', `out.${format}`))), 'merged output differs from the serial one');
       for (const d of workerDirs) assert.deepEqual(fs.readdirSync(d), [], 'worker files removed after a successful merge');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 }
 
 test('EventSelector: generator input, SkipEvents and EvtMax; OutputStream options are checked', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     class Copy extends Algorithm {
       execute(ctx) {
         ctx.store.put('n', ctx.data.n);
@@ -137,7 +133,5 @@ test('EventSelector: generator input, SkipEvents and EvtMax; OutputStream option
     await assert.rejects(createApplication({ options: reserved, components: [Copy] }).run(), /must not name "event"/);
     const noInput = { ...options, EventSelector: { Input: [] } };
     await assert.rejects(createApplication({ options: noInput, components: [Copy] }).run(), /EventSelector\.Input is empty/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

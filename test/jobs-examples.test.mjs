@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { root } from './helpers/root.mjs';
+import { tmpDir } from './helpers/tmp.mjs';
 
 const run = promisify(execFile);
-const example = (p) => fileURLToPath(new URL(`../examples/${p}`, import.meta.url));
+const example = (p) => path.join(root, 'examples', p);
 
 async function node(args) {
   try {
@@ -21,8 +21,7 @@ async function node(args) {
 }
 
 test('validate-files: damaged files fail with file and reason, the others pass', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = tmpDir(t);
   await run(process.execPath, [example('validate-files/make-data.mjs'), dir, '3000']);
   const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
 

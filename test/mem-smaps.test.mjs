@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseSmaps, readSmaps } from 'cowloop';
+import { root } from './helpers/root.mjs';
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'mem');
+const fixtures = path.join(root, 'test', 'fixtures', 'mem');
 const KINDS = ['code', 'file', 'v8Heap', 'external', 'shm', 'stack', 'kernel'];
 
 /** Expected per-kind kB sums, computed from the capture with a plain regex, block by block. */

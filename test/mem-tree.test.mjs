@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { processTree } from 'cowloop';
 import { startHolder } from './fixtures/mem/holder.mjs';
+import { bin as cli } from './helpers/root.mjs';
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cowloop.js');
 const run = promisify(execFile);
 
 /** Runs the cowloop command; resolves to { code, stdout, stderr } whatever the exit code. */

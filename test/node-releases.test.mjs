@@ -7,10 +7,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { withDir } from './helpers/tmp.mjs';
+import { root } from './helpers/root.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const prebuilds = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 
 /** Runs node with process.versions.node reported as `version` (a preload redefines it). */

@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { root, bin } from './helpers/root.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = path.join(root, 'test', 'fixtures', 'options');
-const bin = path.join(root, 'bin', 'cowloop.js');
 
 function cowloop(...args) {
   const r = spawnSync(process.execPath, [bin, 'options', ...args], { cwd: fixtures, encoding: 'utf8', timeout: 60000 });

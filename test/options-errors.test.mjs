@@ -2,13 +2,13 @@
 // expected, and the source excerpt with a caret under the column.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ErrorCodes, JobOptionsError, loadJobOptions, parseJobOptions } from 'cowloop';
+import { root } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'options');
+const fixtures = path.join(root, 'test', 'fixtures', 'options');
 const fixture = (name) => path.join(fixtures, name);
 const { ERR_COWLOOP_OPTIONS_SYNTAX: SYNTAX, ERR_COWLOOP_OPTIONS_REFERENCE: REFERENCE } = ErrorCodes;
 const { ERR_COWLOOP_OPTIONS_UNITS: UNITS, ERR_COWLOOP_OPTIONS_OPERATION: OPERATION } = ErrorCodes;
@@ -136,8 +136,7 @@ test('an error inside an included file points into that file and lists the inclu
 });
 
 test('units files: syntax errors point into the units file', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     fs.writeFileSync(path.join(dir, 'u.opts'), '1 GeV = 1000;\n1 TeV 1000000;\n');
     fs.writeFileSync(path.join(dir, 'main.opts'), '#units "u.opts"\nA.E = 2*GeV;\n');
     const main = path.join(dir, 'main.opts');
@@ -151,9 +150,7 @@ test('units files: syntax errors point into the units file', () => {
     assert.equal(unknown.code, UNITS);
     assert.deepEqual(unknown.location, { file: main, line: 2, column: 9 });
     assert.equal(unknown.detail, "unknown unit 'Gev' in the value of A.E (did you mean \"GeV\"?)");
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a missing top-level file is ERR_COWLOOP_OPTIONS_FILE without a location', async () => {

@@ -6,11 +6,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseJobOptions } from 'cowloop';
 import { withDir } from './helpers/tmp.mjs';
-
-const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cowloop.js');
+import { bin } from './helpers/root.mjs';
 
 const OPTS = [
   '#!/usr/bin/env gaudirun.py',

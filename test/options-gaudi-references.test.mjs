@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ErrorCodes, loadJobOptions, parseJobOptions } from 'cowloop';
-import os from 'node:os';
+import { withDir } from './helpers/tmp.mjs';
 
 const read = (text) => parseJobOptions(text, 'r.opts').toObject();
 
@@ -29,8 +29,7 @@ test("reference.opts in Gaudi's tests: strings, paths and numbers referred to", 
 });
 
 test('a reference set in one file to a value set in a file read later', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     fs.writeFileSync(path.join(dir, 'main.opts'), '#include "first.opts"\n#include "second.opts"\n');
     fs.writeFileSync(path.join(dir, 'first.opts'), 'Histos.Level = @MessageSvc.OutputLevel;\nHistos.Cuts = { @Finder.Cut, 2 };\n');
     fs.writeFileSync(path.join(dir, 'second.opts'), 'MessageSvc.OutputLevel = 4;\nFinder.Cut = 1.5;\n');
@@ -38,9 +37,7 @@ test('a reference set in one file to a value set in a file read later', async ()
     assert.deepEqual(opts.toObject().Histos, { Level: 4, Cuts: [1.5, 2] });
     // The entry remembers where it was set: the line with the reference.
     assert.deepEqual(opts.get('Histos', 'Level').location, { file: path.join(dir, 'first.opts'), line: 1, column: 1 });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('references to references, and += after a reference, are replayed at the end', () => {

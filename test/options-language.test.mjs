@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { JobOptionsCatalogue, loadJobOptions, parseJobOptions } from 'cowloop';
+import { root } from './helpers/root.mjs';
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'options');
+const fixtures = path.join(root, 'test', 'fixtures', 'options');
 const fixture = (name) => path.join(fixtures, name);
 const quiet = { print: () => {} };
 

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   formatJobOptions,
   formatOptionValue,
@@ -13,8 +12,9 @@ import {
   suggestNearest,
   didYouMean,
 } from 'cowloop';
+import { root } from './helpers/root.mjs';
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'options');
+const fixtures = path.join(root, 'test', 'fixtures', 'options');
 const quiet = { print: () => {} };
 
 for (const name of ['full.opts', 'options.json', 'config.mjs', 'object.cjs', 'uses-json.opts']) {

@@ -2,14 +2,12 @@
 // (fs, zlib, crypto), dns and child processes of its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fork } from 'cowloop';
+import { withDir } from './helpers/tmp.mjs';
 
 test('a child uses timers, promises, async fs, zlib, crypto, dns and execFile', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     const initialised = { table: Array.from({ length: 1000 }, (_, i) => i * 2) };
     const child = await fork(async () => {
       const { setTimeout: sleep } = await import('node:timers/promises');
@@ -41,9 +39,7 @@ test('a child uses timers, promises, async fs, zlib, crypto, dns and execFile', 
     assert.equal(result.stdout, '42');
     assert.equal(result.sum, 999000);
     assert.deepEqual(await child.exited, { code: 0, signal: null });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('process.pid and process.ppid are the child\'s own', async () => {

@@ -2,13 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import path from 'node:path';
 import { fork } from 'cowloop';
 import { alive, waitFor } from './helpers/proc.mjs';
 import { forkGcHeavyPairs } from './helpers/gc-heavy.mjs';
+import { root } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
 test('killing the master with SIGKILL leaves no child alive', async () => {
-  const fixture = fileURLToPath(new URL('./fixtures/process/master-with-children.mjs', import.meta.url));
+  const fixture = path.join(root, 'test', 'fixtures', 'process', 'master-with-children.mjs');
   const master = spawn(process.execPath, ['--single-threaded', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => master.once('close', (code, signal) => r({ code, signal })));
   let line = '';
@@ -31,13 +34,9 @@ test('killing the master with SIGKILL leaves no child alive', async () => {
 test('20 forks in a row of GC-heavy children all exit 0', () => forkGcHeavyPairs(10));
 
 test('with deathSignal 0 a child outlives its parent, finishes main and exits', async () => {
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     const marker = path.join(dir, 'done');
-    const fixture = fileURLToPath(new URL('./fixtures/process/orphan-child.mjs', import.meta.url));
+    const fixture = path.join(root, 'test', 'fixtures', 'process', 'orphan-child.mjs');
     const parent = spawn(process.execPath, ['--single-threaded', fixture, marker], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     parent.stdout.on('data', (d) => (out += d));
@@ -48,7 +47,5 @@ test('with deathSignal 0 a child outlives its parent, finishes main and exits', 
     assert.ok(await waitFor(() => fs.existsSync(marker), 10000), 'the orphaned child ran on');
     assert.equal(fs.readFileSync(marker, 'utf8'), String(pid));
     assert.ok(await waitFor(() => !alive(pid), 10000), 'and then exited');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { root } from './helpers/root.mjs';
 
-const fixture = fileURLToPath(new URL('./fixtures/process/refusals.mjs', import.meta.url));
+const fixture = path.join(root, 'test', 'fixtures', 'process', 'refusals.mjs');
 
 async function scenario(name, flags = ['--single-threaded']) {
   const { stdout } = await promisify(execFile)(process.execPath, [...flags, fixture, name]);

@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, sharedMemory } from 'cowloop';
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { root } from './helpers/root.mjs';
 
 const { workerNodeFlags } = createRequire(import.meta.url)('../dist/cjs/cli/node-flags.js');
 
@@ -29,7 +30,7 @@ test('sharedMemory validates its size', () => {
 test('a child that reads 200 MB of ArrayBuffer and 1 M objects keeps its private memory under 10%', async () => {
   // Run with the node flags the cowloop command uses for its workers (a small young
   // generation), after a compacting GC, as the event loop does before it forks.
-  const fixture = fileURLToPath(new URL('./fixtures/process/uss-after-read.mjs', import.meta.url));
+  const fixture = path.join(root, 'test', 'fixtures', 'process', 'uss-after-read.mjs');
   const { stdout } = await promisify(execFile)(process.execPath, [...workerNodeFlags(), fixture], { maxBuffer: 1 << 20 });
   const out = JSON.parse(stdout);
   assert.deepEqual(out.exit, { code: 0, signal: null });

@@ -4,14 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { registry } from 'cowloop';
 import { withDir } from './helpers/tmp.mjs';
+import { root } from './helpers/root.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const reco = path.join(root, 'examples', 'reco');
 const golden = path.join(root, 'test', 'fixtures', 'io', 'reco');
 

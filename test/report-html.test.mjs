@@ -3,13 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { before, test } from 'node:test';
+import { root, bin } from './helpers/root.mjs';
+import { suiteDir } from './helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const bin = path.join(root, 'bin', 'cowloop.js');
 const job = path.join(root, 'test', 'fixtures', 'cli', 'job.opts');
 const CHROMIUM = process.env.COWLOOP_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -34,12 +32,11 @@ function chromium(dir, ...args) {
   ]);
 }
 
-let dir;
+const dir = suiteDir();
 let report;
 let summary;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
   report = path.join(dir, 'report.html');
   // Paced so that several progress samples (twice a second) fall in the workers' phase.
   const r = await exec(process.execPath, ['--single-threaded', bin, 'run', job, '--workers', '2', '--events', '400', '--set', 'Pace.SpinMs=8',
@@ -47,8 +44,6 @@ before(async () => {
   assert.equal(r.status, 0, r.stderr);
   summary = JSON.parse(r.stdout);
 });
-
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('the report is one self-contained file holding the run record', () => {
   const html = fs.readFileSync(report, 'utf8');

@@ -1,18 +1,16 @@
 // RunRecorder and renderHtmlReport from a host application (no command line): the record
 // of a serial run, its phases and memory samples, thinning, and the page built from it.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createApplication, renderHtmlReport, RunRecorder } from 'cowloop';
+import { root } from './helpers/root.mjs';
+import { withDir } from './helpers/tmp.mjs';
 
-const job = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'cli', 'job.opts');
+const job = path.join(root, 'test', 'fixtures', 'cli', 'job.opts');
 
 test('a host records a serial run and renders its report', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     const app = createApplication({
       options: job,
       overrides: { ApplicationMgr: { EvtMax: 300, OutputDir: dir }, Pace: { SpinMs: 3 } },
@@ -52,7 +50,5 @@ test('a host records a serial run and renders its report', async () => {
     assert.equal(JSON.parse(data[1]).job, '</script><b>x');
     assert.ok(html.includes('&#60;/script&#62;&#60;b&#62;x'), 'the job name is escaped in the page text');
     assert.doesNotMatch(html, /id="memory-note"/, 'no note on workers exiting in a serial run');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

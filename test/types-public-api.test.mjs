@@ -3,9 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { root } from './helpers/root.mjs';
 
 test('the public API type-checks from an ESM TypeScript file', () => {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');

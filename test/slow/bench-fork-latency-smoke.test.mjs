@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
+import { root } from '../helpers/root.mjs';
+import { withDir } from '../helpers/tmp.mjs';
 
 const run = promisify(execFile);
-const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const require = createRequire(import.meta.url);
 
 /** Rows of the markdown table whose header starts with `first`, as arrays of cells. */
@@ -32,8 +33,7 @@ function tableAfter(markdown, first) {
 const duration = /^\d[\d,]*(\.\d+)? ms$/;
 
 test('quick mode writes a latency table for each size and method, and the soak result', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  await withDir(async (dir) => {
     const out = path.join(dir, 'fork-latency.md');
     await run(process.execPath, ['benchmarks/fork-latency/driver.js', '--quick', '--out', out], {
       cwd: root,
@@ -72,15 +72,12 @@ test('quick mode writes a latency table for each size and method, and the soak r
     assert.equal(cell('Killed as hung'), '0');
     assert.equal(cell('Wrong result'), '0');
     assert.match(cell('Scavenges / full GCs per child'), /^\d+ \/ [1-9]\d*$/, 'the children ran full GCs');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('the docs assembly names the machine and puts results in a fixed order', () => {
   const { assembleBenchmarks } = require('../../scripts/assemble-benchmarks.js');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     const results = path.join(dir, 'results');
     fs.mkdirSync(results);
     fs.writeFileSync(path.join(results, 'zeta.md'), '## Zeta\n\nz\n');
@@ -97,7 +94,5 @@ test('the docs assembly names the machine and puts results in a fixed order', ()
     assert.match(doc, /### Part\n/);
     assert.match(doc, /\n# not a heading\n/, 'headings inside code fences stay as they are');
     assert.doesNotMatch(doc, /Quick run/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -3,16 +3,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { root } from '../helpers/root.mjs';
+import { withDir } from '../helpers/tmp.mjs';
 
 test('bench:memory --quick writes a results table for every contender and SVG plots', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));
-  try {
+  withDir((dir) => {
     const out = path.join(dir, 'memory.md');
     const img = path.join(dir, 'img');
     const run = spawnSync(process.execPath, [path.join(root, 'benchmarks/memory/run.js'), '--quick', '--out', out, '--img-dir', img], {
@@ -47,7 +44,5 @@ test('bench:memory --quick writes a results table for every contender and SVG pl
     }
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'memory.json'), 'utf8'));
     assert.ok(json.every((r) => !r.error && r.totalPssMiB > 0));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

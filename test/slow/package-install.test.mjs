@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { before, test } from 'node:test';
+import { root } from '../helpers/root.mjs';
+import { suiteDir } from '../helpers/tmp.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { SUPPORTED_NODE_MAJORS } = await import(path.join(root, 'dist', 'cjs', 'node-support.js'));
 const releases = path.join(root, '.node-releases');
 const prebuilds = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
@@ -50,13 +49,12 @@ export class Square extends Algorithm {
 }
 `;
 
-let dir;
+const dir = suiteDir('cowloop-package-');
 let project;
 let tarball;
 let noCompilerPath;
 
 before(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-package-'));
   // What a build needs is missing: PATH holds node and npm alone.
   noCompilerPath = path.join(dir, 'bin');
   fs.mkdirSync(noCompilerPath);
@@ -83,8 +81,6 @@ before(() => {
   });
   assert.equal(install.status, 0, `npm install failed:\n${install.stderr}`);
 });
-
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('the tarball holds a prebuilt addon for every release built here, and no build/', () => {
   const listed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: root, encoding: 'utf8' }))[0].files.map(
