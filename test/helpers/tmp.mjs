@@ -12,7 +12,8 @@ export function makeDir(prefix = 'cowloop-') {
 }
 
 function removeDir(dir) {
-  fs.rmSync(dir, { recursive: true, force: true });
+  // Retried: a process that has just been killed may still be closing files in it.
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 }
 
 /**
