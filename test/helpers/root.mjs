@@ -7,6 +7,3 @@ export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 /** The cowloop command's script. */
 export const bin = path.join(root, 'bin', 'cowloop.js');
-
-/** test/fixtures, or a folder below it. */
-export const fixtures = (...parts) => path.join(root, 'test', 'fixtures', ...parts);
