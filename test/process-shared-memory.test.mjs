@@ -27,7 +27,7 @@ test('sharedMemory validates its size', () => {
   assert.throws(() => sharedMemory(1.5), { code: 'ERR_COWLOOP_INVALID_ARGUMENT' });
 });
 
-test('a child that reads 200 MB of ArrayBuffer and 1 M objects keeps its private memory under 10%', async () => {
+test('a child that reads 200 MB of ArrayBuffer and 1 M objects copies under 10% of it', async () => {
   // Run with the node flags the cowloop command uses for its workers (a small young
   // generation), after a compacting GC, as the event loop does before it forks.
   const fixture = path.join(root, 'test', 'fixtures', 'process', 'uss-after-read.mjs');
@@ -35,8 +35,12 @@ test('a child that reads 200 MB of ArrayBuffer and 1 M objects keeps its private
   const out = JSON.parse(stdout);
   assert.deepEqual(out.exit, { code: 0, signal: null });
   assert.equal(out.w, out.expectedW);
+  // Private memory less the child's young generation: on Node 24 and 26 a forked child's
+  // young generation can grow far past --max-semi-space-size (docs/architecture.md, "Node.js
+  // releases"); that is the child's own garbage, not the state unshared.
+  const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
   assert.ok(
-    out.uss < 0.1 * out.stateBytes,
-    `child USS ${(out.uss / 2 ** 20).toFixed(1)} MiB, state ${(out.stateBytes / 2 ** 20).toFixed(0)} MiB`,
+    out.uss - out.youngBytes < 0.1 * out.stateBytes,
+    `child USS ${mib(out.uss)} MiB of which young generation ${mib(out.youngBytes)} MiB, state ${mib(out.stateBytes)} MiB`,
   );
 });
