@@ -1,0 +1,165 @@
+// The events of a list of ROOT files: one TTree per file, chained, event numbers running on
+// from file to file. jsroot reads asynchronously, so read(n) gives the record at once when
+// the block holding n was read already, and a promise when a block must be read first.
+//
+// Blocks follow the reads: a read that goes on from the last one (n + 1, or n + stride for
+// a round-robin worker) doubles the block, up to the next basket boundary, so a worker's
+// own range is read basket by basket and what lies outside it is hardly touched; a jump
+// starts small again. A strided block asks jsroot for the chosen entries only.
+import { CowloopError, ErrorCodes } from '../../errors.js';
+import type { RecordData } from '../readers/record-file.js';
+import type { InputFileRange, InputRecord } from '../readers/record-source.js';
+import { RootFile, type RootTreeOptions } from './root-file.js';
+
+const FIRST_BLOCK_ENTRIES = 64;
+const MAX_BLOCK_ENTRIES = 1 << 16;
+
+interface Block {
+  file: number;
+  records: RecordData[];
+  /** Entry of records[i] is first + i * stride. */
+  first: number;
+  stride: number;
+}
+
+export class RootSource {
+  readonly size: number;
+  readonly files: readonly InputFileRange[];
+  readonly #files: RootFile[];
+  #block: Block | null = null;
+  /** The last event asked for and the stride between the last two, to size the next block. */
+  #lastEvent = -1;
+  #stride = 1;
+  #blockEntries = FIRST_BLOCK_ENTRIES;
+  /** Entries of a block that failed: read one by one, so only the bad ones are lost. */
+  #failed: { file: number; from: number; to: number } | null = null;
+
+  private constructor(files: RootFile[]) {
+    this.#files = files;
+    let first = 0;
+    this.files = files.map((f) => {
+      const range: InputFileRange = { path: f.path, format: 'root', first, count: f.entries };
+      first += f.entries;
+      return range;
+    });
+    this.size = first;
+  }
+
+  static async open(paths: readonly string[], options: RootTreeOptions): Promise<RootSource> {
+    const files: RootFile[] = [];
+    try {
+      for (const p of paths) {
+        // Later files must hold the branches chosen in the first.
+        const branches = files.length === 0 ? options.branches : files[0].branches.map((b) => b.name);
+        const treeName = files.length === 0 ? options.treeName : options.treeName || files[0].treeName;
+        files.push(await RootFile.open(p, { ...options, treeName, branches }));
+      }
+    } catch (error) {
+      for (const f of files) f.close();
+      throw error;
+    }
+    return new RootSource(files);
+  }
+
+  /** The files' trees and branches, for the log. */
+  get rootFiles(): readonly RootFile[] {
+    return this.#files;
+  }
+
+  read(event: number): InputRecord | Promise<InputRecord> {
+    if (!Number.isInteger(event) || event < 0 || event >= this.size) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `event ${event} is out of range: the inputs hold ${this.size} events (0..${this.size - 1})`);
+    }
+    const { file, entry } = this.#locate(event);
+    const cached = this.#cached(file, entry);
+    this.#follow(event);
+    if (cached) return this.#record(event, file, cached);
+    return this.#load(file, entry).then((data) => this.#record(event, file, data));
+  }
+
+  reopen(): void {
+    this.#forget();
+    for (const f of this.#files) f.reopen();
+  }
+
+  close(): void {
+    this.#forget();
+    for (const f of this.#files) f.close();
+  }
+
+  #forget(): void {
+    this.#block = null;
+    this.#failed = null;
+    this.#lastEvent = -1;
+    this.#blockEntries = FIRST_BLOCK_ENTRIES;
+  }
+
+  #record(event: number, file: number, data: RecordData): InputRecord {
+    return { event, data, file: this.files[file].path, line: event - this.files[file].first };
+  }
+
+  #locate(event: number): { file: number; entry: number } {
+    let f = 0;
+    while (event >= this.files[f].first + this.files[f].count) f++;
+    return { file: f, entry: event - this.files[f].first };
+  }
+
+  #cached(file: number, entry: number): RecordData | undefined {
+    const b = this.#block;
+    if (!b || b.file !== file) return undefined;
+    const i = (entry - b.first) / b.stride;
+    if (!Number.isInteger(i) || i < 0 || i >= b.records.length) return undefined;
+    return b.records[i];
+  }
+
+  /** Grows the block size while reads go on in a steady stride; a jump starts small again. */
+  #follow(event: number): void {
+    const step = event - this.#lastEvent;
+    if (this.#lastEvent >= 0 && step > 0 && step === this.#stride) {
+      // steady: keep the stride
+    } else if (this.#lastEvent >= 0 && step > 0 && step <= 64) {
+      this.#stride = step;
+      this.#blockEntries = FIRST_BLOCK_ENTRIES;
+    } else {
+      this.#stride = 1;
+      this.#blockEntries = FIRST_BLOCK_ENTRIES;
+    }
+    this.#lastEvent = event;
+  }
+
+  async #load(file: number, entry: number): Promise<RecordData> {
+    const root = this.#files[file];
+    const failed = this.#failed;
+    if (failed && failed.file === file && entry >= failed.from && entry < failed.to) {
+      // A block that failed earlier: one entry alone (a bad one throws, naming itself).
+      const [data] = await root.readEntries(entry, 1);
+      return data;
+    }
+    const stride = this.#stride;
+    const span = Math.min(this.#blockEntries, MAX_BLOCK_ENTRIES) * stride;
+    let end = Math.min(root.entries, entry + span);
+    // Stop at the next basket boundary when the block would cross it (baskets read once).
+    const boundary = root.basketStarts.find((s) => s > entry);
+    if (boundary !== undefined && boundary < end && boundary - entry >= FIRST_BLOCK_ENTRIES * stride) end = boundary;
+    this.#blockEntries = Math.min(this.#blockEntries * 2, MAX_BLOCK_ENTRIES);
+    const only = stride > 1 ? strided(entry, end, stride) : undefined;
+    let records: RecordData[];
+    try {
+      records = await root.readEntries(entry, end - entry, only);
+    } catch (error) {
+      if ((error as CowloopError).code !== ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD || end - entry <= 1) throw error;
+      this.#failed = { file, from: entry, to: end };
+      this.#block = null;
+      const [data] = await root.readEntries(entry, 1);
+      return data;
+    }
+    this.#block = { file, records, first: entry, stride };
+    return records[0];
+  }
+}
+
+function strided(from: number, to: number, stride: number): number[] {
+  const out: number[] = [];
+  for (let e = from; e < to; e += stride) out.push(e);
+  return out;
+}
