@@ -154,8 +154,8 @@ export class RootFile {
   /**
    * Entries first .. first + count - 1 (or, given `only`, just those entries, ascending,
    * within that range) as records whose fields are the branch names. Rejects with a
-   * CowloopError ERR_COWLOOP_IO_BAD_RECORD naming the file, tree, entry and (when one
-   * alone fails) the branch.
+   * BadEntries error naming the file, tree, entry and branch, and holding the records read
+   * before the bad entry.
    */
   async readEntries(first: number, count: number, only?: number[]): Promise<RecordData[]> {
     const names = this.branches.map((b) => b.name);
@@ -173,9 +173,10 @@ export class RootFile {
     });
     const wanted = expected ? expected.length : count;
     if (!failure && order && out.length === wanted) return out;
+    if (!order) out.length = 0;
     const at = expected ? (expected[out.length] ?? last + 1) : last + 1;
     const why = failure ?? (order ? `jsroot stopped after ${out.length} of ${wanted} entries` : 'jsroot returned entries out of order');
-    throw await this.#badEntry(at, why);
+    throw await this.#badEntries(at, why, out);
   }
 
   /** Runs jsroot's treeProcess; resolves with a failure message, or null when it finished. */
@@ -218,19 +219,44 @@ export class RootFile {
     return readError?.message ?? 'a basket could not be read or decompressed';
   }
 
-  /** The error for an entry that could not be read; names the branch when one alone fails. */
-  async #badEntry(entry: number, why: string): Promise<CowloopError> {
-    const where = `${this.path}: tree "${this.treeName}", entry ${entry}`;
-    if (entry >= this.entries) return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, `${where}: ${why}`);
+  /**
+   * The error for an entry that could not be read. Each branch is read alone at that entry
+   * to name the one that fails; the entries up to the end of its basket are bad with it.
+   */
+  async #badEntries(entry: number, why: string, good: RecordData[]): Promise<BadEntries> {
+    const where = `${this.path}: tree "${this.treeName}"`;
+    if (entry >= this.entries) return new BadEntries(where, why, entry, entry + 1, good);
     const culprits: string[] = [];
+    let until = this.entries;
     for (const b of this.branches) {
       let got = 0;
       const failure = await this.#process([b.name], entry, 1, undefined, () => got++);
-      if (failure || got !== 1) culprits.push(`branch "${b.name}" (${b.type})${failure ? `: ${failure}` : ''}`);
+      if (!failure && got === 1) continue;
+      const next = b.basketEntries.find((s) => s > entry) ?? this.entries;
+      const start = [...b.basketEntries].reverse().find((s) => s <= entry) ?? 0;
+      culprits.push(`branch "${b.name}" (${b.type}), basket of entries ${start}..${next - 1}${failure ? `: ${failure}` : ''}`);
+      until = Math.min(until, next);
       if (culprits.length === 3) break;
     }
+    if (culprits.length === 0) until = entry + 1;
     const which = culprits.length ? culprits.join('; ') : why;
-    return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, `${where} cannot be read: ${which}`);
+    return new BadEntries(where, which, entry, until, good);
+  }
+}
+
+/**
+ * Entries from..until - 1 of a file cannot be read (a basket that fails); `good` holds the
+ * records read before them.
+ */
+export class BadEntries extends CowloopError {
+  constructor(readonly where: string, readonly detail: string, readonly from: number, readonly until: number, readonly good: RecordData[]) {
+    super(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, BadEntries.message(where, detail, from, from, until));
+  }
+
+  /** "<file>: tree "t", entry N cannot be read (...): <which branch and why>". */
+  static message(where: string, detail: string, entry: number, from: number, until: number): string {
+    const span = until - from > 1 ? ` (entries ${from}..${until - 1} share its bad basket)` : '';
+    return `${where}, entry ${entry} cannot be read${span}: ${detail}`;
   }
 }
 

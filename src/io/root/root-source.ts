@@ -9,7 +9,7 @@
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RecordData } from '../readers/record-file.js';
 import type { InputFileRange, InputRecord } from '../readers/record-source.js';
-import { RootFile, type RootTreeOptions } from './root-file.js';
+import { BadEntries, RootFile, type RootTreeOptions } from './root-file.js';
 
 const FIRST_BLOCK_ENTRIES = 64;
 const MAX_BLOCK_ENTRIES = 1 << 16;
@@ -31,8 +31,8 @@ export class RootSource {
   #lastEvent = -1;
   #stride = 1;
   #blockEntries = FIRST_BLOCK_ENTRIES;
-  /** Entries of a block that failed: read one by one, so only the bad ones are lost. */
-  #failed: { file: number; from: number; to: number } | null = null;
+  /** The last entries found unreadable (a bad basket): they fail without being read again. */
+  #bad: { file: number; error: BadEntries } | null = null;
 
   private constructor(files: RootFile[]) {
     this.#files = files;
@@ -89,7 +89,7 @@ export class RootSource {
 
   #forget(): void {
     this.#block = null;
-    this.#failed = null;
+    this.#bad = null;
     this.#lastEvent = -1;
     this.#blockEntries = FIRST_BLOCK_ENTRIES;
   }
@@ -129,12 +129,8 @@ export class RootSource {
 
   async #load(file: number, entry: number): Promise<RecordData> {
     const root = this.#files[file];
-    const failed = this.#failed;
-    if (failed && failed.file === file && entry >= failed.from && entry < failed.to) {
-      // A block that failed earlier: one entry alone (a bad one throws, naming itself).
-      const [data] = await root.readEntries(entry, 1);
-      return data;
-    }
+    const bad = this.#bad;
+    if (bad && bad.file === file && entry >= bad.error.from && entry < bad.error.until) throw this.#badRecord(entry, bad.error);
     const stride = this.#stride;
     const span = Math.min(this.#blockEntries, MAX_BLOCK_ENTRIES) * stride;
     let end = Math.min(root.entries, entry + span);
@@ -147,14 +143,20 @@ export class RootSource {
     try {
       records = await root.readEntries(entry, end - entry, only);
     } catch (error) {
-      if ((error as CowloopError).code !== ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD || end - entry <= 1) throw error;
-      this.#failed = { file, from: entry, to: end };
-      this.#block = null;
-      const [data] = await root.readEntries(entry, 1);
-      return data;
+      if (!(error instanceof BadEntries)) throw error;
+      // Keep what was read before the bad entries; those up to the end of the bad basket fail
+      // without being read again, and reading goes on after them.
+      this.#bad = { file, error };
+      this.#block = { file, records: error.good, first: entry, stride };
+      if (error.good.length > 0) return error.good[0];
+      throw this.#badRecord(entry, error);
     }
     this.#block = { file, records, first: entry, stride };
     return records[0];
+  }
+
+  #badRecord(entry: number, error: BadEntries): CowloopError {
+    return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, BadEntries.message(error.where, error.detail, entry, error.from, error.until));
   }
 }
 
