@@ -187,9 +187,9 @@ test('truncated and corrupt files: clear errors; OnBadRecord = "skip" skips the 
 
     for (const workers of [0, 2]) {
       const out = path.join(dir, `skip-${workers}`);
-      r = cli([opts, '--out', out, ...input(corrupt), '-s', 'EventSelector.OnBadRecord="skip"', '--workers', String(workers), '--strategy', 'sharedqueue', '-q']);
+      r = cli([opts, '--out', out, ...input(corrupt), '-s', 'EventSelector.OnBadRecord="skip"', '--workers', String(workers), '--strategy', 'sharedqueue', '--progress', 'none']);
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stderr, /2225 bad input records were skipped \(EventSelector.OnBadRecord = "skip"\): events 6, 7, 8, 9,/);
+      assert.match(r.stdout, /2225 bad input records were skipped \(EventSelector.OnBadRecord = "skip"\): events 6, 7, 8, 9,/);
       assert.equal(fs.readFileSync(path.join(out, 'dump.ndjson'), 'utf8').split('\n').length - 1, 2421 - 2225);
     }
     assert.ok(fs.readFileSync(path.join(dir, 'skip-0', 'dump.ndjson')).equals(fs.readFileSync(path.join(dir, 'skip-2', 'dump.ndjson'))));
@@ -242,5 +242,108 @@ test('chained files: event numbers run on; 2 workers on the files strategy give 
     const recs = text.trimEnd().split('\n');
     assert.equal(recs.length, 100000);
     assert.match(recs[0], /^\{"event":900000,"b1":-?\d+,"b2":(true|false)\}$/);
+  });
+});
+
+test('at the fork: no jsroot listener, handle or descriptor is left in the master; each worker reads through its own descriptor', needsRootData, async () => {
+  const { fork } = await import('cowloop');
+  const input = rootFile('uproot-HZZ-zstd.root'); // zstd: its decompressor installs process listeners when it starts
+  const listeners = () => ['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
+  const before = listeners();
+  const fdsOn = () => fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === input;
+    } catch {
+      return false;
+    }
+  });
+  await withDir(async (dir) => {
+    const app = createApplication({
+      options: { ApplicationMgr: { TopAlg: [], OutputDir: dir }, EventSelector: { Input: [input], Branches: ['NMuon', 'Muon_E'] }, MessageSvc: { OutputLevel: 'WARNING' } },
+    });
+    await app.configure();
+    await app.initialize();
+    const selector = app.component('EventSelector');
+    selector.open();
+    const first = await selector.read(2000); // a zstd basket read in the master
+    selector.close();
+    assert.deepEqual(listeners(), before, 'the zstd decompressor left no process listener');
+    assert.deepEqual(fdsOn(), [], 'the master closed the file before the fork');
+    const resources = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
+    assert.deepEqual(resources.filter((r) => r !== 'Timeout'), [], `pending at the fork: ${resources.join(', ')}`);
+
+    const children = [];
+    for (let w = 0; w < 2; w++) {
+      children.push(await fork(async () => {
+        selector.ioReinit({ workerIndex: w, workerDir: dir });
+        const fds = fdsOn();
+        const records = [];
+        for (let n = 1000 + w; n < 2421; n += 2) records.push(await selector.read(n));
+        selector.ioFinalize();
+        return { fds, muons: records.map((r) => r.data.NMuon), again: Array.from((await Promise.resolve()) ?? [], Number), e2000: w === 0 ? Array.from(records[500].data.Muon_E) : [] };
+      }));
+    }
+    const results = await Promise.all(children.map((c) => c.result));
+    for (const c of children) assert.deepEqual(await c.exited, { code: 0, signal: null });
+    for (const r of results) assert.equal(r.fds.length, 1, 'one descriptor of its own in each worker');
+    assert.deepEqual(results[0].e2000, Array.from(first.data.Muon_E), 'the worker reads the values the master read');
+    // Together the workers read entries 1000..2420 once each.
+    assert.equal(results[0].muons.length + results[1].muons.length, 1421);
+    await app.finalize();
+  });
+});
+
+test('typed arrays and int64 values above 2^53 are written as JSON arrays and numbers (NDJSON and CSV)', async () => {
+  class Wide extends Algorithm {
+    static typeName = 'Wide';
+    execute(ctx) {
+      ctx.store.put('f', new Float32Array([0.5, ctx.number]));
+      ctx.store.put('q', new BigInt64Array([2n ** 60n + BigInt(ctx.number), -1n]));
+      ctx.store.put('mixed', [1, 2n ** 55n]);
+      ctx.store.put('big', 2n ** 62n);
+    }
+  }
+  await withDir(async (dir) => {
+    for (const ext of ['ndjson', 'csv']) {
+      const app = createApplication({
+        options: {
+          ApplicationMgr: { TopAlg: ['Wide', 'OutputStream/Out'], OutputDir: dir },
+          EventSelector: { Input: ['generator:2'] },
+          Out: { Output: `wide.${ext}`, ItemList: ['f', 'q', 'mixed', 'big'] },
+          MessageSvc: { OutputLevel: 'WARNING' },
+        },
+        components: [Wide],
+      });
+      await app.run();
+    }
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'wide.ndjson'), 'utf8'),
+      '{"event":0,"f":[0.5,0],"q":[1152921504606846976,-1],"mixed":[1,36028797018963968],"big":4611686018427387904}\n' +
+        '{"event":1,"f":[0.5,1],"q":[1152921504606846977,-1],"mixed":[1,36028797018963968],"big":4611686018427387904}\n',
+    );
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'wide.csv'), 'utf8'),
+      'event,f,q,mixed,big\n0,"[0.5,0]","[1152921504606846976,-1]","[1,36028797018963968]",4611686018427387904\n' +
+        '1,"[0.5,1]","[1152921504606846977,-1]","[1,36028797018963968]",4611686018427387904\n',
+    );
+  });
+});
+
+test('without the jsroot package a .root input is an error naming the package', needsRootData, async () => {
+  await withDir((dir) => {
+    // A copy of the package whose node_modules has everything but jsroot.
+    const pkg = path.join(dir, 'node_modules', 'cowloop');
+    fs.mkdirSync(pkg, { recursive: true });
+    for (const f of ['package.json', 'bin', 'dist']) fs.cpSync(path.join(repoRoot, f), path.join(pkg, f), { recursive: true });
+    fs.symlinkSync(path.join(repoRoot, 'build'), path.join(pkg, 'build'));
+    for (const dep of fs.readdirSync(path.join(repoRoot, 'node_modules'))) {
+      if (dep === 'jsroot' || dep.startsWith('.')) continue;
+      fs.symlinkSync(path.join(repoRoot, 'node_modules', dep), path.join(dir, 'node_modules', dep));
+    }
+    const job = path.join(dir, 'job.opts');
+    fs.writeFileSync(job, `ApplicationMgr.TopAlg = {};\nEventSelector.Input = { ${JSON.stringify(rootFile('uproot-HZZ.root'))} };\n`);
+    const r = spawnSync(process.execPath, ['--single-threaded', path.join(pkg, 'bin', 'cowloop.js'), 'run', job, '--out', path.join(dir, 'out')], { encoding: 'utf8', cwd: dir, timeout: 60000 });
+    assertRefused(r, /reading ROOT files \(.*uproot-HZZ\.root\) needs the optional package jsroot \(\^7\.11\.2\), which is not installed: run "npm install jsroot@\^7\.11\.2"/);
+    assert.match(r.stderr, /ERR_COWLOOP_IO_MISSING_PACKAGE|ERR_COWLOOP_COMPONENT_FAILED/);
   });
 });
