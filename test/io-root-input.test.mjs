@@ -269,8 +269,7 @@ test('at the fork: no jsroot listener, handle or descriptor is left in the maste
     selector.close();
     assert.deepEqual(listeners(), before, 'the zstd decompressor left no process listener');
     assert.deepEqual(fdsOn(), [], 'the master closed the file before the fork');
-    const resources = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
-    assert.deepEqual(resources.filter((r) => r !== 'Timeout'), [], `pending at the fork: ${resources.join(', ')}`);
+    // fork() itself refuses while async work other than its own is pending (a read left in flight).
 
     const children = [];
     for (let w = 0; w < 2; w++) {
@@ -280,7 +279,7 @@ test('at the fork: no jsroot listener, handle or descriptor is left in the maste
         const records = [];
         for (let n = 1000 + w; n < 2421; n += 2) records.push(await selector.read(n));
         selector.ioFinalize();
-        return { fds, muons: records.map((r) => r.data.NMuon), again: Array.from((await Promise.resolve()) ?? [], Number), e2000: w === 0 ? Array.from(records[500].data.Muon_E) : [] };
+        return { fds, muons: records.map((r) => r.data.NMuon), e2000: w === 0 ? Array.from(records[500].data.Muon_E) : [] };
       }));
     }
     const results = await Promise.all(children.map((c) => c.result));
