@@ -28,7 +28,7 @@ for (const job of JOBS) {
     await withDir((dir) => {
       const args = ['-s', `EventSelector.Input=${JSON.stringify([rootFile(job.file)])}`, '-s', `MpEventLoopMgr.ChunkSize=${job.chunk}`];
       if (job.branches) args.push('-s', `EventSelector.Branches=${JSON.stringify(job.branches)}`, '-s', `Out.ItemList=${JSON.stringify(job.branches)}`);
-      else args.push('-s', 'EventSelector.Branches=[]', '-s', 'Out.ItemList=["run","luminosityBlock","event","nMuon","Muon_pt","nJet","Jet_pt"]');
+      else args.push('-s', 'EventSelector.Branches=[]', '-s', 'Out.ItemList=["run","luminosityBlock","nMuon","Muon_pt","nJet","Jet_pt","Jet_eta","MET_pt"]');
       const serial = run(path.join(dir, 'serial'), args);
       assert.equal(serial.toString('utf8').split('\n').length - 1, job.entries);
       for (const strategy of ['ranges', 'sharedqueue', 'roundrobin']) {
