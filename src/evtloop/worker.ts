@@ -261,16 +261,22 @@ const SKIPPED = Symbol('skipped record');
  * Random access when the selector has it, else seek + next (reading forward). Returns the
  * record itself when the selector is synchronous, a promise only when it is not.
  */
-function eventReader(selector: EventLoopMgr['selector']): (n: number) => EventRecord | null | typeof SKIPPED | Promise<EventRecord | null> {
+function eventReader(
+  selector: EventLoopMgr['selector'],
+): (n: number) => EventRecord | null | typeof SKIPPED | Promise<EventRecord | null | typeof SKIPPED> {
   const s = selector as typeof selector & {
-    read?: (n: number) => EventRecord;
-    readOrSkip?: (n: number) => EventRecord | null;
+    read?: (n: number) => EventRecord | Promise<EventRecord>;
+    readOrSkip?: (n: number) => EventRecord | null | Promise<EventRecord | null>;
     count?: () => number | undefined;
   };
   const size = s.count?.();
   if (typeof s.readOrSkip === 'function' && typeof s.read === 'function') {
     // A bad record that the selector's policy skips is SKIPPED, not the end of the input.
-    return (n) => (size !== undefined && n >= size ? null : (s.readOrSkip!(n) ?? SKIPPED));
+    return (n) => {
+      if (size !== undefined && n >= size) return null;
+      const r = s.readOrSkip!(n); // a promise from an asynchronous reader (ROOT input)
+      return r instanceof Promise ? r.then((x) => x ?? SKIPPED) : (r ?? SKIPPED);
+    };
   }
   if (typeof s.read === 'function') {
     return (n) => (size !== undefined && n >= size ? null : s.read!(n));

@@ -11,14 +11,14 @@ export interface InputRecord {
   data: RecordData;
   /** Where it came from: a file path, or `generator:<name>`. */
   file: string;
-  /** 1-based line in `file` (0 for generated events). */
+  /** 1-based line in `file` (0 for generated events; for ROOT files, the 0-based entry in its tree). */
   line: number;
 }
 
 /** The events of one input file, as a range of event numbers (the "files" strategy uses it). */
 export interface InputFileRange {
   path: string;
-  format: RecordFormat | 'generator';
+  format: RecordFormat | 'generator' | 'root';
   first: number;
   count: number;
 }

@@ -13,6 +13,11 @@ export function ndjsonRecord(event: number, names: readonly string[], values: re
 
 function jsonValue(value: unknown, name: string): string {
   if (value === undefined) return 'null';
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'object' && value !== null) {
+    const list = numberList(value);
+    if (list !== null) return list;
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -24,6 +29,28 @@ function jsonValue(value: unknown, name: string): string {
     );
   }
   return text ?? 'null';
+}
+
+/**
+ * A typed array, or an array holding a BigInt, as a JSON array (ROOT branches arrive as
+ * typed arrays, and int64 values above 2^53 as BigInts): JSON.stringify would write
+ * `{"0":...}` for the one and throw on the other. Null for any other value.
+ */
+function numberList(value: object): string | null {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const items = value as unknown as ArrayLike<number | bigint>;
+    let text = '[';
+    for (let i = 0; i < items.length; i++) text += (i ? ',' : '') + scalarJson(items[i]);
+    return `${text}]`;
+  }
+  if (Array.isArray(value) && value.some((x) => typeof x === 'bigint') && value.every((x) => typeof x !== 'object' || x === null)) {
+    return `[${value.map(scalarJson).join(',')}]`;
+  }
+  return null;
+}
+
+function scalarJson(x: unknown): string {
+  return typeof x === 'bigint' ? String(x) : (JSON.stringify(x) ?? 'null');
 }
 
 /** `event,a,b\n` */
@@ -42,7 +69,7 @@ function csvValue(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (typeof value === 'string') return csvField(value);
-  return csvField(JSON.stringify(value) ?? '');
+  return csvField((typeof value === 'object' ? numberList(value) : null) ?? JSON.stringify(value) ?? '');
 }
 
 /** Quotes a field when it holds a separator, a quote, a line end or edge spaces (RFC 4180). */
