@@ -34,13 +34,23 @@ function buildFor(major) {
   execFileSync(process.execPath, [nodeGyp(), 'rebuild', '--loglevel=warn', `--nodedir=${dir}`], {
     cwd: work,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
+    env: { ...withoutNpmConfig(process.env), PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
   });
   const target = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, `node.abi${abi}.glibc.node`);
   fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.copyFileSync(path.join(work, 'build', 'Release', 'cowloop.node'), target);
+  const built = path.join(work, 'build', 'Release', 'cowloop.node');
+  // Loaded by the release it is for, it must say it was built for that release.
+  const builtAbi = execFileSync(path.join(dir, 'bin', 'node'), ['-p', `require(${JSON.stringify(built)}).abi`], { encoding: 'utf8' }).trim();
+  if (Number(builtAbi) !== abi) throw new Error(`the addon built for Node.js ${version} reports ABI ${builtAbi}, not ${abi}`);
+  fs.copyFileSync(built, target);
   process.stderr.write(`wrote ${path.relative(root, target)}\n`);
   return target;
+}
+
+// node-gyp lets npm's configuration in the environment (npm_config_nodedir, set when npm
+// is configured to build against the machine's headers) override its own command line.
+function withoutNpmConfig(env) {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !/^npm_(config|package_config_node_gyp)_/i.test(key)));
 }
 
 if (require.main === module) {
