@@ -23,7 +23,7 @@ import { chunkCount, rangeList, STRATEGIES, type EventSpace, type Strategy, type
 import { eventStatus } from './event-status.js';
 import { createRunDir, removeRunDir, type RunDir } from './run-dir.js';
 import { semiSpaceWarning } from './semi-space.js';
-import { SharedLoopState } from './shared-state.js';
+import { SharedClaims } from '../shm/shared-claims.js';
 import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
 import { formatWorkerTable } from './worker-table.js';
 
@@ -207,7 +207,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const strategy = this.#strategy(end);
     const files = strategy === 'files' ? this.#inputFiles() : [];
     const space: EventSpace = { start, end, workers, chunkSize: this.props.ChunkSize, files };
-    const shared = new SharedLoopState(workers, chunkCount(space));
+    const shared = new SharedClaims(workers, chunkCount(space));
     const io = new IoComponentMgr();
     io.ioRegisterAll(app.components());
 
@@ -341,7 +341,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
 
   async #runWorkers(run: {
     space: EventSpace;
-    shared: SharedLoopState;
+    shared: SharedClaims;
     io: IoComponentMgr;
     strategy: Strategy;
     root: string;

@@ -11,7 +11,7 @@ import type { EventRecord } from '../framework/event-source.js';
 import { skippedRecordsOf, type AlgorithmSummary, type EventLoopMgr, type FailedEvent } from './event-loop-mgr.js';
 import type { IoComponentMgr } from '../io/io-component-mgr.js';
 import { plannedEvents, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
-import type { SharedLoopState } from './shared-state.js';
+import type { SharedClaims } from '../shm/shared-claims.js';
 
 export interface WorkerReport {
   index: number;
@@ -44,7 +44,7 @@ export interface WorkerReport {
 export interface WorkerSetup {
   loop: EventLoopMgr;
   io: IoComponentMgr;
-  shared: SharedLoopState;
+  shared: SharedClaims;
   strategy: Strategy;
   space: EventSpace;
   plan: WorkerPlan;
@@ -219,7 +219,7 @@ export type WorkerMessage = { type: 'range-done'; id: number };
 
 async function processRanges(
   ctx: ChildContext,
-  shared: SharedLoopState,
+  shared: SharedClaims,
   runOne: (n: number) => Promise<boolean>,
   report: WorkerReport,
   timeToRecycle: () => boolean,
