@@ -9,9 +9,11 @@ import { native } from '../native.js';
 import { memoryUsage } from '../mem/usage.js';
 import type { EventRecord } from '../framework/event-source.js';
 import { skippedRecordsOf, type AlgorithmSummary, type EventLoopMgr, type FailedEvent } from './event-loop-mgr.js';
+import type { EventOrderFile } from '../io/components/event-order.js';
 import type { IoComponentMgr } from '../io/io-component-mgr.js';
 import { plannedEvents, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
 import type { SharedClaims } from '../shm/shared-claims.js';
+import type { RangeMessage, WorkerMessage } from './range-feed.js';
 
 export interface WorkerReport {
   index: number;
@@ -53,8 +55,8 @@ export interface WorkerSetup {
   logToFile: boolean;
   /** Stop after the fork and wait for SIGUSR1 (to attach a debugger). */
   debug: boolean;
-  /** File name (in workerDir) of the processed-event record, '' for none. */
-  eventOrderFile: string;
+  /** The record of which process ran each event (re-opened in workerDir with the other outputs). */
+  eventOrder: EventOrderFile | undefined;
   /** Leave (to be replaced by a fresh fork) after this many events; 0: never. */
   recycleAfterEvents: number;
   /** Leave when private memory passes this many MiB; 0: never. */
@@ -71,8 +73,6 @@ function hugePagesAlways(): boolean {
     return false;
   }
 }
-
-export const EVENT_ORDER_PREFIX = 'event-order';
 
 export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<WorkerReport> {
   const { loop, io, shared, plan, workerDir } = setup;
@@ -96,7 +96,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   // Start together: a worker that ran its events while the master still forked the others
   // would take the CPU the forks need (8 forks at 500 MB: ~400 ms racing, ~90 ms waiting).
   shared.waitForStart();
-  const order = setup.eventOrderFile ? fs.openSync(path.join(workerDir, setup.eventOrderFile), 'w') : undefined;
+  const order = setup.eventOrder;
   const report: WorkerReport = {
     index: plan.index,
     pid: process.pid,
@@ -157,7 +157,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     if (record === SKIPPED) return true; // a bad record, logged and counted by the selector
     shared.setInFlight(plan.index, number);
     const outcome = await loop.executeEvent(record);
-    if (order !== undefined) fs.writeSync(order, `{"event":${number},"worker":${plan.index},"pid":${process.pid},"ok":${outcome.ok}}\n`);
+    order?.record(number, plan.index, outcome.ok);
     shared.setInFlight(plan.index, -1);
     shared.countDone(plan.index, outcome.ok);
     report.processed++;
@@ -198,7 +198,6 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
       }
     }
   }
-  if (order !== undefined) fs.closeSync(order);
   report.algorithms = loop.algorithmStats();
   report.skippedRecords = skippedRecordsOf(selector);
   // Finalising flushes and closes this worker's outputs (OutputStream, HistogramSvc, ...).
@@ -212,10 +211,6 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   report.cpuMs = (cpu.user + cpu.system) / 1000;
   return report;
 }
-
-/** Messages of the ranges strategy. */
-export type RangeMessage = { type: 'range'; id: number; first: number; count: number } | { type: 'stop' };
-export type WorkerMessage = { type: 'range-done'; id: number };
 
 async function processRanges(
   ctx: ChildContext,
