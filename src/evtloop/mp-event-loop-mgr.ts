@@ -141,35 +141,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
     await this.openInput();
     const skip = this.skipEvents;
     const size = this.selector.count?.();
-    let end = size ?? Infinity;
-    if (maxEvents >= 0) end = Math.min(end, skip + maxEvents);
-    let start = skip;
-    const masterEvents: number[] = [];
-    // Lazy loading finished and (optionally) the heap compacted before the master's own
-    // events, which then warm the event code up for the workers to share.
-    await app.prefork();
-    if (this.props.WarmupGC) collectGarbage();
-    try {
-      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
-        const record = await this.readEvent();
-        if (record === null) {
-          end = start;
-          break;
-        }
-        eventStatus.begin(record.number);
-        this.recordOutcome(result, await this.executeEvent(record));
-        eventStatus.end();
-        masterEvents.push(record.number);
-        if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
-        start = record.number + 1;
-      }
-    } catch (e) {
-      result.stoppedEarly = true;
-      countAbortedEvent(result, e);
-      throw e;
-    } finally {
-      await this.closeInput();
-    }
+    const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
+    const { masterEvents, start, end } = await this.#runMasterEvents(result, skip, limit);
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
@@ -245,6 +218,41 @@ export class MpEventLoopMgr extends EventLoopMgr {
     }
     if (!this.props.KeepWorkerOutputs) removeRunDir(runDir, base);
     return result;
+  }
+
+  /**
+   * The first ForkAfterEvents events of [start, end), run here before forking. Returns their
+   * numbers and the workers' share: from after the last of them, up to end (or the end of an
+   * input that ran out first).
+   */
+  async #runMasterEvents(result: LoopResult, start: number, end: number): Promise<{ masterEvents: number[]; start: number; end: number }> {
+    const masterEvents: number[] = [];
+    // Lazy loading finished and (optionally) the heap compacted before the master's own
+    // events, which then warm the event code up for the workers to share.
+    await this.application.prefork();
+    if (this.props.WarmupGC) collectGarbage();
+    try {
+      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
+        const record = await this.readEvent();
+        if (record === null) {
+          end = start;
+          break;
+        }
+        eventStatus.begin(record.number);
+        this.recordOutcome(result, await this.executeEvent(record));
+        eventStatus.end();
+        masterEvents.push(record.number);
+        if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
+        start = record.number + 1;
+      }
+    } catch (e) {
+      result.stoppedEarly = true;
+      countAbortedEvent(result, e);
+      throw e;
+    } finally {
+      await this.closeInput();
+    }
+    return { masterEvents, start, end };
   }
 
   override requestStop(): void {

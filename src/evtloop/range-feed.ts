@@ -1,7 +1,9 @@
 // The ranges strategy: the master sends each worker ranges of events over its channel,
 // keeping two in hand per worker so it never waits; a worker says when one is done.
+import type { ChildContext } from '../process/child-context.js';
 import type { SharedClaims } from '../shm/shared-claims.js';
 import type { Range, Slot } from './slot.js';
+import type { WorkerReport } from './worker.js';
 
 /** Messages of the ranges strategy. */
 export type RangeMessage = ({ type: 'range' } & Range) | { type: 'stop' };
@@ -40,5 +42,43 @@ export class RangeFeed {
     if (m.type !== 'range-done') return;
     slot.pending = slot.pending.filter((r) => r.id !== m.id);
     this.feed(slot);
+  }
+}
+
+/** The worker's side: runs the ranges it is sent until told to stop (or it is time to recycle). */
+export async function processRanges(
+  ctx: ChildContext,
+  shared: SharedClaims,
+  runOne: (n: number) => Promise<boolean>,
+  report: WorkerReport,
+  timeToRecycle: () => boolean,
+): Promise<void> {
+  const inbox: RangeMessage[] = [];
+  let wake: (() => void) | undefined;
+  const onMessage = (m: unknown) => {
+    inbox.push(m as RangeMessage);
+    wake?.();
+  };
+  ctx.on('message', onMessage);
+  try {
+    for (;;) {
+      while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+      const m = inbox.shift()!;
+      if (m.type === 'stop') return;
+      for (let n = m.first; n < m.first + m.count; n++) {
+        if (shared.stopRequested) {
+          report.stopped = true;
+          return;
+        }
+        if (!(await runOne(n))) break;
+      }
+      ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
+      if (timeToRecycle()) {
+        report.recycled = true; // ranges already sent to it go to its successor
+        return;
+      }
+    }
+  } finally {
+    ctx.off('message', onMessage);
   }
 }

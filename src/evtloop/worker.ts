@@ -7,13 +7,13 @@ import { ErrorCodes } from '../errors.js';
 import type { ChildContext } from '../process/child-context.js';
 import { native } from '../native.js';
 import { memoryUsage } from '../mem/usage.js';
-import type { EventRecord } from '../framework/event-source.js';
 import { skippedRecordsOf, type AlgorithmSummary, type EventLoopMgr, type FailedEvent } from './event-loop-mgr.js';
 import type { EventOrderFile } from '../io/components/event-order.js';
 import type { IoComponentMgr } from '../io/io-component-mgr.js';
 import { plannedEvents, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
 import type { SharedClaims } from '../shm/shared-claims.js';
-import type { RangeMessage, WorkerMessage } from './range-feed.js';
+import { eventReader, SKIPPED } from './event-reader.js';
+import { processRanges } from './range-feed.js';
 
 export interface WorkerReport {
   index: number;
@@ -210,88 +210,6 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   const cpu = process.cpuUsage(cpu0);
   report.cpuMs = (cpu.user + cpu.system) / 1000;
   return report;
-}
-
-async function processRanges(
-  ctx: ChildContext,
-  shared: SharedClaims,
-  runOne: (n: number) => Promise<boolean>,
-  report: WorkerReport,
-  timeToRecycle: () => boolean,
-): Promise<void> {
-  const inbox: RangeMessage[] = [];
-  let wake: (() => void) | undefined;
-  const onMessage = (m: unknown) => {
-    inbox.push(m as RangeMessage);
-    wake?.();
-  };
-  ctx.on('message', onMessage);
-  try {
-    for (;;) {
-      while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
-      const m = inbox.shift()!;
-      if (m.type === 'stop') return;
-      for (let n = m.first; n < m.first + m.count; n++) {
-        if (shared.stopRequested) {
-          report.stopped = true;
-          return;
-        }
-        if (!(await runOne(n))) break;
-      }
-      ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
-      if (timeToRecycle()) {
-        report.recycled = true; // ranges already sent to it go to its successor
-        return;
-      }
-    }
-  } finally {
-    ctx.off('message', onMessage);
-  }
-}
-
-/** What the reader gives for a record the selector skipped as bad. */
-const SKIPPED = Symbol('skipped record');
-
-/**
- * Random access when the selector has it, else seek + next (reading forward). Returns the
- * record itself when the selector is synchronous, a promise only when it is not.
- */
-function eventReader(selector: EventLoopMgr['selector']): (n: number) => EventRecord | null | typeof SKIPPED | Promise<EventRecord | null> {
-  const s = selector as typeof selector & {
-    read?: (n: number) => EventRecord;
-    readOrSkip?: (n: number) => EventRecord | null;
-    count?: () => number | undefined;
-  };
-  const size = s.count?.();
-  if (typeof s.readOrSkip === 'function' && typeof s.read === 'function') {
-    // A bad record that the selector's policy skips is SKIPPED, not the end of the input.
-    return (n) => (size !== undefined && n >= size ? null : (s.readOrSkip!(n) ?? SKIPPED));
-  }
-  if (typeof s.read === 'function') {
-    return (n) => (size !== undefined && n >= size ? null : s.read!(n));
-  }
-  let expected = -1;
-  const forward = async (n: number, pending: Promise<EventRecord | null>): Promise<EventRecord | null> => {
-    let record = await pending;
-    while (record !== null && record.number < n) record = await s.next();
-    return record;
-  };
-  return (n) => {
-    if (n !== expected && s.seek) {
-      const sought = s.seek(n);
-      if (sought instanceof Promise) return sought.then(() => forward(n, Promise.resolve(s.next())));
-    }
-    expected = n + 1;
-    const next = s.next();
-    if (next instanceof Promise) return forward(n, next);
-    let record = next;
-    while (record !== null && record.number < n) {
-      const again = s.next();
-      if (again instanceof Promise) return forward(n, again);
-      record = again;
-    }
-    return record;
-  };
 }
 
 function redirectOutput(file: string): void {
