@@ -157,7 +157,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const io = new IoComponentMgr();
     io.ioRegisterAll(app.components());
     // Which process ran each event: an output merged (or set aside) with the others.
-    const eventOrder = this.props.EventOrder ? new EventOrderFile(path.resolve(app.outputDir, this.props.EventOrder)) : undefined;
+    const eventOrder = this.props.EventOrder ? new EventOrderFile(path.resolve(app.outputDir, this.props.EventOrder), path.join(root, 'master')) : undefined;
     for (const n of masterEvents) eventOrder?.record(n, MASTER_WORKER, true);
     if (eventOrder) io.ioRegister(eventOrder);
 

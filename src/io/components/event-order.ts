@@ -1,14 +1,15 @@
 // EventOrderFile: the record of which process ran each event (MpEventLoopMgr.EventOrder),
 // one NDJSON line per event: {"event":n,"worker":i,"pid":p,"ok":true}. It is an output like
-// the others: the master writes the events it runs before forking to a partial file beside
-// the destination (.<name>.partial-<pid>); each worker writes <workerDir>/<name>; at the end
-// the master merges its own and the workers' files into the destination, in event order,
-// or, when the run ended early, sets its partial file aside under the run's directory.
+// the others: each process writes its own part, the master its events before forking in
+// <run dir>/master/<name>, each worker in <workerDir>/<name>; at the end the master merges
+// the parts into the destination in event order (written under a partial name and renamed
+// when whole, src/io/merge/atomic-file.ts), or, when the run ended early, leaves them in the
+// run's directory. The master's part is not beside the destination: a master killed by
+// SIGKILL leaves it in its run's directory with the workers' parts, not among the outputs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../io-component.js';
 import { mergeRecordFiles } from '../merge/record-merge.js';
-import { discardPartial, partialPathOf, removeStalePartials, trackPartial } from '../partial-file.js';
 
 /** The worker index the master's own events are recorded under. */
 export const MASTER_WORKER = -1;
@@ -17,22 +18,15 @@ export class EventOrderFile implements IoComponent {
   readonly name = 'EventOrder';
   readonly #destination: string;
   #fd: number | undefined;
-  /** The master's partial file, until it is merged or set aside. */
-  #partial: string | undefined;
+  /** The master's part, until it is merged or the run is abandoned. */
+  #own: string | undefined;
 
-  /** `destination`: the merged file, absolute. The master's partial file is opened at once. */
-  constructor(destination: string) {
+  /** `destination`: the merged file, absolute; `masterDir`: where the master writes its part (it exists). */
+  constructor(destination: string, masterDir: string) {
     this.#destination = destination;
-    removeStalePartials(destination);
-    const partial = partialPathOf(destination);
-    trackPartial(partial);
-    try {
-      this.#fd = fs.openSync(partial, 'w');
-    } catch (error) {
-      discardPartial(partial);
-      throw error;
-    }
-    this.#partial = partial;
+    const own = path.join(masterDir, path.basename(destination));
+    this.#fd = fs.openSync(own, 'w');
+    this.#own = own;
   }
 
   /** The file name each worker writes in its directory. */
@@ -46,9 +40,9 @@ export class EventOrderFile implements IoComponent {
   }
 
   ioReinit(ctx: IoReinitContext): void {
-    // The inherited descriptor and partial file are the master's: drop them untouched.
+    // The inherited descriptor is the master's part: drop it untouched.
     this.#close();
-    this.#partial = undefined;
+    this.#own = undefined;
     this.#fd = fs.openSync(path.join(ctx.workerDir, this.fileName), 'w');
   }
 
@@ -56,32 +50,27 @@ export class EventOrderFile implements IoComponent {
     this.#close();
   }
 
-  /** The master's events and every worker's, into the destination (written whole, then renamed). */
+  /** The master's events and every worker's, into the destination. */
   ioMerge(ctx: IoMergeContext): void {
     this.#close();
-    const own = this.#partial;
-    const inputs = [...(own !== undefined ? [own] : []), ...ctx.workerDirs.map((d) => path.join(d, this.fileName))];
+    const inputs = [...(this.#own !== undefined ? [this.#own] : []), ...ctx.workerDirs.map((d) => path.join(d, this.fileName))];
     mergeRecordFiles(inputs, this.#destination, { format: 'ndjson', allowMissing: true });
-    if (own !== undefined) {
-      this.#partial = undefined;
-      discardPartial(own); // merged
-    }
   }
 
-  /** The destination stays as it was; the master's events go under keepDir (or are dropped without one). */
+  /** The destination stays as it was; the master's part goes to keepDir (or is dropped without one). */
   ioAbandon(ctx: IoAbandonContext): void {
     this.#close();
-    const partial = this.#partial;
-    if (partial === undefined) return;
-    this.#partial = undefined;
-    try {
-      if (ctx.keepDir !== undefined && fs.existsSync(partial)) {
-        fs.mkdirSync(ctx.keepDir, { recursive: true });
-        fs.renameSync(partial, path.join(ctx.keepDir, this.fileName));
-      }
-    } finally {
-      discardPartial(partial);
+    const own = this.#own;
+    if (own === undefined) return;
+    this.#own = undefined;
+    if (ctx.keepDir === undefined) {
+      fs.rmSync(own, { force: true });
+      return;
     }
+    const kept = path.join(ctx.keepDir, this.fileName);
+    if (path.resolve(kept) === path.resolve(own)) return;
+    fs.mkdirSync(ctx.keepDir, { recursive: true });
+    fs.renameSync(own, kept);
   }
 
   #close(): void {
