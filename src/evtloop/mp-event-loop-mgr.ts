@@ -12,19 +12,22 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { formatLocation } from '../framework/component.js';
 import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.js';
 import { IoComponentMgr } from '../io/io-component-mgr.js';
-import { mergeRecordFiles } from '../io/merge/record-merge.js';
+import { EventOrderFile, MASTER_WORKER } from '../io/components/event-order.js';
 import { collectGarbage } from '../mem/collect-garbage.js';
 import { onChildFork } from '../process/child-hooks.js';
 import { fork } from '../process/fork.js';
 import { processForkProblem } from '../process/safety.js';
 import type { ForkedChild } from '../process/forked-child.js';
 import { countAbortedEvent, EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
-import { chunkCount, rangeList, STRATEGIES, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
+import { chunkCount, STRATEGIES, type EventSpace, type Strategy } from './plan.js';
 import { eventStatus } from './event-status.js';
 import { createRunDir, removeRunDir, type RunDir } from './run-dir.js';
 import { semiSpaceWarning } from './semi-space.js';
-import { SharedLoopState } from './shared-state.js';
-import { runWorker, type RangeMessage, type WorkerMessage, type WorkerReport } from './worker.js';
+import { SharedClaims } from '../shm/shared-claims.js';
+import type { Slot } from './slot.js';
+import { WorkerSupervisor } from './supervisor.js';
+import type { GenerationReport, SupervisionOutcome } from './supervisor-options.js';
+import { runWorker, type WorkerReport } from './worker.js';
 import { formatWorkerTable } from './worker-table.js';
 
 const mpProperties = {
@@ -49,35 +52,10 @@ const mpProperties = {
 
 type MpProps = PropsOf<typeof mpProperties> & EventLoopMgr['props'];
 
-type Range = { id: number; first: number; count: number };
-
-/** One worker position: its current child, the work it owns, and its finished generations. */
-interface Slot {
-  index: number;
-  /** The current child's directory: worker_<i>, then worker_<i>.g<n> after each recycle. */
-  dir: string;
-  generation: number;
-  /** Directories of children that ended well: all of them are merged. */
-  finishedDirs: string[];
-  /** Events processed by those children. */
-  finishedEvents: number;
-  plan: WorkerPlan;
-  child?: ForkedChild<WorkerReport>;
-  /** The last child that sent its report. */
-  reported?: ForkedChild<WorkerReport>;
-  restarts: number;
-  /** ranges strategy: every range sent to the current child, those not done yet, and those to send first. */
-  given: Range[];
-  pending: Range[];
-  resend: Range[];
-  lastDone: number;
-  lastProgress: number;
-}
-
 /** What the last multi-process run did, for the end-of-job table and --json. */
 export interface MpRunReport {
   /** One entry per child that reported: a recycled worker position has one per generation. */
-  workers: Array<WorkerReport & { generation: number }>;
+  workers: GenerationReport[];
   /** Events the master ran before forking. */
   masterEvents: number;
   restarts: number;
@@ -163,58 +141,30 @@ export class MpEventLoopMgr extends EventLoopMgr {
     await this.openInput();
     const skip = this.skipEvents;
     const size = this.selector.count?.();
-    let end = size ?? Infinity;
-    if (maxEvents >= 0) end = Math.min(end, skip + maxEvents);
-    let start = skip;
-    const masterEvents: number[] = [];
-    // Lazy loading finished and (optionally) the heap compacted before the master's own
-    // events, which then warm the event code up for the workers to share.
-    await app.prefork();
-    if (this.props.WarmupGC) collectGarbage();
-    try {
-      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
-        const record = await this.readEvent();
-        if (record === null) {
-          end = start;
-          break;
-        }
-        eventStatus.begin(record.number);
-        this.recordOutcome(result, await this.executeEvent(record));
-        eventStatus.end();
-        masterEvents.push(record.number);
-        if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
-        start = record.number + 1;
-      }
-    } catch (e) {
-      result.stoppedEarly = true;
-      countAbortedEvent(result, e);
-      throw e;
-    } finally {
-      await this.closeInput();
-    }
+    const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
+    const { masterEvents, start, end } = await this.#runMasterEvents(result, skip, limit);
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
     const runDir = this.#createRunDir(base);
     const root = runDir.dir;
     fs.mkdirSync(path.join(root, 'master'));
-    const orderFile = this.props.EventOrder ? path.basename(this.props.EventOrder) : '';
-    if (orderFile) {
-      const lines = masterEvents.map((n) => `{"event":${n},"worker":-1,"pid":${process.pid},"ok":true}\n`).join('');
-      fs.writeFileSync(path.join(root, 'master', orderFile), lines);
-    }
 
     const strategy = this.#strategy(end);
     const files = strategy === 'files' ? this.#inputFiles() : [];
     const space: EventSpace = { start, end, workers, chunkSize: this.props.ChunkSize, files };
-    const shared = new SharedLoopState(workers, chunkCount(space));
+    const shared = new SharedClaims(workers, chunkCount(space));
     const io = new IoComponentMgr();
     io.ioRegisterAll(app.components());
+    // Which process ran each event: an output merged (or set aside) with the others.
+    const eventOrder = this.props.EventOrder ? new EventOrderFile(path.resolve(app.outputDir, this.props.EventOrder), path.join(root, 'master')) : undefined;
+    for (const n of masterEvents) eventOrder?.record(n, MASTER_WORKER, true);
+    if (eventOrder) io.ioRegister(eventOrder);
 
     if (start < end) this.#warnSemiSpace();
     const t0 = performance.now();
     const outcome = start < end
-      ? await this.#runWorkers({ space, shared, io, strategy, root, orderFile })
+      ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder })
       : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
     const slotDirs = outcome.dirs;
     this.#report = {
@@ -249,10 +199,6 @@ export class MpEventLoopMgr extends EventLoopMgr {
     // is written under a temporary name and renamed; on failure the workers' files stay.
     try {
       await io.ioMerge(slotDirs);
-      if (orderFile) {
-        const inputs = [path.join(root, 'master', orderFile), ...slotDirs.map((d) => path.join(d, orderFile))];
-        mergeRecordFiles(inputs, path.resolve(app.outputDir, this.props.EventOrder), { format: 'ndjson', allowMissing: true });
-      }
     } catch (error) {
       await io.ioAbandon(path.join(root, 'master')).catch((e: unknown) => this.log.error((e as Error).message));
       result.stoppedEarly = true;
@@ -272,6 +218,41 @@ export class MpEventLoopMgr extends EventLoopMgr {
     }
     if (!this.props.KeepWorkerOutputs) removeRunDir(runDir, base);
     return result;
+  }
+
+  /**
+   * The first ForkAfterEvents events of [start, end), run here before forking. Returns their
+   * numbers and the workers' share: from after the last of them, up to end (or the end of an
+   * input that ran out first).
+   */
+  async #runMasterEvents(result: LoopResult, start: number, end: number): Promise<{ masterEvents: number[]; start: number; end: number }> {
+    const masterEvents: number[] = [];
+    // Lazy loading finished and (optionally) the heap compacted before the master's own
+    // events, which then warm the event code up for the workers to share.
+    await this.application.prefork();
+    if (this.props.WarmupGC) collectGarbage();
+    try {
+      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
+        const record = await this.readEvent();
+        if (record === null) {
+          end = start;
+          break;
+        }
+        eventStatus.begin(record.number);
+        this.recordOutcome(result, await this.executeEvent(record));
+        eventStatus.end();
+        masterEvents.push(record.number);
+        if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
+        start = record.number + 1;
+      }
+    } catch (e) {
+      result.stoppedEarly = true;
+      countAbortedEvent(result, e);
+      throw e;
+    } finally {
+      await this.closeInput();
+    }
+    return { masterEvents, start, end };
   }
 
   override requestStop(): void {
@@ -339,57 +320,18 @@ export class MpEventLoopMgr extends EventLoopMgr {
     return files.map((f) => ({ first: f.first, count: f.count }));
   }
 
+  /** Forks the workers and supervises them until every one has ended for good. */
   async #runWorkers(run: {
     space: EventSpace;
-    shared: SharedLoopState;
+    shared: SharedClaims;
     io: IoComponentMgr;
     strategy: Strategy;
     root: string;
-    orderFile: string;
-  }): Promise<{
-    reports: Array<WorkerReport & { generation: number }>;
-    poison: FailedEvent[];
-    restarts: number;
-    recycles: number;
-    interrupted: boolean;
-    failure: Error | undefined;
-    forkMs: number;
-    dirs: string[];
-    /** Counters of the workers whose last child ended without a report (a failure, a kill). */
-    unreported: { processed: number; failed: number };
-  }> {
-    const { space, shared, io, strategy, root } = run;
+    eventOrder: EventOrderFile | undefined;
+  }): Promise<SupervisionOutcome> {
+    const { space, shared, io, strategy } = run;
     process.title = 'cowloop: master';
-
-    const ranges = strategy === 'ranges' ? rangeList(space) : [];
-    let nextRange = 0;
-    const crashes = new Map<number, number>();
-    const poison: FailedEvent[] = [];
-    const reports: Array<WorkerReport & { generation: number }> = [];
-    let restarts = 0;
-    let recycles = 0;
-    let nextId = 1;
-    let failure: Error | undefined;
-    let interrupted = false;
-    /** Bad input records the workers stopped at; the first one fails the run once all are done. */
-    const badRecords: Array<{ index: number; pid: number; event: number; message: string }> = [];
-    const maxRestarts = this.props.MaxEventRetries * space.workers + space.workers;
-    const slots: Slot[] = Array.from({ length: space.workers }, (_, index) => ({
-      index,
-      dir: path.join(root, `worker_${index}`),
-      generation: 0,
-      finishedDirs: [],
-      finishedEvents: 0,
-      plan: { index, id: nextId++, from: space.start, inheritedChunks: [], skip: [] },
-      restarts: 0,
-      given: [],
-      pending: [],
-      resend: [],
-      lastDone: 0,
-      lastProgress: Date.now(),
-    }));
     const ncpu = os.availableParallelism();
-
     const spawn = (slot: Slot): Promise<ForkedChild<WorkerReport>> =>
       fork(
         (ctx) =>
@@ -404,7 +346,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
               workerDir: slot.dir,
               logToFile: this.props.WorkerLog,
               debug: this.props.DebugWorker,
-              eventOrderFile: run.orderFile,
+              eventOrder: run.eventOrder,
               recycleAfterEvents: this.props.RecycleAfterEvents,
               recycleAboveMB: this.props.RecycleAboveMB,
             },
@@ -412,228 +354,29 @@ export class MpEventLoopMgr extends EventLoopMgr {
           ),
         { index: slot.index, title: `cowloop: worker ${slot.index}`, ...(this.props.Affinity ? { cpus: [slot.index % ncpu] } : {}) },
       );
-
-    const feed = (slot: Slot) => {
-      const child = slot.child;
-      if (!child || strategy !== 'ranges') return;
-      while (slot.pending.length < 2 && !shared.stopRequested) {
-        const upcoming = slot.resend[0] ?? ranges[nextRange];
-        if (!upcoming || upcoming.first >= shared.eventLimit) break; // nothing from a bad record on
-        const range = slot.resend.shift() ?? ranges[nextRange++]!;
-        slot.given.push(range);
-        slot.pending.push(range);
-        child.send({ type: 'range', ...range } satisfies RangeMessage);
-      }
-      if (slot.pending.length === 0) child.send({ type: 'stop' } satisfies RangeMessage);
-    };
-
-    const stopAll = (signal: NodeJS.Signals | null) => {
-      shared.requestStop();
-      for (const s of slots) {
-        if (!s.child?.running) continue;
-        if (strategy === 'ranges') s.child.send({ type: 'stop' } satisfies RangeMessage);
-        if (signal) s.child.kill(signal);
-      }
-    };
-
-    // SIGINT/SIGTERM: stop handing out events; a second one (not the echo of the same
-    // keypress, which reaches both the cowloop command and this process) kills the workers.
-    let firstSignalAt = 0;
-    let graceTimer: NodeJS.Timeout | undefined;
-    const onSignal = (signal: string) => {
-      const now = Date.now();
-      if (!interrupted) {
-        interrupted = true;
-        firstSignalAt = now;
-        this.log.warning(`${signal}: stopping; workers finish their current event (up to ${this.props.StopGrace} s)`);
-        stopAll(null);
-        graceTimer = setTimeout(() => stopAll('SIGKILL'), this.props.StopGrace * 1000);
-        graceTimer.unref();
-      } else if (now - firstSignalAt > 250) {
-        this.log.warning(`${signal} again: killing the workers`);
-        stopAll('SIGKILL');
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    this.#stopWorkers = () => onSignal('stop requested');
-    const total = Number.isFinite(space.end) ? space.end - space.start : undefined;
-    const sample = (phase: 'workers' | 'done') => {
-      const rows = slots.map((s) => ({
-        index: s.index,
-        pid: s.child?.pid ?? 0,
-        done: s.finishedEvents + (s.child?.running ? shared.done(s.index) : 0),
-        inFlight: shared.inFlight(s.index),
-        restarts: s.restarts,
-      }));
-      this.emitProgress({ total, done: rows.reduce((n, r) => n + r.done, 0), phase, workers: rows });
-    };
-    const sampler = setInterval(() => sample('workers'), 500);
-    sampler.unref();
-    const watchdog = this.props.EventTimeout > 0 && !this.props.DebugWorker
-      ? setInterval(() => {
-        const now = Date.now();
-        for (const s of slots) {
-          if (!s.child?.running) continue;
-          const done = shared.done(s.index);
-          if (done !== s.lastDone) {
-            s.lastDone = done;
-            s.lastProgress = now;
-          } else if (now - s.lastProgress > this.props.EventTimeout * 1000) {
-            this.log.error(`worker ${s.index} (pid ${s.child.pid}) made no progress for ${this.props.EventTimeout} s (event ${shared.inFlight(s.index)}): killing it`);
-            s.lastProgress = now;
-            s.child.kill('SIGKILL');
-          }
-        }
-      }, Math.min(1000, Math.max(50, this.props.EventTimeout * 250)))
-      : undefined;
-    watchdog?.unref();
+    const supervisor = new WorkerSupervisor({
+      space,
+      shared,
+      strategy,
+      root: run.root,
+      maxEventRetries: this.props.MaxEventRetries,
+      onPoisonEvent: this.props.OnPoisonEvent,
+      // A worker held at the debugger is not stuck.
+      eventTimeout: this.props.DebugWorker ? 0 : this.props.EventTimeout,
+      stopGrace: this.props.StopGrace,
+      spawn,
+      log: this.log,
+      progress: (sample) => this.emitProgress(sample),
+    });
+    this.#stopWorkers = () => supervisor.interrupt('stop requested');
+    // A worker forked from here must not keep the master's handlers and timers.
     this.#cleanup.push(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      clearInterval(watchdog);
-      clearInterval(sampler);
+      supervisor.dispose();
       this.#stopWorkers = undefined;
-      clearTimeout(graceTimer);
     });
     live.add(this);
-
-    const runSlot = async (slot: Slot, first: ForkedChild<WorkerReport>): Promise<void> => {
-      let child = first;
-      for (;;) {
-        slot.child = child;
-        slot.lastDone = 0;
-        slot.lastProgress = Date.now();
-        child.on('message', (m) => {
-          const msg = m as WorkerMessage;
-          if (msg.type === 'range-done') {
-            slot.pending = slot.pending.filter((r) => r.id !== msg.id);
-            feed(slot);
-          }
-        });
-        feed(slot);
-        const outcome = await child.result.then(
-          (report) => ({ report, error: undefined }),
-          (error: unknown) => ({ report: undefined, error: error as Error & { code?: string; signal?: string; exitCode?: number } }),
-        );
-        await child.exited;
-        if (outcome.report) {
-          const report = { ...outcome.report, generation: slot.generation };
-          slot.reported = child;
-          reports.push(report);
-          slot.finishedDirs.push(slot.dir);
-          slot.finishedEvents += report.processed;
-          if (report.badRecord) {
-            badRecords.push({ index: slot.index, pid: child.pid, ...report.badRecord });
-            return;
-          }
-          if (!report.recycled || failure || interrupted) return;
-          // Recycled: its outputs are complete for what it did; a fresh fork takes the rest.
-          recycles++;
-          slot.generation++;
-          slot.dir = path.join(root, `worker_${slot.index}.g${slot.generation}`);
-          const from = strategy === 'roundrobin' || strategy === 'files' ? report.lastEvent + 1 : slot.plan.from;
-          slot.plan = { index: slot.index, id: nextId++, from, inheritedChunks: [], skip: poison.map((p) => p.number) };
-          slot.resend = slot.pending;
-        } else {
-          const error = outcome.error!;
-          if (failure || interrupted) return;
-          if (error.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
-            // The worker reported an error itself (an aborting event, a bad input record, an
-            // I/O failure): not a crash. It keeps its code, so the job ends as a serial run would.
-            const code = typeof error.code === 'string' && error.code in ErrorCodes ? error.code : ErrorCodes.ERR_COWLOOP_WORKER_FAILED;
-            failure = Object.assign(
-              new CowloopError(code, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error }),
-              'failedEvent' in error ? { failedEvent: (error as { failedEvent: unknown }).failedEvent } : {},
-            );
-            stopAll('SIGTERM');
-            return;
-          }
-          const event = shared.inFlight(slot.index);
-          // Its files are set aside under this name below; the log is where to look.
-          const crashedLog = path.join(`${slot.dir}.crashed-${child.pid}`, 'worker.log');
-          const how = ranOutOfHeap(error.signal, path.join(slot.dir, 'worker.log'))
-            ? `ran out of JavaScript heap (see ${crashedLog}; node's --max-old-space-size sets the limit)`
-            : error.message.replace(/^child \d+ /, '');
-          this.log.error(`worker ${slot.index} (pid ${child.pid}) ${how}` + (event >= 0 ? ` while processing event ${event}` : ''));
-          if (event >= 0) {
-            const n = (crashes.get(event) ?? 0) + 1;
-            crashes.set(event, n);
-            if (n >= this.props.MaxEventRetries) {
-              const message = `event ${event} killed ${n} workers (MaxEventRetries = ${this.props.MaxEventRetries})`;
-              if (this.props.OnPoisonEvent === 'fail') {
-                failure = new CowloopError(ErrorCodes.ERR_COWLOOP_POISON_EVENT, `${message}; set MpEventLoopMgr.OnPoisonEvent = "skip" to skip it`);
-                stopAll('SIGTERM');
-                return;
-              }
-              this.log.error(`${message}: skipped`);
-              poison.push({ number: event, algorithm: '', message });
-            }
-          }
-          if (++slot.restarts > maxRestarts) {
-            failure = new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `worker ${slot.index} died ${slot.restarts} times; giving up (see ${slot.dir}*/worker.log)`);
-            stopAll('SIGTERM');
-            return;
-          }
-          restarts++;
-          // This child's files are incomplete: set them aside; a replacement redoes its share
-          // (earlier, recycled generations of the slot ended well and are kept).
-          if (fs.existsSync(slot.dir)) fs.renameSync(slot.dir, `${slot.dir}.crashed-${child.pid}`);
-          slot.plan = {
-            index: slot.index,
-            id: nextId++,
-            from: slot.plan.from,
-            inheritedChunks: strategy === 'sharedqueue' ? shared.chunksOf(slot.plan.id) : [],
-            skip: poison.map((p) => p.number),
-          };
-          slot.resend = slot.given;
-        }
-        slot.given = [];
-        slot.pending = [];
-        shared.resetWorker(slot.index);
-        try {
-          child = await spawn(slot);
-        } catch (e) {
-          failure = e as Error;
-          stopAll('SIGTERM');
-          return;
-        }
-      }
-    };
-
-    const t0 = performance.now();
     try {
-      let children: ForkedChild<WorkerReport>[];
-      const settled = await Promise.allSettled(slots.map(spawn));
-      const refused = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (refused) {
-        // Those forked wait at the start barrier: release them into a stop, then end them.
-        shared.requestStop();
-        for (const r of settled) {
-          if (r.status !== 'fulfilled') continue;
-          r.value.kill('SIGKILL');
-          await r.value.exited;
-        }
-        return { reports, poison, restarts, recycles, interrupted, failure: refused.reason as Error, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
-      }
-      children = settled.map((r) => (r as PromiseFulfilledResult<ForkedChild<WorkerReport>>).value);
-      const forkMs = performance.now() - t0;
-      shared.start();
-      sample('workers');
-      await Promise.all(slots.map((slot, i) => runSlot(slot, children[i]!)));
-      sample('done');
-      if (!failure && !interrupted && badRecords.length > 0) {
-        // The bad record nearest the start ends the run, with the code a serial run gives it.
-        const bad = badRecords.reduce((a, b) => (b.event < a.event ? b : a));
-        failure = new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, `worker ${bad.index} (pid ${bad.pid}) failed: ${bad.message}`);
-      }
-      const unreported = { processed: 0, failed: 0 };
-      for (const s of slots) {
-        if (!s.child || s.reported === s.child) continue;
-        unreported.processed += shared.done(s.index);
-        unreported.failed += shared.failed(s.index);
-      }
-      return { reports, poison, restarts, recycles, interrupted, failure, forkMs, dirs: slots.flatMap((s) => s.finishedDirs), unreported };
+      return await supervisor.run();
     } finally {
       this.dropMasterState();
       live.delete(this);
@@ -652,25 +395,4 @@ function addWorkerResults(result: LoopResult, reports: readonly WorkerReport[], 
   result.failed += poison.length;
   result.failedEvents.push(...poison);
   result.failedEvents.sort((a, b) => a.number - b.number);
-}
-
-/**
- * V8 aborts a process whose heap is full (SIGABRT) after writing "JavaScript heap out of
- * memory" to stderr, which is the worker's log: both together mean the worker ran out of heap.
- */
-function ranOutOfHeap(signal: string | undefined, logFile: string): boolean {
-  if (signal !== 'SIGABRT' && signal !== 'SIGIOT') return false;
-  try {
-    const fd = fs.openSync(logFile, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-      fs.readSync(fd, tail, 0, tail.length, size - tail.length);
-      return tail.toString('utf8').includes('JavaScript heap out of memory');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }

@@ -1,7 +1,7 @@
 // Which events a worker processes, per dispatch strategy. Event numbers are positions in
 // the input; [start, end) is the part the workers share (after SkipEvents, the events the
 // master ran before forking, and EvtMax).
-import type { SharedLoopState } from './shared-state.js';
+import type { SharedClaims } from '../shm/shared-claims.js';
 
 export const STRATEGIES = ['sharedqueue', 'roundrobin', 'ranges', 'files'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -34,7 +34,7 @@ export function* plannedEvents(
   strategy: Exclude<Strategy, 'ranges'>,
   space: EventSpace,
   plan: WorkerPlan,
-  shared: SharedLoopState,
+  shared: SharedClaims,
   /** sharedqueue: asked before each new claim; false stops (a worker about to be recycled). */
   mayClaim: () => boolean = () => true,
 ): Generator<number> {

@@ -7,11 +7,13 @@ import { ErrorCodes } from '../errors.js';
 import type { ChildContext } from '../process/child-context.js';
 import { native } from '../native.js';
 import { memoryUsage } from '../mem/usage.js';
-import type { EventRecord } from '../framework/event-source.js';
 import { skippedRecordsOf, type AlgorithmSummary, type EventLoopMgr, type FailedEvent } from './event-loop-mgr.js';
+import type { EventOrderFile } from '../io/components/event-order.js';
 import type { IoComponentMgr } from '../io/io-component-mgr.js';
 import { plannedEvents, type EventSpace, type Strategy, type WorkerPlan } from './plan.js';
-import type { SharedLoopState } from './shared-state.js';
+import type { SharedClaims } from '../shm/shared-claims.js';
+import { eventReader, SKIPPED } from './event-reader.js';
+import { processRanges } from './range-feed.js';
 
 export interface WorkerReport {
   index: number;
@@ -44,7 +46,7 @@ export interface WorkerReport {
 export interface WorkerSetup {
   loop: EventLoopMgr;
   io: IoComponentMgr;
-  shared: SharedLoopState;
+  shared: SharedClaims;
   strategy: Strategy;
   space: EventSpace;
   plan: WorkerPlan;
@@ -53,8 +55,8 @@ export interface WorkerSetup {
   logToFile: boolean;
   /** Stop after the fork and wait for SIGUSR1 (to attach a debugger). */
   debug: boolean;
-  /** File name (in workerDir) of the processed-event record, '' for none. */
-  eventOrderFile: string;
+  /** The record of which process ran each event (re-opened in workerDir with the other outputs). */
+  eventOrder: EventOrderFile | undefined;
   /** Leave (to be replaced by a fresh fork) after this many events; 0: never. */
   recycleAfterEvents: number;
   /** Leave when private memory passes this many MiB; 0: never. */
@@ -71,8 +73,6 @@ function hugePagesAlways(): boolean {
     return false;
   }
 }
-
-export const EVENT_ORDER_PREFIX = 'event-order';
 
 export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<WorkerReport> {
   const { loop, io, shared, plan, workerDir } = setup;
@@ -96,7 +96,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   // Start together: a worker that ran its events while the master still forked the others
   // would take the CPU the forks need (8 forks at 500 MB: ~400 ms racing, ~90 ms waiting).
   shared.waitForStart();
-  const order = setup.eventOrderFile ? fs.openSync(path.join(workerDir, setup.eventOrderFile), 'w') : undefined;
+  const order = setup.eventOrder;
   const report: WorkerReport = {
     index: plan.index,
     pid: process.pid,
@@ -157,7 +157,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     if (record === SKIPPED) return true; // a bad record, logged and counted by the selector
     shared.setInFlight(plan.index, number);
     const outcome = await loop.executeEvent(record);
-    if (order !== undefined) fs.writeSync(order, `{"event":${number},"worker":${plan.index},"pid":${process.pid},"ok":${outcome.ok}}\n`);
+    order?.record(number, plan.index, outcome.ok);
     shared.setInFlight(plan.index, -1);
     shared.countDone(plan.index, outcome.ok);
     report.processed++;
@@ -198,7 +198,6 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
       }
     }
   }
-  if (order !== undefined) fs.closeSync(order);
   report.algorithms = loop.algorithmStats();
   report.skippedRecords = skippedRecordsOf(selector);
   // Finalising flushes and closes this worker's outputs (OutputStream, HistogramSvc, ...).
@@ -211,98 +210,6 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   const cpu = process.cpuUsage(cpu0);
   report.cpuMs = (cpu.user + cpu.system) / 1000;
   return report;
-}
-
-/** Messages of the ranges strategy. */
-export type RangeMessage = { type: 'range'; id: number; first: number; count: number } | { type: 'stop' };
-export type WorkerMessage = { type: 'range-done'; id: number };
-
-async function processRanges(
-  ctx: ChildContext,
-  shared: SharedLoopState,
-  runOne: (n: number) => Promise<boolean>,
-  report: WorkerReport,
-  timeToRecycle: () => boolean,
-): Promise<void> {
-  const inbox: RangeMessage[] = [];
-  let wake: (() => void) | undefined;
-  const onMessage = (m: unknown) => {
-    inbox.push(m as RangeMessage);
-    wake?.();
-  };
-  ctx.on('message', onMessage);
-  try {
-    for (;;) {
-      while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
-      const m = inbox.shift()!;
-      if (m.type === 'stop') return;
-      for (let n = m.first; n < m.first + m.count; n++) {
-        if (shared.stopRequested) {
-          report.stopped = true;
-          return;
-        }
-        if (!(await runOne(n))) break;
-      }
-      ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
-      if (timeToRecycle()) {
-        report.recycled = true; // ranges already sent to it go to its successor
-        return;
-      }
-    }
-  } finally {
-    ctx.off('message', onMessage);
-  }
-}
-
-/** What the reader gives for a record the selector skipped as bad. */
-const SKIPPED = Symbol('skipped record');
-
-/**
- * Random access when the selector has it, else seek + next (reading forward). Returns the
- * record itself when the selector is synchronous, a promise only when it is not.
- */
-function eventReader(
-  selector: EventLoopMgr['selector'],
-): (n: number) => EventRecord | null | typeof SKIPPED | Promise<EventRecord | null | typeof SKIPPED> {
-  const s = selector as typeof selector & {
-    read?: (n: number) => EventRecord | Promise<EventRecord>;
-    readOrSkip?: (n: number) => EventRecord | null | Promise<EventRecord | null>;
-    count?: () => number | undefined;
-  };
-  const size = s.count?.();
-  if (typeof s.readOrSkip === 'function' && typeof s.read === 'function') {
-    // A bad record that the selector's policy skips is SKIPPED, not the end of the input.
-    return (n) => {
-      if (size !== undefined && n >= size) return null;
-      const r = s.readOrSkip!(n); // a promise from an asynchronous reader (ROOT input)
-      return r instanceof Promise ? r.then((x) => x ?? SKIPPED) : (r ?? SKIPPED);
-    };
-  }
-  if (typeof s.read === 'function') {
-    return (n) => (size !== undefined && n >= size ? null : s.read!(n));
-  }
-  let expected = -1;
-  const forward = async (n: number, pending: Promise<EventRecord | null>): Promise<EventRecord | null> => {
-    let record = await pending;
-    while (record !== null && record.number < n) record = await s.next();
-    return record;
-  };
-  return (n) => {
-    if (n !== expected && s.seek) {
-      const sought = s.seek(n);
-      if (sought instanceof Promise) return sought.then(() => forward(n, Promise.resolve(s.next())));
-    }
-    expected = n + 1;
-    const next = s.next();
-    if (next instanceof Promise) return forward(n, next);
-    let record = next;
-    while (record !== null && record.number < n) {
-      const again = s.next();
-      if (again instanceof Promise) return forward(n, again);
-      record = again;
-    }
-    return record;
-  };
 }
 
 function redirectOutput(file: string): void {

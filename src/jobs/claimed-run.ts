@@ -7,7 +7,7 @@ import { fork, type ForkOptions } from '../process/fork.js';
 import type { ChildContext } from '../process/child-context.js';
 import type { ForkedChild } from '../process/forked-child.js';
 import { errorFromWire, errorToWire, type WireError } from '../process/wire.js';
-import { sharedMemory } from '../shm/shared-memory.js';
+import { CLAIMS_CLOSED, SharedClaims } from '../shm/shared-claims.js';
 import { describeExit, stopChild } from './stop-child.js';
 
 export interface ClaimedRunSpec<R, S> {
@@ -47,13 +47,12 @@ type FromClaimWorker = { k: 'v'; i: number[]; v: unknown[] } | { k: 'e'; i: numb
 const FLUSH_ITEMS = 512;
 const FLUSH_MS = 20;
 const SLOW_ITEM_MS = 2;
-// The counter starts near 0 and grows by chunkSize per claim; an abort jumps it past
-// every index, so the largest item count keeps clear of 2^31.
-const MAX_COUNT = 2 ** 30;
+// An abort moves the claim counter to CLAIMS_CLOSED: no item may lie at or beyond it.
+const MAX_COUNT = CLAIMS_CLOSED;
 
 export class ClaimedRun<R, S> {
   readonly done: Promise<Array<WorkerReport<S>>>;
-  #control: Int32Array;
+  #claims: SharedClaims;
   #children: Array<ForkedChild<WorkerReport<S>>> = [];
   #error: Error | undefined;
   #spec: ClaimedRunSpec<R, S>;
@@ -65,9 +64,7 @@ export class ClaimedRun<R, S> {
     }
     this.#spec = spec;
     const workers = Math.max(0, Math.min(spec.workers, Math.ceil(spec.count / spec.chunkSize)));
-    // [0] next index to claim; [1 + w] index worker w is on (-1 between items).
-    this.#control = new Int32Array(sharedMemory(4 * (1 + Math.max(1, workers))));
-    this.#control.fill(-1, 1);
+    this.#claims = new SharedClaims(workers);
     this.done = this.#run(workers);
     this.done.catch(() => undefined); // the owner awaits it; an early failure must not be unhandled
   }
@@ -75,7 +72,7 @@ export class ClaimedRun<R, S> {
   /** Stops handing out items; workers finish the one they are on. */
   abort(error?: Error): void {
     if (error && !this.#error) this.#error = error;
-    Atomics.store(this.#control, 0, MAX_COUNT);
+    this.#claims.closeClaims();
   }
 
   /** Aborts and kills the workers. */
@@ -93,7 +90,7 @@ export class ClaimedRun<R, S> {
     if (workers === 0) return [];
     const spec = this.#spec;
     const forks = await Promise.allSettled(
-      Array.from({ length: workers }, (_, w) => fork(claimWorkerMain(spec, this.#control, w), { ...spec.forkOptions, title: spec.title })),
+      Array.from({ length: workers }, (_, w) => fork(claimWorkerMain(spec, this.#claims, w), { ...spec.forkOptions, title: spec.title })),
     );
     for (const f of forks) if (f.status === 'fulfilled') this.#children.push(f.value);
     const refused = forks.find((f): f is PromiseRejectedResult => f.status === 'rejected');
@@ -133,7 +130,7 @@ export class ClaimedRun<R, S> {
 
   #workerDied(child: ForkedChild<WorkerReport<S>>, w: number, reason: Error): Error {
     const exit = (reason as { exitCode?: number | null; signal?: string | null });
-    const current = Atomics.load(this.#control, 1 + w);
+    const current = this.#claims.inFlight(w);
     const on = current >= 0 ? ` while processing ${this.#spec.describeItem(current)}` : '';
     const how = exit.signal !== undefined || exit.exitCode !== undefined
       ? describeExit({ code: exit.exitCode ?? null, signal: exit.signal ?? null })
@@ -150,7 +147,7 @@ export class ClaimedRun<R, S> {
   async #timedOut(): Promise<void> {
     const seconds = this.#spec.timeoutMs! / 1000;
     const busy = this.#children.flatMap((c, w) => {
-      const i = Atomics.load(this.#control, 1 + w);
+      const i = this.#claims.inFlight(w);
       return i >= 0 && c.running ? [`${this.#spec.describeItem(i)} in worker ${c.pid}`] : [];
     });
     const error = new CowloopError(
@@ -165,7 +162,7 @@ function frames(stack: string): string {
   return stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n');
 }
 
-function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, control: Int32Array, w: number) {
+function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, claims: SharedClaims, w: number) {
   return async (ctx: ChildContext): Promise<WorkerReport<S>> => {
     const { count, chunkSize, collect, item } = spec;
     await spec.setup?.();
@@ -181,17 +178,17 @@ function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, control: Int32Array, 
         ctx.send({ k: 'v', i: indices, v: values } satisfies FromClaimWorker);
       } catch {
         reportUnserialisable(ctx, spec, indices, values);
-        Atomics.store(control, 0, MAX_COUNT);
+        claims.closeClaims();
       }
       indices = [];
       values = [];
     };
     claiming: for (;;) {
-      const start = Atomics.add(control, 0, chunkSize);
+      const start = claims.claim(chunkSize);
       if (start >= count) break;
       const end = Math.min(start + chunkSize, count);
       for (let i = start; i < end; i++) {
-        Atomics.store(control, 1 + w, i);
+        claims.setInFlight(w, i);
         const t0 = performance.now();
         let value: unknown;
         try {
@@ -199,7 +196,7 @@ function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, control: Int32Array, 
           if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') value = await value;
         } catch (error) {
           ctx.send({ k: 'e', i, error: errorToWire(error) } satisfies FromClaimWorker);
-          Atomics.store(control, 0, MAX_COUNT);
+          claims.closeClaims();
           break claiming;
         }
         const t1 = performance.now();
@@ -218,7 +215,7 @@ function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, control: Int32Array, 
         }
       }
     }
-    Atomics.store(control, 1 + w, -1);
+    claims.setInFlight(w, -1);
     flush();
     return { pid: process.pid, index: w, count: done, timeMs, summary: spec.summary?.() as S };
   };
