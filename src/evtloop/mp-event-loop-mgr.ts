@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CowloopError, ErrorCodes } from '../errors.js';
+import { codeOf, CowloopError, ErrorCodes } from '../errors.js';
 import { formatLocation } from '../framework/component.js';
 import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.js';
 import { IoComponentMgr } from '../io/io-component-mgr.js';
@@ -299,7 +299,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (!this.props.WorkerDir || !inside || inside.startsWith('..') || path.isAbsolute(inside)) {
       const where = this.propertyLocation('WorkerDir');
       throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT,
+        ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
         `${where ? `${where.file}:${where.line}:${where.column}: ` : ''}MpEventLoopMgr.WorkerDir must name a directory inside ` +
           `ApplicationMgr.OutputDir (${outputDir}); each run creates its own directory in it (got ${JSON.stringify(this.props.WorkerDir)})`,
       );
@@ -541,7 +541,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
           if (error.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
             // The worker reported an error itself (an aborting event, a bad input record, an
             // I/O failure): not a crash. It keeps its code, so the job ends as a serial run would.
-            const code = typeof error.code === 'string' && error.code in ErrorCodes ? error.code : ErrorCodes.ERR_COWLOOP_WORKER_FAILED;
+            const code = codeOf(error, ErrorCodes.ERR_COWLOOP_WORKER_FAILED);
             failure = Object.assign(
               new CowloopError(code, `worker ${slot.index} (pid ${child.pid}) failed: ${error.message}`, { cause: error }),
               'failedEvent' in error ? { failedEvent: (error as { failedEvent: unknown }).failedEvent } : {},
