@@ -16,11 +16,11 @@ import {
   histogramsFromText,
   histogramsToText,
   Rng,
-  RandomSvc,
   sumHistogramFiles,
   writeHistogramFile,
   readHistogramFile,
 } from 'cowloop';
+import { RandomSvc } from '../dist/cjs/framework/index.js';
 
 function tmpdir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-'));

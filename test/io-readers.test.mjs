@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { openRecordSource, registerEventGenerator, CowloopError } from 'cowloop';
+import { registerEventGenerator, CowloopError } from 'cowloop';
+import { openRecordSource } from '../dist/cjs/io/index.js';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'io');
 const fixture = (name) => path.join(fixtures, name);

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { registry } from 'cowloop';
+import 'cowloop'; // registers the built-in components, MpEventLoopMgr among them
+import { registry } from '../dist/cjs/framework/registry.js';
 import { withDir } from './helpers/tmp.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
