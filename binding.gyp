@@ -6,6 +6,7 @@
       "target_name": "cowloop",
       "sources": [
         "native/addon.cc",
+        "native/errors.cc",
         "native/fork.cc",
         "native/reap.cc",
         "native/shared_memory.cc"

@@ -3,36 +3,7 @@
 
 #include <node_version.h>
 
-#include <cerrno>
-#include <cstring>
-
 namespace cowloop {
-
-static const char* ErrnoName(int err) {
-  switch (err) {
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EINVAL: return "EINVAL";
-    case EPERM: return "EPERM";
-    case ECHILD: return "ECHILD";
-    case ESRCH: return "ESRCH";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case EBADF: return "EBADF";
-    case EINTR: return "EINTR";
-    default: return "EUNKNOWN";
-  }
-}
-
-Napi::Value ThrowSystemError(Napi::Env env, int err, const char* syscall) {
-  std::string message = std::string(syscall) + " failed: " + std::strerror(err);
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, ErrnoName(err)));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("syscall", Napi::String::New(env, syscall));
-  error.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // The addon reaches Node's platform through node.h, whose classes change layout between

@@ -199,24 +199,19 @@ uint64_t NowNs() {
 // died before it was armed is closed), and libuv's loop has been re-made for this process.
 Napi::Value Fork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int death_signal = info[0].As<Napi::Number>().Int32Value();
+  int32_t death_signal = 0;
+  if (!ArgInt32(info, 0, "fork", "deathSignal", &death_signal)) return env.Undefined();
 
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
-    Napi::Error::New(env, "cannot reach the libuv loop").ThrowAsJavaScriptException();
-    return env.Undefined();
+    return ThrowSystemError(env, EINVAL, "napi_get_uv_event_loop", "cannot reach the libuv loop");
   }
 
   pid_t parent = getpid();
   uint64_t t0 = NowNs();
   bool busy = false;
   std::shared_ptr<Barrier> parked = ParkPlatformThreads(env, &busy);
-  if (busy) {
-    Napi::Error error = Napi::Error::New(env, "V8's platform worker threads stayed busy for 2 s; not forking");
-    error.Set("code", Napi::String::New(env, "EBUSY"));
-    error.ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (busy) return ThrowSystemError(env, EBUSY, "fork", "V8's platform worker threads stayed busy for 2 s; not forking");
   PrepareStats stats;
   int err = MakeAnonymousMappingsInheritable(&stats);
   if (err != 0) {
@@ -277,7 +272,8 @@ Napi::Value Pipe(const Napi::CallbackInfo& info) {
 // exit(code): leaves at once with _exit(2). Node's own exit path would join platform
 // threads that do not exist in a forked child and crash.
 Napi::Value Exit(const Napi::CallbackInfo& info) {
-  int code = info[0].As<Napi::Number>().Int32Value();
+  int32_t code = 0;
+  if (!ArgInt32(info, 0, "exit", "code", &code)) return info.Env().Undefined();
   fflush(nullptr);
   _exit(code);
   return info.Env().Undefined();
@@ -287,8 +283,9 @@ Napi::Value Exit(const Napi::CallbackInfo& info) {
 // at its log file).
 Napi::Value Dup2(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int from = info[0].As<Napi::Number>().Int32Value();
-  int to = info[1].As<Napi::Number>().Int32Value();
+  int32_t from = 0;
+  int32_t to = 0;
+  if (!ArgInt32(info, 0, "dup2", "from", &from) || !ArgInt32(info, 1, "dup2", "to", &to)) return env.Undefined();
   int r;
   do {
     r = dup2(from, to);
@@ -300,11 +297,11 @@ Napi::Value Dup2(const Napi::CallbackInfo& info) {
 // setAffinity([cpu, ...]) pins the calling process.
 Napi::Value SetAffinity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array cpus = info[0].As<Napi::Array>();
+  std::vector<int32_t> cpus;
+  if (!ArgInt32Array(info, 0, "setAffinity", "cpus", &cpus)) return env.Undefined();
   cpu_set_t set;
   CPU_ZERO(&set);
-  for (uint32_t i = 0; i < cpus.Length(); ++i) {
-    int cpu = cpus.Get(i).As<Napi::Number>().Int32Value();
+  for (int32_t cpu : cpus) {
     if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &set);
   }
   if (sched_setaffinity(0, sizeof(set), &set) != 0) {

@@ -13,7 +13,10 @@ namespace {
 // waitpid(pid) -> undefined while it runs, else { code, signal } (one of them null).
 Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int32_t pid = 0;
+  if (!ArgInt32(info, 0, "waitpid", "pid", &pid)) return env.Undefined();
+  // 0 and negative pids name groups of children, which would include libuv's.
+  if (pid <= 0) return ThrowSystemError(env, EINVAL, "waitpid", "only one child, by its positive pid, is waited for");
   int status = 0;
   pid_t r;
   do {

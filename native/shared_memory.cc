@@ -24,8 +24,11 @@ void Unmap(void* data, size_t length, void* /*deleter_data*/) {
 // bytes, which another process can read with pread)
 Napi::Value SharedMemory(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  size_t bytes = static_cast<size_t>(info[0].As<Napi::Number>().Int64Value());
-  int fd = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
+  size_t bytes = 0;
+  int32_t fd = -1;
+  if (!ArgSize(info, 0, "sharedMemory", "bytes", &bytes) || !OptionalInt32(info, 1, "sharedMemory", "fd", -1, &fd)) {
+    return env.Undefined();
+  }
   int flags = fd >= 0 ? MAP_SHARED : MAP_SHARED | MAP_ANONYMOUS;
   void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, fd, 0);
   if (mem == MAP_FAILED) return ThrowSystemError(env, errno, "mmap");
@@ -41,7 +44,8 @@ Napi::Value SharedMemory(const Napi::CallbackInfo& info) {
 // pressure; thorough: repeated until nothing more is freed), so the
 // heap a child inherits is compact and its pages stay shared. Needs no --expose-gc.
 Napi::Value CollectGarbage(const Napi::CallbackInfo& info) {
-  bool thorough = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  bool thorough = false;
+  if (!ArgBoolean(info, 0, "collectGarbage", "thorough", &thorough)) return info.Env().Undefined();
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   if (thorough) {
     isolate->LowMemoryNotification();  // repeated full GCs until nothing more is freed

@@ -13,7 +13,8 @@ const END = '<!-- END GENERATED: component reference -->';
 
 /** The generated Markdown between the markers. */
 function generatedReference() {
-  const { registry, jobOptionsReference } = require('../dist/cjs/index.js');
+  require('../dist/cjs/index.js'); // registers every built-in component
+  const { registry, jobOptionsReference } = require('../dist/cjs/framework/index.js');
   // A type registered under two names (EventStore, EventStoreSvc) is listed once.
   const seen = new Map();
   for (const name of registry.typeNames()) {

@@ -1,4 +1,6 @@
-// Public entry of cowloop. Each area adds its exports here, one block per area.
+// Public entry of cowloop: an explicit list, each name a promise to users (api/cowloop.api.json
+// records it; `npm run api:report` regenerates that after a deliberate change). Internals are
+// reached by cowloop's own modules and tests through dist/cjs/<area>/.
 
 // Refuse an unsupported Node.js release at require() time, before anything else loads.
 import { assertSupportedNode } from './node-support.js';
@@ -14,8 +16,37 @@ export type { ForkOptions, ChildExit, ForkTiming, ForkSafety, ForkProblem, Safet
 // shm
 export { sharedMemory } from './shm/shared-memory.js';
 
-// framework
-export * from './framework/index.js';
+// framework: writing components and running an application
+export { Component, Algorithm, Service, prop, createApplication, Rng } from './framework/index.js';
+export { Histogram1D, Histogram2D, histogramFromJSON } from './framework/index.js';
+export { readHistogramFile, writeHistogramFile, sumHistogramFiles, histogramsToText, histogramsFromText } from './framework/index.js';
+export type {
+  Application,
+  ApplicationOptions,
+  RunSummary,
+  OptionsInput,
+  PlainOptions,
+  ComponentClass,
+  ComponentContext,
+  MessageReporter,
+  ServiceLocator,
+  PropertyDecls,
+  PropertyInfo,
+  PropertyKind,
+  PropertySpec,
+  PropsOf,
+  LevelName,
+  LevelNumber,
+  AlgorithmStats,
+  EventContext,
+  EventRecord,
+  EventSource,
+  MessageSink,
+  Histogram,
+  HistogramJSON,
+  Histogram1DJSON,
+  Histogram2DJSON,
+} from './framework/index.js';
 
 // mem
 export {
@@ -52,10 +83,8 @@ export {
   loadJobOptions,
   parseJobOptions,
   jobOptionsFromObject,
-  jobOptionsFormat,
   formatJobOptions,
   formatOptionValue,
-  optionValuesEqual,
   suggestNearest,
   didYouMean,
 } from './options/index.js';
@@ -70,14 +99,34 @@ export type {
   JobOptionsModule,
 } from './options/index.js';
 
-// io
-export * from './io/index.js';
+// io (importing it registers EventSelector and OutputStream)
+export { registerEventGenerator, mergeOutputs } from './io/index.js';
+export type { EventGenerator, MergeOutputsOptions, IoComponent, IoReinitContext } from './io/index.js';
 
-// evtloop
-export * from './evtloop/index.js';
+// evtloop (importing it registers MpEventLoopMgr); EventLoopMgr is the base of custom loops
+export { EventLoopMgr } from './evtloop/index.js';
+export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult, ProgressSample, ProgressListener, MpRunReport, WorkerReport } from './evtloop/index.js';
 
 // jobs
-export * from './jobs/index.js';
+export { Job, JobGroup, ParallelJobProcessor, JobError, JobsFailedError, formatJobLogEvent, Pool, Task, WorkManager } from './jobs/index.js';
+export type {
+  JobGroupOptions,
+  WorkFunction,
+  ParallelJobProcessorOptions,
+  GetResultsOptions,
+  CloseOptions,
+  JobOutcome,
+  JobLogEvent,
+  JobLogger,
+  PoolOptions,
+  MapOptions,
+  ImapOptions,
+  MapFunction,
+  WorkManagerOptions,
+  ProcessOptions,
+  WorkerStatistics,
+  WorkReport,
+} from './jobs/index.js';
 
 // report (the data and the HTML page of `cowloop run --report`)
 export { RunRecorder } from './report/recorder.js';

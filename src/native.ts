@@ -41,7 +41,7 @@ export interface NativeBinding {
 let binding: NativeBinding | undefined;
 
 /** The export version this TypeScript expects (kInterfaceVersion in native/common.h). */
-const INTERFACE_VERSION = 2;
+const INTERFACE_VERSION = 3;
 
 /** The package's root: build/ and prebuilds/ lie here. */
 const packageRoot = path.join(__dirname, '..', '..');

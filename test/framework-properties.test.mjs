@@ -150,7 +150,7 @@ test('properties can be set from code with the same checks, and defaults are per
 });
 
 test('the job-options reference is generated from the declarations', async () => {
-  const { jobOptionsReference, ComponentRegistry } = await import('cowloop');
+  const { jobOptionsReference, ComponentRegistry } = await import('../dist/cjs/framework/index.js');
   const reg = new ComponentRegistry().register(Finder);
   const md = jobOptionsReference(reg);
   assert.match(md, /^### Finder\n\n\| Property \| Type \| Default \| Description \|/);

@@ -14,13 +14,13 @@ import {
   histogramsFromText,
   histogramsToText,
   Rng,
-  RandomSvc,
   sumHistogramFiles,
   writeHistogramFile,
   readHistogramFile,
 } from 'cowloop';
 import { root } from './helpers/root.mjs';
 import { tmpDir as tmpdir } from './helpers/tmp.mjs';
+import { RandomSvc } from '../dist/cjs/framework/index.js';
 
 class Talker extends Algorithm {
   execute(ctx) {

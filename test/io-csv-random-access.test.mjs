@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, after } from 'node:test';
-import { openRecordSource } from 'cowloop';
+import { openRecordSource } from '../dist/cjs/io/index.js';
 import { writeCsv } from './helpers/csv-input.mjs';
 import { withDir } from './helpers/tmp.mjs';
 import { noWorkersLeft, taggedEnv } from './fixtures/faults/helpers.mjs';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { buildRecordIndex, openRecordSource } from 'cowloop';
+import { buildRecordIndex, openRecordSource } from '../dist/cjs/io/index.js';
 import { withDir } from './helpers/tmp.mjs';
 
 function writeNdjson(file, n) {

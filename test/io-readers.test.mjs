@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { openRecordSource, registerEventGenerator, CowloopError } from 'cowloop';
+import { registerEventGenerator, CowloopError } from 'cowloop';
+import { openRecordSource } from '../dist/cjs/io/index.js';
 import { root } from './helpers/root.mjs';
 import { withDir } from './helpers/tmp.mjs';
 

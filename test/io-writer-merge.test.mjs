@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Histogram1D, Histogram2D, RecordWriter, mergeRecordFiles, mergeOutputs, openRecordSource, writeHistogramFile } from 'cowloop';
+import { Histogram1D, Histogram2D, mergeOutputs, writeHistogramFile } from 'cowloop';
+import { RecordWriter, mergeRecordFiles, openRecordSource } from '../dist/cjs/io/index.js';
 import { withDir } from './helpers/tmp.mjs';
 
 const ITEMS = ['ntracks', 'label', 'pt', 'flags'];

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { registry } from 'cowloop';
+import 'cowloop'; // registers the built-in components, MpEventLoopMgr among them
+import { registry } from '../dist/cjs/framework/registry.js';
 import { withDir } from './helpers/tmp.mjs';
 import { root } from './helpers/root.mjs';
 

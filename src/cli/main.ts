@@ -2,10 +2,10 @@
 // cannot be set at run time or through NODE_OPTIONS), then dispatches subcommands.
 import { spawn } from 'node:child_process';
 import { Command, CommanderError } from 'commander';
-import { CowloopError, ErrorCodes } from '../errors.js';
+import { CowloopError } from '../errors.js';
 import { commands } from './commands.js';
 import { eventStatus, STATUS_FD_ENV } from '../evtloop/event-status.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { JobWatch, openStatusFile } from './job-watch.js';
 import { workerNodeFlags } from './node-flags.js';
 
@@ -96,8 +96,7 @@ export async function run(argv: string[]): Promise<number> {
 function reportError(error: unknown): number {
   if (error instanceof CowloopError) {
     process.stderr.write(`cowloop: ${error.message} [${error.code}]\n`);
-    // A flag value the command cannot use is a usage error; anything else is the job's configuration.
-    return error.code === ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT ? EXIT.USAGE : EXIT.CONFIG;
+    return exitCodeFor(error);
   }
   const e = error as Error;
   process.stderr.write(`cowloop: ${e?.stack ?? String(error)}\n`);

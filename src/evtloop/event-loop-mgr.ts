@@ -214,7 +214,7 @@ export class EventLoopMgr extends Service {
     if (this.#top) return this.#top;
     const mgr = this.service<ApplicationMgr>('ApplicationMgr');
     const top = this.context.create<Sequence>('Sequence/TopSequence');
-    if (!(top instanceof Sequence)) throw new Error('TopSequence must be a Sequence');
+    if (!(top instanceof Sequence)) throw new CowloopError(ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, 'TopSequence must be a Sequence');
     top.setProperty('Members', mgr.props.TopAlg, mgr.propertyLocation('TopAlg'));
     top.createMembers();
     this.#top = top;

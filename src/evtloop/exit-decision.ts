@@ -1,6 +1,6 @@
 // What the master does when a worker's child ends: the whole policy, as a pure function
 // of what is known at that moment, so each case can be tested without a fork.
-import { ErrorCodes } from '../errors.js';
+import { codeOf, ErrorCodes, type ErrorCode } from '../errors.js';
 import type { WorkerReport } from './worker.js';
 
 export interface ChildEnd {
@@ -36,7 +36,7 @@ export type ExitDecision =
   /** Ended badly while the run was already stopping: nothing more to decide. */
   | { kind: 'ignore' }
   /** Reported an error of its own (an aborting event, an I/O failure): the run fails with its code. */
-  | { kind: 'fail'; code: string }
+  | { kind: 'fail'; code: ErrorCode }
   /**
    * Died. `crashes`: workers the event has now killed; `poison`: the event is now skipped
    * or fails the run; `giveUp`: the position died too often, the run fails.
@@ -51,8 +51,7 @@ export function decideExit(f: ExitFacts): ExitDecision {
   }
   if (f.stopping) return { kind: 'ignore' };
   if (error?.code !== ErrorCodes.ERR_COWLOOP_CHILD_EXITED) {
-    const code = typeof error?.code === 'string' && error.code in ErrorCodes ? error.code : ErrorCodes.ERR_COWLOOP_WORKER_FAILED;
-    return { kind: 'fail', code };
+    return { kind: 'fail', code: codeOf(error, ErrorCodes.ERR_COWLOOP_WORKER_FAILED) };
   }
   const crashes = f.event >= 0 ? f.earlierCrashes + 1 : 0;
   const poisoned = f.event >= 0 && crashes >= f.maxEventRetries;

@@ -42,11 +42,11 @@ const mpProperties = {
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
   Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),
   DebugWorker: prop.bool(false, 'each worker prints its pid and waits for SIGUSR1 right after the fork (attach a debugger first)'),
-  WarmupGC: prop.bool(false, 'run a full, compacting garbage collection before forking (and before the ForkAfterEvents events); measured on the reco example it did not reduce worker memory and costs about 1.3 s per GB of heap (docs/memory-sharing.md)'),
+  WarmupGC: prop.bool(false, 'run a full, compacting garbage collection before forking (and before the ForkAfterEvents events); off by default: on the reco example it did not reduce worker memory, and its cost grows with the heap (figures in docs/benchmarks.md and docs/memory-sharing.md)'),
   RecycleAfterEvents: prop.int(0, 'a worker that has processed this many events leaves and is replaced by a fresh fork of the master; 0: never', { min: 0 }),
   RecycleAboveMB: prop.number(0, 'a worker whose private memory (USS) passes this many MiB leaves and is replaced by a fresh fork; 0: never', { min: 0 }),
   StopGrace: prop.number(10, 'seconds workers get to finish after SIGINT/SIGTERM before they are killed', { min: 0 }),
-  WarnSemiSpace: prop.bool(true, 'warn (once per process) when workers are forked from a node started without --max-semi-space-size=1: each worker then holds a larger young generation (measured on the reco example: about 38 MiB of private memory per worker against 14-18 MiB)'),
+  WarnSemiSpace: prop.bool(true, 'warn (once per process) when workers are forked from a node started without --max-semi-space-size=1: each worker then holds a larger young generation as private memory (figures in docs/memory-sharing.md)'),
   EventOrder: prop.string('event-order.ndjson', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order; empty: none'),
 };
 
@@ -280,7 +280,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (!this.props.WorkerDir || !inside || inside.startsWith('..') || path.isAbsolute(inside)) {
       const where = this.propertyLocation('WorkerDir');
       throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT,
+        ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
         `${where ? `${where.file}:${where.line}:${where.column}: ` : ''}MpEventLoopMgr.WorkerDir must name a directory inside ` +
           `ApplicationMgr.OutputDir (${outputDir}); each run creates its own directory in it (got ${JSON.stringify(this.props.WorkerDir)})`,
       );

@@ -1,6 +1,7 @@
 // ApplicationMgr: the component that holds the application's own job options
 // (ApplicationMgr.EvtMax, TopAlg, EventLoop, ...). Components reach the running
 // Application through it: `this.service<ApplicationMgr>('ApplicationMgr').application`.
+import { CowloopError, ErrorCodes } from '../errors.js';
 import type { Application } from './application.js';
 import { prop, type PropertyDecls, type PropsOf } from './properties.js';
 import { Service } from './service.js';
@@ -25,7 +26,7 @@ export class ApplicationMgr extends Service {
 
   /** The application this manager belongs to. */
   get application(): Application {
-    if (!this.#application) throw new Error('ApplicationMgr is not attached to an application');
+    if (!this.#application) throw new CowloopError(ErrorCodes.ERR_COWLOOP_ILLEGAL_TRANSITION, 'ApplicationMgr is not attached to an application');
     return this.#application;
   }
 

@@ -2,7 +2,7 @@
 // worker's memory (forked after they were built), and a counter in shared memory hands
 // out the next index: a free worker claims with one Atomics.add. Values come back in
 // batches over each worker's channel. Used by Pool and WorkManager.
-import { CowloopError, ErrorCodes } from '../errors.js';
+import { codeOf, CowloopError, ErrorCodes } from '../errors.js';
 import { fork, type ForkOptions } from '../process/fork.js';
 import type { ChildContext } from '../process/child-context.js';
 import type { ForkedChild } from '../process/forked-child.js';
@@ -135,7 +135,7 @@ export class ClaimedRun<R, S> {
     const how = exit.signal !== undefined || exit.exitCode !== undefined
       ? describeExit({ code: exit.exitCode ?? null, signal: exit.signal ?? null })
       : `failed: ${reason.message}`;
-    const code = (reason as { code?: string }).code ?? ErrorCodes.ERR_COWLOOP_WORKER_DIED;
+    const code = codeOf(reason, ErrorCodes.ERR_COWLOOP_WORKER_DIED);
     const error = new CowloopError(
       code === ErrorCodes.ERR_COWLOOP_CHILD_EXITED ? ErrorCodes.ERR_COWLOOP_WORKER_DIED : code,
       `worker ${child.pid} ${how}${on}`,

@@ -1,6 +1,6 @@
 // Errors of jobs: each names its job and group, keeps the worker's error as `cause`, and
 // shows the worker's stack frames as its own (the parent's frames say nothing useful).
-import { CowloopError, ErrorCodes } from '../errors.js';
+import { codeOf, CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
 import { describeExit } from './stop-child.js';
 import type { RunFailure } from './worker-set.js';
 
@@ -21,7 +21,7 @@ export class JobError extends CowloopError {
   readonly job: string;
   readonly pid: number | undefined;
 
-  constructor(code: string, message: string, where: { group: string; job: string; pid: number | undefined }, cause?: Error) {
+  constructor(code: ErrorCode, message: string, where: { group: string; job: string; pid: number | undefined }, cause?: Error) {
     super(code, message, cause ? { cause } : undefined);
     this.name = 'JobError';
     this.group = where.group;
@@ -70,7 +70,7 @@ export function jobError(group: string, job: string, seconds: { job?: number | u
       return groupTimeoutError(group, job, seconds.group ?? 0, failure.pid);
     case 'fork':
       return new JobError(
-        (failure.error as { code?: string }).code ?? ErrorCodes.ERR_COWLOOP_FORK_FAILED,
+        codeOf(failure.error, ErrorCodes.ERR_COWLOOP_FORK_FAILED),
         `${id} could not start: no worker could be forked: ${failure.error.message}`,
         { group, job, pid: undefined },
         failure.error,

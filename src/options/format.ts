@@ -1,6 +1,6 @@
 // Writes a catalogue back as .opts text that parses to an equal catalogue, or in Gaudi's
 // own dump format (`Client.Property = value;`, sorted) for comparison with Gaudi's output.
-import { ErrorCodes } from '../errors.js';
+import { ErrorCodes, invalidArgument } from '../errors.js';
 import { JobOptionsError, formatLocation } from './errors.js';
 import type { JobOptions, OptionValue } from './types.js';
 import { isOptionMap } from './values.js';
@@ -36,7 +36,7 @@ export function formatValue(value: OptionValue): string {
     if (entries.length === 0) return '{:}';
     return `{ ${entries.map(([k, v]) => `${quoteString(k)}: ${formatValue(v)}`).join(', ')} }`;
   }
-  throw new TypeError(`not an option value: ${String(value)}`);
+  throw invalidArgument('value', 'an option value (string, number, bigint, boolean, array or map of them)', value);
 }
 
 /** A number that reads back as the same number: an integer beyond 2^53 in exponent form. */

@@ -1,50 +1,22 @@
 // What a finished (or failed) `cowloop run` comes to: its status and exit code, and the
 // --json summary written on standard output.
-import { CowloopError, ErrorCodes } from '../../errors.js';
+import { CowloopError } from '../../errors.js';
 import type { RunSummary } from '../../framework/application.js';
 import type { RunRecord, RunStatus } from '../../report/types.js';
 import { userFrames } from '../../util/user-frames.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, EXIT_FOR_CLASS, exitClassOf } from '../exit-codes.js';
 
 export interface Classified {
   status: RunStatus;
   exitCode: number;
 }
 
-const FAILED_EVENTS = new Set<string>([
-  ErrorCodes.ERR_COWLOOP_EVENT_FAILED,
-  ErrorCodes.ERR_COWLOOP_WORKER_FAILED,
-  ErrorCodes.ERR_COWLOOP_POISON_EVENT,
-  ErrorCodes.ERR_COWLOOP_EVENT_TIMEOUT,
-]);
-
-// Failures of the run itself (a full disk, a merge, a fork), not of what the job asked for.
-const RUN_FAILURES = new Set<string>([
-  ErrorCodes.ERR_COWLOOP_IO_MERGE,
-  ErrorCodes.ERR_COWLOOP_IO_OUTPUT,
-  ErrorCodes.ERR_COWLOOP_IO_REINIT,
-  ErrorCodes.ERR_COWLOOP_FORK_FAILED,
-  ErrorCodes.ERR_COWLOOP_CHILD_EXITED,
-]);
-
-// Errors in the job's input: like its options, something the user gives and must fix.
-const INPUT_ERRORS = new Set<string>([ErrorCodes.ERR_COWLOOP_IO_INPUT, ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, ErrorCodes.ERR_COWLOOP_IO_FORMAT]);
-
+/** The status and exit code of a run, from the exit class of its error (src/errors.ts). */
 export function classify(error: unknown, summary: RunSummary | undefined): Classified {
   if (error === undefined) return summary && summary.failed > 0 ? { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED } : { status: 'ok', exitCode: EXIT.OK };
-  if (!(error instanceof CowloopError)) return { status: 'error', exitCode: EXIT.FAILURE };
-  // A component (the event selector, say) that failed on a missing or bad input is an input error.
-  const cause = error.cause;
-  if (error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED && cause instanceof CowloopError && INPUT_ERRORS.has(cause.code)) {
-    return { status: 'error', exitCode: EXIT.CONFIG };
-  }
-  if (INPUT_ERRORS.has(error.code)) return { status: 'error', exitCode: EXIT.CONFIG };
-  if (error.code === ErrorCodes.ERR_COWLOOP_INTERRUPTED) return { status: 'interrupted', exitCode: EXIT.INTERRUPTED };
-  if (FAILED_EVENTS.has(error.code)) return { status: 'failed-events', exitCode: EXIT.EVENTS_FAILED };
-  // A component that threw outside events is a fault of the job's code, not of its options.
-  if (error.code === ErrorCodes.ERR_COWLOOP_COMPONENT_FAILED) return { status: 'error', exitCode: EXIT.FAILURE };
-  if (RUN_FAILURES.has(error.code)) return { status: 'error', exitCode: EXIT.FAILURE };
-  return { status: 'error', exitCode: EXIT.CONFIG };
+  const exitClass = exitClassOf(error);
+  const status: RunStatus = exitClass === 'interrupted' ? 'interrupted' : exitClass === 'events' ? 'failed-events' : 'error';
+  return { status, exitCode: EXIT_FOR_CLASS[exitClass] };
 }
 
 /** Where the user's code threw: the failed event's frames, else those of the error's cause. */
