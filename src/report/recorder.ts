@@ -61,6 +61,7 @@ export class RunRecorder {
   readonly #listeners = new Set<(s: RecordedSample) => void>();
   #count = 0;
   #memorySpentMs = 0;
+  readonly #readCount = new Map<number, number>();
   readonly #latest = new Map<number, MemorySample>();
   #runStartMs: number | undefined;
   #last: RecordedSample | undefined;
@@ -103,12 +104,16 @@ export class RunRecorder {
     if (!processes.some((p) => p.pid === process.pid)) processes.unshift({ index: MASTER, pid: process.pid });
     const memory = new Map<number, MemorySample>();
     const last = sample.phase === 'done';
-    if (this.#options.memory && (this.#memorySpentMs <= this.#options.memoryBudget * tMs || last)) {
+    // Past the budget, a process read fewer than twice is still read: each line in the
+    // report then has a start and an end, however slow the readings are on a busy machine.
+    const unread = processes.some((p) => (this.#readCount.get(p.pid) ?? 0) < 2);
+    if (this.#options.memory && (this.#memorySpentMs <= this.#options.memoryBudget * tMs || last || unread)) {
       const t0 = performance.now();
       for (const p of processes) {
         const m = readMemory(tMs, p.index, p.pid);
         if (!m) continue;
         this.#latest.set(p.pid, m);
+        this.#readCount.set(p.pid, (this.#readCount.get(p.pid) ?? 0) + 1);
         this.#memory.push({ ...m, n });
       }
       this.#memorySpentMs += performance.now() - t0;
