@@ -10,6 +10,8 @@ export interface JobRecord {
   optionsFile: string;
   /** The `cowloop run` arguments every shard gets (after the options file, before --shard). */
   runArgs: string[];
+  /** The directory the shards run in (relative paths of the command line resolve from it). */
+  cwd: string;
   shards: number;
   workersPerShard: number;
   optionsDigest: string;

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileDigest } from './digest.js';
-import { MANIFEST, shardDir, shardsDir } from './layout.js';
+import { hostName, MANIFEST, shardDir, shardsDir } from './layout.js';
+import { pidAlive } from './pid.js';
 import { MANIFEST_FORMAT, readJson, type ShardAttempt, type ShardManifest } from './manifest.js';
 
 export type ShardState = 'done' | 'failed' | 'running' | 'missing' | 'mismatched';
@@ -104,6 +105,9 @@ export function readJob(out: string, expect: Expectation = {}, verify = false): 
     } else if (attempt?.status === 'failed') {
       state = 'failed';
       reasons.push(`its last attempt failed${attempt.exit ? ` (exit ${attempt.exit.code}, ${attempt.exit.status})` : ''}${attempt.error ? `: ${attempt.error}` : ''}`);
+    } else if (attempt?.status === 'running' && attempt.host === hostName() && !pidAlive(attempt.pid)) {
+      state = 'failed';
+      reasons.push(`its process (pid ${attempt.pid} on ${attempt.host}, started ${attempt.start}) ended without finishing it (killed?)`);
     } else if (attempt?.status === 'running') {
       state = 'running';
       reasons.push(`an attempt started ${attempt.start} on ${attempt.host} (pid ${attempt.pid}) has not finished`);

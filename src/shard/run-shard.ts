@@ -13,6 +13,7 @@ import { attemptFile, hostName, MANIFEST, oldShardDir, partialShardDir, shardDir
 import { batchIdsFromEnv, MANIFEST_FORMAT, writeJsonAtomically, type ShardAttempt, type ShardManifest } from './manifest.js';
 import { jobRange, shardRange, type EventRange, type ShardBy } from './range.js';
 import { parseShardSpec, type ShardSpec } from './spec.js';
+import { pidAlive } from './pid.js';
 
 const OVERRIDE = { file: '<--shard>', line: 1, column: 1 };
 
@@ -191,15 +192,5 @@ function removeStaleWorkDirs(out: string, index: number): void {
       continue;
     }
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
   }
 }
