@@ -1,7 +1,8 @@
 // A real single-node Slurm for the tests: the one already configured (SLURM_CONF that
 // answers), else one started with slurm-local.sh from the shared tools beside the
 // repository (COWLOOP_SLURM_LOCAL overrides its path) and stopped after the file's tests.
-// Where neither works (no script, not root, no apt) the tests skip and say why.
+// Where neither works (no script, not root, no apt) the tests skip and say why;
+// COWLOOP_NO_SLURM=<reason> skips them outright.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,8 @@ function answers(env) {
 
 /** `{ env }` with SLURM_CONF set, or `{ skip: reason }`. */
 export function useSlurm() {
+  // Set by .ci/run when it could not start a cluster: no second attempt here.
+  if (process.env.COWLOOP_NO_SLURM) return { skip: `no Slurm: ${process.env.COWLOOP_NO_SLURM}` };
   if (process.env.SLURM_CONF && answers(process.env)) return { env: { ...process.env } };
   const script = slurmLocalScript();
   if (!fs.existsSync(script)) return { skip: `no Slurm: ${script} does not exist (set COWLOOP_SLURM_LOCAL to slurm-local.sh, or SLURM_CONF to a running cluster)` };
