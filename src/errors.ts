@@ -236,6 +236,22 @@ export const ERRORS = {
     meaning: 'An input needs an optional package that is not installed (jsroot for .root files).',
     remedy: 'Install the package the message names in your project (npm install jsroot) and run again.',
   },
+  // shard/ and batch/
+  ERR_COWLOOP_SHARD: {
+    exit: 'config',
+    meaning: 'A sharded run or job cannot be set up: an input whose events cannot be counted, outputs outside the shard\'s directory, an unreadable job record.',
+    remedy: 'Follow the message; docs/scale-out.md says what a sharded job needs.',
+  },
+  ERR_COWLOOP_SHARD_MERGE_REFUSED: {
+    exit: 'config',
+    meaning: 'cowloop merge --job refused: shards are missing, failed, from other options, overlapping or damaged (each is listed).',
+    remedy: 'Run the shards named (cowloop submit --resume <out> on Slurm) and merge again; nothing was written at the output paths.',
+  },
+  ERR_COWLOOP_BATCH_SUBMIT: {
+    exit: 'environment',
+    meaning: 'The batch system refused the job, or its commands (sbatch, squeue, scontrol) are missing or failed.',
+    remedy: 'Read the batch system\'s message in the error; check that Slurm\'s commands are on PATH and SLURM_CONF is set.',
+  },
   // options/
   ERR_COWLOOP_OPTIONS_SYNTAX: {
     exit: 'config',

@@ -5,7 +5,9 @@ import { registerMemCommand } from './commands/mem.js';
 import { registerMergeCommand } from './commands/merge.js';
 import { registerOptionsCommand } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerSubmitCommand } from './commands/submit.js';
 
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand, registerRunCommand];
+export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand, registerRunCommand, registerStatusCommand, registerSubmitCommand];

@@ -16,6 +16,7 @@ import { loadJobOptions } from '../../options/load.js';
 import { didYouMean } from '../../options/names.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../../options/types.js';
 import { writeHtmlReport } from '../../report/html-report.js';
+import { ShardRun } from '../../shard/run-shard.js';
 import { RunRecorder } from '../../report/recorder.js';
 import { useColour } from '../color.js';
 import type { RegisterCommand } from '../commands.js';
@@ -38,6 +39,7 @@ interface RunFlags {
   memProfile?: string;
   debugWorker?: boolean;
   progress?: string;
+  shard?: string;
 }
 
 const COMMAND_LINE: SourceLocation = { file: '<command line>', line: 1, column: 1 };
@@ -131,6 +133,8 @@ function endLine(summary: RunSummary, app: Application): string {
 async function runJob(file: string, flags: RunFlags): Promise<number> {
   const options = await loadJobOptions(file);
   applyRunFlags(options, flags);
+  // --shard: this run is one share of the job; its outputs go to <out>/shards/<i>/ whole.
+  const shard = flags.shard !== undefined ? ShardRun.prepare(file, flags.shard, options) : undefined;
   const display = await chooseDisplay(file, flags);
   // With --json, standard output carries the summary alone; the job's messages go to stderr.
   const messageFd = flags.json ? 2 : 1;
@@ -149,6 +153,7 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
       display.update(s);
     });
     interrupt.install();
+    if (shard) await shard.narrow(app, (line) => display.message(line, 2));
     summary = await app.run();
   } catch (e) {
     error = e;
@@ -156,8 +161,10 @@ async function runJob(file: string, flags: RunFlags): Promise<number> {
     interrupt?.uninstall();
     display.close();
   }
-  const { status, exitCode } = classify(error, summary);
+  const { status, exitCode: runExitCode } = classify(error, summary);
   const loop = safeLoop(app);
+  const workers = loop instanceof MpEventLoopMgr ? (loop.runReport?.workers.length ?? 0) : 0;
+  const exitCode = shard ? shard.finish({ summary, error, exitCode: runExitCode, status, workers }) : runExitCode;
   const stats = summary?.algorithms ?? statsAfterError(loop);
   // A run that threw still tells what it did: the loop keeps its result up to date.
   const done = summary ?? loop?.lastResult;
@@ -225,6 +232,7 @@ export const registerRunCommand: RegisterCommand = (program: Command, setExitCod
     .option('--debug-worker', 'each worker prints its pid and waits for SIGUSR1 after the fork (MpEventLoopMgr.DebugWorker)')
     .option('--summary <file>', 'write the run summary as JSON to FILE')
     .option('--timing', 'print per-algorithm timing at the end')
+    .option('--shard <i/N>', 'run the i-th (from 0) of N contiguous shares of the events into <out>/shards/<i>/ (merge them with cowloop merge --job)')
     .action(async (file: string, flags: RunFlags) => {
       setExitCode(await runJob(file, flags));
     });
