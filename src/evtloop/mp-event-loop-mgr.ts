@@ -14,7 +14,6 @@ import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.
 import { IoComponentMgr } from '../io/io-component-mgr.js';
 import { EventOrderFile, MASTER_WORKER } from '../io/components/event-order.js';
 import { collectGarbage } from '../mem/collect-garbage.js';
-import { onChildFork } from '../process/child-hooks.js';
 import { fork } from '../process/fork.js';
 import { processForkProblem } from '../process/safety.js';
 import type { ForkedChild } from '../process/forked-child.js';
@@ -69,11 +68,11 @@ export interface MpRunReport {
 const live = new Set<MpEventLoopMgr>();
 /** The semi-space warning is given once per process, however many runs follow. */
 let semiSpaceWarned = false;
-// In a worker, the master's bookkeeping (watchdog, signal handlers, worker table) is not its own.
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): in a worker, the master's bookkeeping (watchdog, signal handlers, worker table) is not its own. */
+export function masterStateAfterFork(): void {
   for (const loop of live) loop.dropMasterState();
   live.clear();
-});
+}
 
 export class MpEventLoopMgr extends EventLoopMgr {
   static override properties: PropertyDecls = mpProperties;
@@ -308,7 +307,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
       this.log.warning(`Strategy "${s}" needs an input of known size; using "roundrobin"`);
       s = 'roundrobin';
     }
-    if (s === 'files' && typeof (this.selector as { files?: unknown }).files !== 'function') {
+    if (s === 'files' && typeof this.selector.files !== 'function') {
       this.log.warning(`Strategy "files" needs an event selector that lists its files; using "roundrobin"`);
       s = 'roundrobin';
     }
@@ -316,7 +315,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
   }
 
   #inputFiles(): Array<{ first: number; count: number }> {
-    const files = (this.selector as unknown as { files(): ReadonlyArray<{ first: number; count: number }> }).files();
+    const files = this.selector.files?.() ?? [];
     return files.map((f) => ({ first: f.first, count: f.count }));
   }
 
