@@ -114,6 +114,8 @@ export type { EventGenerator, MergeOutputsOptions, IoComponent, IoReinitContext 
 // evtloop: EventLoopMgr is the base of custom loops
 export { EventLoopMgr } from './evtloop/index.js';
 export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult, ProgressSample, ProgressListener, MpRunReport, WorkerReport } from './evtloop/index.js';
+// The contract every event loop implements: the type of `app.eventLoop`.
+export type { EventProcessor } from './framework/index.js';
 
 // jobs
 export { Job, JobGroup, ParallelJobProcessor, JobError, JobsFailedError, formatJobLogEvent, Pool, Task, WorkManager } from './jobs/index.js';
