@@ -6,6 +6,14 @@
 import { assertSupportedNode } from './node-support.js';
 assertSupportedNode();
 
+// Wiring, in one place each: cowloop's built-in components into the global registry, and
+// the ordered steps a forked child runs to drop its parent's state.
+import { registerBuiltins } from './builtins.js';
+import { installForkSteps } from './fork-hooks.js';
+import { registry } from './framework/registry.js';
+registerBuiltins(registry);
+installForkSteps();
+
 export { CowloopError, ErrorCodes } from './errors.js';
 export type { ErrorCode } from './errors.js';
 
@@ -99,13 +107,15 @@ export type {
   JobOptionsModule,
 } from './options/index.js';
 
-// io (importing it registers EventSelector and OutputStream)
+// io
 export { registerEventGenerator, mergeOutputs } from './io/index.js';
 export type { EventGenerator, MergeOutputsOptions, IoComponent, IoReinitContext } from './io/index.js';
 
-// evtloop (importing it registers MpEventLoopMgr); EventLoopMgr is the base of custom loops
+// evtloop: EventLoopMgr is the base of custom loops
 export { EventLoopMgr } from './evtloop/index.js';
 export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult, ProgressSample, ProgressListener, MpRunReport, WorkerReport } from './evtloop/index.js';
+// The contract every event loop implements: the type of `app.eventLoop`.
+export type { EventProcessor } from './framework/index.js';
 
 // jobs
 export { Job, JobGroup, ParallelJobProcessor, JobError, JobsFailedError, formatJobLogEvent, Pool, Task, WorkManager } from './jobs/index.js';

@@ -7,11 +7,20 @@
 // topSequence, application and algorithmStats. Selecting it is one option:
 // ApplicationMgr.EventLoop = "MpEventLoopMgr".
 import { CowloopError, ErrorCodes } from '../errors.js';
-import { AlgorithmFailure, type Algorithm, type AlgorithmStats } from '../framework/algorithm.js';
+import { AlgorithmFailure, type Algorithm } from '../framework/algorithm.js';
 import type { Application } from '../framework/application.js';
 import type { ApplicationMgr } from '../framework/application-mgr.js';
 import { isEventSource, type EventContext, type EventRecord, type EventSource } from '../framework/event-source.js';
 import type { Component } from '../framework/component.js';
+import type {
+  AlgorithmSummary,
+  EventOutcome,
+  EventProcessor,
+  FailedEvent,
+  LoopResult,
+  ProgressListener,
+  ProgressSample,
+} from '../framework/event-processor.js';
 import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.js';
 import { Sequence } from '../framework/sequence.js';
 import { Service } from '../framework/service.js';
@@ -20,47 +29,13 @@ import type { JobOptions } from '../options/types.js';
 import { userFrames } from '../util/user-frames.js';
 import { eventStatus, HEARTBEAT_MS } from './event-status.js';
 
-export interface FailedEvent {
-  /** 0-based position of the event in the input. */
-  number: number;
-  /** The algorithm that threw (empty when unknown). */
-  algorithm: string;
-  message: string;
-  /** Where it threw: the top frames in the user's code ("at fn (file:line:column)"). */
-  at?: string[];
-}
-
-/** What one event came to. */
-export interface EventOutcome {
-  number: number;
-  ok: boolean;
-  /** False when an algorithm stopped the sequence (a filter). */
-  passed: boolean;
-  failure?: FailedEvent;
-}
-
-/** The result of an event loop run. */
-export interface LoopResult {
-  /** Events read and executed (failed ones included). */
-  processed: number;
-  failed: number;
-  failedEvents: FailedEvent[];
-  /** True when the loop stopped before the end of the input or EvtMax (abort, interrupt). */
-  stoppedEarly: boolean;
-  /** Event numbers of input records skipped as unreadable (EventSelector.OnBadRecord = "skip"). */
-  skippedRecords?: number[];
-}
+// The loop's contract and its result types are the framework's (src/framework/event-processor.ts).
+export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult, ProgressListener, ProgressSample };
 
 /** Event numbers the selector skipped as bad records in this process (none for selectors without the policy). */
 export function skippedRecordsOf(selector: EventSource): number[] {
-  const list = (selector as { skippedRecords?: ReadonlyArray<{ event: number }> }).skippedRecords;
+  const list = selector.skippedRecords;
   return Array.isArray(list) ? list.map((r) => r.event) : [];
-}
-
-export interface AlgorithmSummary extends AlgorithmStats {
-  name: string;
-  type: string;
-  meanMs: number;
 }
 
 const loopProperties = {
@@ -71,24 +46,9 @@ const loopProperties = {
   OnPoisonEvent: prop.choice(['skip', 'fail'] as const, 'skip', 'an event that ran past EventTimeout (serially) or killed MaxEventRetries workers is skipped and counted as failed, or fails the job'),
 };
 
-/** A snapshot of a run's progress, handed to onProgress listeners about twice a second. */
-export interface ProgressSample {
-  elapsedMs: number;
-  /** Events this run will process, when the input's size is known. */
-  total: number | undefined;
-  /** Events finished so far, by every process. */
-  done: number;
-  /** "serial": this process runs events; "master": the master runs events before forking; "workers"; "done". */
-  phase: 'serial' | 'master' | 'workers' | 'done';
-  /** One row per process running events (the serial process is worker 0). */
-  workers: Array<{ index: number; pid: number; done: number; inFlight: number; restarts: number }>;
-}
-
-export type ProgressListener = (sample: ProgressSample) => void;
-
 const PROGRESS_EVERY_MS = 500;
 
-export class EventLoopMgr extends Service {
+export class EventLoopMgr extends Service implements EventProcessor {
   static override properties: PropertyDecls = loopProperties;
   declare readonly props: PropsOf<typeof loopProperties>;
 

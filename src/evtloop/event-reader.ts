@@ -1,7 +1,6 @@
 // How a worker reads event n from the selector: by random access when it has it, else by
 // seeking and reading forward.
-import type { EventRecord } from '../framework/event-source.js';
-import type { EventLoopMgr } from './event-loop-mgr.js';
+import type { EventRecord, EventSource } from '../framework/event-source.js';
 
 /** What the reader gives for a record the selector skipped as bad. */
 export const SKIPPED = Symbol('skipped record');
@@ -11,13 +10,8 @@ export const SKIPPED = Symbol('skipped record');
  * record itself when the selector is synchronous, a promise only when it is not.
  */
 export function eventReader(
-  selector: EventLoopMgr['selector'],
+  s: EventSource,
 ): (n: number) => EventRecord | null | typeof SKIPPED | Promise<EventRecord | null | typeof SKIPPED> {
-  const s = selector as typeof selector & {
-    read?: (n: number) => EventRecord | Promise<EventRecord>;
-    readOrSkip?: (n: number) => EventRecord | null | Promise<EventRecord | null>;
-    count?: () => number | undefined;
-  };
   const size = s.count?.();
   if (typeof s.readOrSkip === 'function' && typeof s.read === 'function') {
     // A bad record that the selector's policy skips is SKIPPED, not the end of the input.

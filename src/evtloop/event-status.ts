@@ -8,7 +8,6 @@
 // launcher (an application embedding cowloop) the same words live in private memory.
 import * as fs from 'node:fs';
 import { native } from '../native.js';
-import { onChildFork } from '../process/child-hooks.js';
 
 /** Int32 words of the status file. */
 export const STATUS = {
@@ -41,10 +40,10 @@ function openStatus(): Int32Array {
 }
 
 let words: Int32Array | undefined;
-// A forked worker's events are watched by its master (MpEventLoopMgr's own EventTimeout).
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): a forked worker's events are watched by its master (MpEventLoopMgr's own EventTimeout). */
+export function eventStatusAfterFork(): void {
   words = new Int32Array(STATUS_BYTES / 4);
-});
+}
 
 function status(): Int32Array {
   words ??= openStatus();

@@ -1,5 +1,4 @@
-// Event loop managers. The serial EventLoopMgr is registered with the framework's
-// built-ins; other loops register themselves here when imported.
+// Event loop managers (registered with cowloop's other built-ins in src/builtins.ts).
 export { EventLoopMgr, summarize } from './event-loop-mgr.js';
 export type { AlgorithmSummary, EventOutcome, FailedEvent, LoopResult, ProgressSample, ProgressListener } from './event-loop-mgr.js';
 export { MpEventLoopMgr } from './mp-event-loop-mgr.js';

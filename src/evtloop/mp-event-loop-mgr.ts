@@ -14,21 +14,20 @@ import { prop, type PropertyDecls, type PropsOf } from '../framework/properties.
 import { IoComponentMgr } from '../io/io-component-mgr.js';
 import { EventOrderFile, MASTER_WORKER } from '../io/components/event-order.js';
 import { collectGarbage } from '../mem/collect-garbage.js';
-import { onChildFork } from '../process/child-hooks.js';
 import { fork } from '../process/fork.js';
 import { processForkProblem } from '../process/safety.js';
 import type { ForkedChild } from '../process/forked-child.js';
-import { countAbortedEvent, EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type FailedEvent, type LoopResult } from './event-loop-mgr.js';
+import { countAbortedEvent, EventLoopMgr, skippedRecordsOf, type AlgorithmSummary, type LoopResult } from './event-loop-mgr.js';
 import { chunkCount, STRATEGIES, type EventSpace, type Strategy } from './plan.js';
 import { eventStatus } from './event-status.js';
-import { createRunDir, removeRunDir, type RunDir } from './run-dir.js';
+import { createRunDir, type RunDir } from './run-dir.js';
+import { endRun } from './run-end.js';
 import { semiSpaceWarning } from './semi-space.js';
 import { SharedClaims } from '../shm/shared-claims.js';
 import type { Slot } from './slot.js';
 import { WorkerSupervisor } from './supervisor.js';
 import type { GenerationReport, SupervisionOutcome } from './supervisor-options.js';
 import { runWorker, type WorkerReport } from './worker.js';
-import { formatWorkerTable } from './worker-table.js';
 
 const mpProperties = {
   NWorkers: prop.int(-1, 'worker processes; 0: run serially in this process; -1: one per core', { min: -1 }),
@@ -69,11 +68,11 @@ export interface MpRunReport {
 const live = new Set<MpEventLoopMgr>();
 /** The semi-space warning is given once per process, however many runs follow. */
 let semiSpaceWarned = false;
-// In a worker, the master's bookkeeping (watchdog, signal handlers, worker table) is not its own.
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): in a worker, the master's bookkeeping (watchdog, signal handlers, worker table) is not its own. */
+export function masterStateAfterFork(): void {
   for (const loop of live) loop.dropMasterState();
   live.clear();
-});
+}
 
 export class MpEventLoopMgr extends EventLoopMgr {
   static override properties: PropertyDecls = mpProperties;
@@ -166,7 +165,6 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const outcome = start < end
       ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder })
       : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
-    const slotDirs = outcome.dirs;
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
       masterEvents: masterEvents.length,
@@ -177,47 +175,21 @@ export class MpEventLoopMgr extends EventLoopMgr {
       strategy,
     };
 
-    if (outcome.failure || outcome.interrupted) {
-      // Nothing half-done reaches the final outputs; what exists stays under the worker dir.
-      await io.ioAbandon(path.join(root, 'master')).catch((e: unknown) => this.log.error((e as Error).message));
-      result.stoppedEarly = true;
-      // What was done all the same: workers that reported, and the counters of those that could not.
-      addWorkerResults(result, outcome.reports, outcome.poison);
-      result.processed += outcome.unreported.processed;
-      result.failed += outcome.unreported.failed;
-      if (outcome.failure) {
-        countAbortedEvent(result, outcome.failure);
-        throw outcome.failure;
-      }
-      throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_INTERRUPTED,
-        `interrupted: ${result.processed} events were processed; outputs were not merged and are kept under ${root}`,
-      );
-    }
-
-    // Merge: every output component folds the workers' files into its own. Each merged file
-    // is written under a temporary name and renamed; on failure the workers' files stay.
-    try {
-      await io.ioMerge(slotDirs);
-    } catch (error) {
-      await io.ioAbandon(path.join(root, 'master')).catch((e: unknown) => this.log.error((e as Error).message));
-      result.stoppedEarly = true;
-      throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_IO_MERGE,
-        `merging the workers' outputs failed: ${(error as Error).message}. The workers' files are kept under ${root}; ` +
-          'merge them later with cowloop merge',
-        { cause: error },
-      );
-    }
-    addWorkerResults(result, outcome.reports, outcome.poison);
-    this.reportSkippedRecords(result, [...masterSkipped, ...outcome.reports.flatMap((r) => r.skippedRecords)]);
-    this.#workerStats = outcome.reports.map((r) => r.algorithms);
-    for (const line of formatWorkerTable(this.#report, performance.now() - t0).split('\n')) this.log.info(line);
-    if (outcome.reports.some((r) => r.recycleAboveMBIgnored)) {
-      this.log.warning(`RecycleAboveMB = ${this.props.RecycleAboveMB} is at or below a fresh worker's private memory: it was ignored (see the workers' logs)`);
-    }
-    if (!this.props.KeepWorkerOutputs) removeRunDir(runDir, base);
-    return result;
+    return endRun({
+      io,
+      runDir,
+      base,
+      result,
+      outcome,
+      report: this.#report,
+      masterSkipped,
+      t0,
+      log: this.log,
+      recycleAboveMB: this.props.RecycleAboveMB,
+      keepWorkerOutputs: this.props.KeepWorkerOutputs,
+      reportSkippedRecords: (r, events) => this.reportSkippedRecords(r, events),
+      keepWorkerStats: (stats) => (this.#workerStats = stats),
+    });
   }
 
   /**
@@ -308,7 +280,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
       this.log.warning(`Strategy "${s}" needs an input of known size; using "roundrobin"`);
       s = 'roundrobin';
     }
-    if (s === 'files' && typeof (this.selector as { files?: unknown }).files !== 'function') {
+    if (s === 'files' && typeof this.selector.files !== 'function') {
       this.log.warning(`Strategy "files" needs an event selector that lists its files; using "roundrobin"`);
       s = 'roundrobin';
     }
@@ -316,7 +288,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
   }
 
   #inputFiles(): Array<{ first: number; count: number }> {
-    const files = (this.selector as unknown as { files(): ReadonlyArray<{ first: number; count: number }> }).files();
+    const files = this.selector.files?.() ?? [];
     return files.map((f) => ({ first: f.first, count: f.count }));
   }
 
@@ -382,17 +354,4 @@ export class MpEventLoopMgr extends EventLoopMgr {
       live.delete(this);
     }
   }
-}
-
-/** Adds the workers' reports and the poison events to a result. */
-function addWorkerResults(result: LoopResult, reports: readonly WorkerReport[], poison: readonly FailedEvent[]): void {
-  for (const r of reports) {
-    result.processed += r.processed;
-    result.failed += r.failed;
-    result.failedEvents.push(...r.failedEvents);
-  }
-  result.processed += poison.length;
-  result.failed += poison.length;
-  result.failedEvents.push(...poison);
-  result.failedEvents.sort((a, b) => a.number - b.number);
 }

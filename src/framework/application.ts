@@ -9,12 +9,11 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { CowloopError, ErrorCodes } from '../errors.js';
-import { EventLoopMgr, type AlgorithmSummary, type FailedEvent, type LoopResult } from '../evtloop/event-loop-mgr.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../options/types.js';
-import { isIoComponent } from '../io/io-component.js';
+import { isIoComponent } from './io-component.js';
 import { ApplicationMgr } from './application-mgr.js';
 import { Component, formatLocation, typeNameOf, type ComponentClass, type ComponentContext } from './component.js';
-import { registerBuiltins } from './builtins.js';
+import { isEventProcessor, type AlgorithmSummary, type EventProcessor, type FailedEvent, type LoopResult } from './event-processor.js';
 import { didYouMean, suggestNearest } from '../options/names.js';
 import { loadOptionsInput, type OptionsInput, type PlainOptions } from './options-source.js';
 import { ComponentRegistry, parseTypeAndName, registry as globalRegistry } from './registry.js';
@@ -70,7 +69,7 @@ export class Application {
   #outputDir = process.cwd();
   #mgr: ApplicationMgr | undefined;
   #msg: MessageSvc | undefined;
-  #loop: EventLoopMgr | undefined;
+  #loop: (EventProcessor & Service) | undefined;
   readonly #context: ComponentContext;
 
   constructor(spec: ApplicationOptions = {}) {
@@ -105,7 +104,7 @@ export class Application {
     return this.#msg;
   }
 
-  get eventLoop(): EventLoopMgr {
+  get eventLoop(): EventProcessor & Service {
     if (!this.#loop) throw this.#before('eventLoop', 'configure');
     return this.#loop;
   }
@@ -193,7 +192,7 @@ export class Application {
     this.#msg = msg;
     for (const s of mgr.props.ExtSvc) this.create(s, mgr.propertyLocation('ExtSvc'));
     const loop = this.create(mgr.props.EventLoop, mgr.propertyLocation('EventLoop'));
-    if (!(loop instanceof EventLoopMgr)) {
+    if (!(loop instanceof Service) || !isEventProcessor(loop)) {
       throw new CowloopError(
         ErrorCodes.ERR_COWLOOP_UNKNOWN_COMPONENT,
         `${formatLocation(mgr.propertyLocation('EventLoop'))}: ApplicationMgr.EventLoop "${mgr.props.EventLoop}" is a ${loop.type}, not an event loop manager`,
@@ -488,5 +487,3 @@ function namesInValues(options: JobOptions): Set<string> {
 export function createApplication(spec: ApplicationOptions = {}): Application {
   return new Application(spec);
 }
-
-registerBuiltins(globalRegistry);

@@ -27,6 +27,25 @@ export interface EventSource {
   seek?(number: number): void | Promise<void>;
   /** Total number of records when known without reading them all. */
   count?(): number | undefined;
+
+  // Optional random access, which the multi-process loop's workers use when a source has it
+  // (they fall back to seek + next otherwise). Each may return a promise when the source
+  // reads asynchronously (ROOT input), the record itself otherwise.
+
+  /** Event `number` by position. */
+  read?(number: number): EventRecord | Promise<EventRecord>;
+  /** Like read(), but a bad record that the source's policy skips (logged and counted by it) gives null. */
+  readOrSkip?(number: number): EventRecord | null | Promise<EventRecord | null>;
+  /** Each input file's range of event numbers (the "files" strategy gives file i to worker i mod N). */
+  files?(): ReadonlyArray<EventFileRange>;
+  /** Records this process skipped as bad (a forked worker: since its fork). */
+  readonly skippedRecords?: ReadonlyArray<{ event: number }>;
+}
+
+/** The events of one input file: `first` .. `first + count - 1`. */
+export interface EventFileRange {
+  first: number;
+  count: number;
 }
 
 export function isEventSource(value: unknown): value is EventSource {

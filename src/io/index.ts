@@ -1,14 +1,9 @@
 // The io area: inputs (EventSelector and its readers), outputs (OutputStream and writers),
 // and the mergers the multi-process loop runs at finalize.
-import { registry } from '../framework/registry.js';
-import { EventSelector } from './components/event-selector.js';
-import { OutputStream } from './components/output-stream.js';
-
-registry.register(EventSelector).register(OutputStream);
-
-export { EventSelector, OutputStream };
-export { isIoComponent } from './io-component.js';
-export type { IoComponent, IoReinitContext } from './io-component.js';
+export { EventSelector } from './components/event-selector.js';
+export { OutputStream } from './components/output-stream.js';
+export { isIoComponent } from '../framework/io-component.js';
+export type { IoComponent, IoReinitContext } from '../framework/io-component.js';
 export { recordFormatOf, outputFormatOf } from './format.js';
 export type { RecordFormat, OutputFormat } from './format.js';
 export { buildRecordIndex } from './record-index.js';
@@ -27,4 +22,4 @@ export type { MergeStats, RecordMergeOptions } from './merge/record-merge.js';
 export { mergeHistogramFiles } from './merge/histogram-merge.js';
 export { mergeOutputs } from './merge/merge-outputs.js';
 export type { MergeOutputsOptions } from './merge/merge-outputs.js';
-export { writeAtomically, AtomicFileWriter } from './merge/atomic-file.js';
+export { writeAtomically, AtomicFileWriter } from '../util/atomic-file.js';

@@ -3,7 +3,7 @@
 // worker); in the master it merges and finalises. Every step calls every component and
 // reports all failures together instead of stopping at the first.
 import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
-import { isIoComponent, type IoComponent, type IoReinitContext } from './io-component.js';
+import { isIoComponent, type IoComponent, type IoReinitContext } from '../framework/io-component.js';
 
 export class IoComponentMgr {
   readonly #components: IoComponent[] = [];

@@ -1,7 +1,6 @@
 // Parent-side state of the jobs area (timers, queues, worker tables) must not survive
 // into a freshly forked child, where user code is about to run: each owner registers
-// here and drops its state in the child.
-import { onChildFork } from '../process/child-hooks.js';
+// here and drops its state in the child (a step of src/fork-hooks.ts).
 
 export interface ParentStateOwner {
   /** Runs in a new child: clear timers and forget workers, without touching processes. */
@@ -18,7 +17,8 @@ export function holdParentState(owner: ParentStateOwner): () => void {
   };
 }
 
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): every owner drops its state in the new child. */
+export function parentStateAfterFork(): void {
   for (const owner of owners) owner.dropInChild();
   owners.clear();
-});
+}

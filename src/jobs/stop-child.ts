@@ -1,15 +1,15 @@
 // Stopping a worker: SIGTERM first, SIGKILL after a grace period, and always wait for the
 // reaping so no zombie is left behind.
-import { onChildFork } from '../process/child-hooks.js';
 import type { ChildExit, ForkedChild } from '../process/forked-child.js';
 
 // Escalation timers still armed: a child forked meanwhile must not inherit them (it
 // would signal a pid that is not its own business, and may have been reused).
 const escalations = new Set<NodeJS.Timeout>();
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): clears the escalation timers in a new child. */
+export function escalationsAfterFork(): void {
   for (const timer of escalations) clearTimeout(timer);
   escalations.clear();
-});
+}
 
 export async function stopChild(child: ForkedChild<unknown>, graceMs: number): Promise<ChildExit> {
   if (!child.running) return child.exited;

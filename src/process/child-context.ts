@@ -5,7 +5,6 @@ import net from 'node:net';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { native } from '../native.js';
 import { writeAllSync } from '../util/write-all-sync.js';
-import { onChildFork } from './child-hooks.js';
 import { declareOwnHandles } from './registry.js';
 import { refHandleKinds } from './safety.js';
 import { encodeFrame, encodeMessage, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
@@ -86,11 +85,11 @@ export class ChildContext extends EventEmitter<ChildContextEvents> {
 
 let current: ChildContext | undefined;
 declareOwnHandles(() => (current ? current.refHandles() : []));
-// A grandchild does not talk to its grandparent.
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): a grandchild does not talk to its grandparent. */
+export function parentContextAfterFork(): void {
   current?.close();
   current = undefined;
-});
+}
 
 /** True in a process created by cowloop's fork(). */
 export function isForkedChild(): boolean {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import { native } from '../native.js';
-import { onChildFork, runChildForkHooks } from './child-hooks.js';
+import { runChildForkHooks } from './child-hooks.js';
 import { startChild, type ChildContext } from './child-context.js';
 import { closeFds, ForkedChild } from './forked-child.js';
 import { listenForExits } from './registry.js';
@@ -50,12 +50,12 @@ const queue: Request[] = [];
 let scheduled = false;
 let nextIndex = 0;
 
-// Requests queued in the parent are the parent's business, never the child's.
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): requests queued in the parent are the parent's business, never the child's. */
+export function forkQueueAfterFork(): void {
   queue.length = 0;
   scheduled = false;
   nextIndex = 0;
-});
+}
 
 /**
  * Forks this process; `main` runs in the child with the parent's state as it was at the

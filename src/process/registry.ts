@@ -1,7 +1,6 @@
 // The parent's table of live forked children: reaping on SIGCHLD, and which active
 // handles are cowloop's own (so the fork-safety check does not count them).
 import { native } from '../native.js';
-import { onChildFork } from './child-hooks.js';
 
 export interface TrackedChild {
   readonly pid: number;
@@ -68,9 +67,9 @@ export function declareOwnHandles(source: () => string[]): void {
   extraOwnHandles.push(source);
 }
 
-// In a new child, siblings are not ours: close their channels and forget them.
-onChildFork(() => {
+/** Fork step (src/fork-hooks.ts): in a new child, siblings are not ours: close their channels and forget them. */
+export function siblingsAfterFork(): void {
   for (const child of live.values()) child.dropInSibling();
   live.clear();
   stopListening();
-});
+}

@@ -11,7 +11,7 @@
 // Everything here is synchronous and timer-free: the multi-process loop forks while the
 // recorder is attached, and a pending timer or file request would be inherited by workers.
 import * as os from 'node:os';
-import type { EventLoopMgr, ProgressSample } from '../evtloop/event-loop-mgr.js';
+import type { EventProcessor, ProgressSample } from '../framework/event-processor.js';
 import type { MpRunReport } from '../evtloop/mp-event-loop-mgr.js';
 import { memoryUsage } from '../mem/usage.js';
 import type { MemorySample, OverallSample, RunPhase, RunRecord, RunRecordWorker, RunStatus, WorkerSample } from './types.js';
@@ -81,7 +81,7 @@ export class RunRecorder {
   }
 
   /** Starts listening to `loop`; returns the function that stops it. */
-  attach(loop: EventLoopMgr): () => void {
+  attach(loop: EventProcessor): () => void {
     return loop.onProgress((sample) => this.record(sample));
   }
 

@@ -15,6 +15,8 @@ import {
   ParallelJobProcessor,
   Pool,
   CowloopError,
+  EventLoopMgr,
+  type EventProcessor,
   type ForkedChild,
   type ChildContext,
   type ChildExit,
@@ -52,6 +54,12 @@ async function checks(): Promise<void> {
   const app = createApplication({ options: { ApplicationMgr: { EvtMax: 10 } }, components: [Finder] });
   const summary = await app.run();
   const processed: number = summary.processed;
+  // app.eventLoop is the framework's EventProcessor contract; instanceof narrows it to a loop class.
+  const loop: EventProcessor = app.eventLoop;
+  const stopListening: () => void = loop.onProgress((sample) => void sample.done);
+  loop.requestStop();
+  const stats: number = loop.algorithmStats().length + (loop.lastResult?.processed ?? 0);
+  if (loop instanceof EventLoopMgr) void loop.executeEvent({ number: 0, data: {} });
 
   const processor = new ParallelJobProcessor({ workers: 2 });
   processor.submit(new JobGroup({ name: 'g', jobs: [new Job({ name: 'j', workFunction: () => 1, workFunctionTimeout: 10 })] }));
@@ -61,6 +69,6 @@ async function checks(): Promise<void> {
 
   const e = new CowloopError('ERR_COWLOOP_INVALID_ARGUMENT', 'message');
   const errorCode: string = e.code;
-  void [n, code, s, wrong, ok, problems, uss, processed, results, doubled, errorCode];
+  void [n, code, s, wrong, ok, problems, uss, processed, stopListening, stats, results, doubled, errorCode];
 }
 void checks;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-// Every area registers its components (EventSelector, OutputStream, MpEventLoopMgr) on import.
+// The public entry registers the built-in components and the fork steps (src/builtins.ts, src/fork-hooks.ts).
 import '../../index.js';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { MpEventLoopMgr } from '../../evtloop/mp-event-loop-mgr.js';

@@ -4,7 +4,7 @@
 // one, later than the echo of the same keypress (the re-executing parent forwards it too),
 // quits at once, and the partial files go with the process. While workers run,
 // MpEventLoopMgr handles the signals itself and this handler only keeps out of the way.
-import type { EventLoopMgr, ProgressSample } from '../../evtloop/event-loop-mgr.js';
+import type { EventProcessor, ProgressSample } from '../../framework/event-processor.js';
 import { eventStatus } from '../../evtloop/event-status.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -17,7 +17,7 @@ function inHand(): string {
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export class InterruptHandler {
-  readonly #loop: EventLoopMgr;
+  readonly #loop: EventProcessor;
   readonly #say: (line: string) => void;
   #phase: ProgressSample['phase'] | undefined;
   #firstAt = 0;
@@ -25,7 +25,7 @@ export class InterruptHandler {
   #ours = false;
   readonly #handler = (signal: NodeJS.Signals): void => this.#onSignal(signal);
 
-  constructor(loop: EventLoopMgr, say: (line: string) => void) {
+  constructor(loop: EventProcessor, say: (line: string) => void) {
     this.#loop = loop;
     this.#say = say;
   }

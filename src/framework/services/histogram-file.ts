@@ -6,7 +6,7 @@
 //   ]}
 import * as fs from 'node:fs';
 import { CowloopError, ErrorCodes } from '../../errors.js';
-import { writeAtomically } from '../../io/merge/atomic-file.js';
+import { writeAtomically } from '../../util/atomic-file.js';
 import { addHistogram, histogramFromJSON, type Histogram, type HistogramJSON } from './histogram.js';
 
 export const HISTOGRAM_FORMAT = 'cowloop-histograms';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
-import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../../io/io-component.js';
+import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../io-component.js';
 import { prop, type PropertyDecls, type PropsOf } from '../properties.js';
 import { Service } from '../service.js';
 import { Histogram1D, Histogram2D, type Histogram } from './histogram.js';

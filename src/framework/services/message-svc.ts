@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { writeAllSync } from '../../util/write-all-sync.js';
 import * as path from 'node:path';
-import type { IoComponent, IoReinitContext } from '../../io/io-component.js';
+import type { IoComponent, IoReinitContext } from '../io-component.js';
 import type { MessageReporter } from '../component.js';
 import { Level, levelName, type LevelName, type LevelNumber } from '../levels.js';
 import { prop, type PropertyDecls, type PropsOf } from '../properties.js';

@@ -3,12 +3,12 @@
 // the others: each process writes its own part, the master its events before forking in
 // <run dir>/master/<name>, each worker in <workerDir>/<name>; at the end the master merges
 // the parts into the destination in event order (written under a partial name and renamed
-// when whole, src/io/merge/atomic-file.ts), or, when the run ended early, leaves them in the
+// when whole, src/util/atomic-file.ts), or, when the run ended early, leaves them in the
 // run's directory. The master's part is not beside the destination: a master killed by
 // SIGKILL leaves it in its run's directory with the workers' parts, not among the outputs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../io-component.js';
+import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../../framework/io-component.js';
 import { mergeRecordFiles } from '../merge/record-merge.js';
 
 /** The worker index the master's own events are recorded under. */

@@ -9,7 +9,7 @@ import { CowloopError, ErrorCodes } from '../../errors.js';
 import { EventSelectorBase } from '../../framework/event-selector.js';
 import type { EventRecord } from '../../framework/event-source.js';
 import { prop, type PropertyDecls, type PropsOf } from '../../framework/properties.js';
-import type { IoComponent, IoReinitContext } from '../io-component.js';
+import type { IoComponent, IoReinitContext } from '../../framework/io-component.js';
 import { openRecordSource, type InputFileRange, type InputRecord, type RecordSource } from '../readers/record-source.js';
 import { parseGeneratorInput } from '../readers/generator.js';
 import { RootSource } from '../root/root-source.js';

@@ -12,9 +12,9 @@ import { Algorithm } from '../../framework/algorithm.js';
 import type { EventContext } from '../../framework/event-source.js';
 import { prop, type PropertyDecls, type PropsOf } from '../../framework/properties.js';
 import { recordFormatOf, type RecordFormat } from '../format.js';
-import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../io-component.js';
+import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../../framework/io-component.js';
 import { mergeRecordFiles, type MergeStats, type RecordMergeOptions } from '../merge/record-merge.js';
-import { commitPartial, discardPartial, partialPathOf, removeStalePartials, trackPartial, untrackPartial } from '../partial-file.js';
+import { commitPartial, discardPartial, partialPathOf, removeStalePartials, trackPartial, untrackPartial } from '../../util/partial-file.js';
 import { RecordWriter } from '../writers/record-writer.js';
 
 const streamProperties = {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { histogramsToText, readHistogramFile, sumHistograms } from '../../framework/services/histogram-file.js';
 import type { Histogram } from '../../framework/services/histogram.js';
-import { writeAtomically } from './atomic-file.js';
+import { writeAtomically } from '../../util/atomic-file.js';
 import { removeInputs, type MergeStats, type RecordMergeOptions } from './record-merge.js';
 
 

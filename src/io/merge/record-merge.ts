@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { recordFormatOf, type RecordFormat } from '../format.js';
 import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
-import { writeAtomically } from './atomic-file.js';
+import { writeAtomically } from '../../util/atomic-file.js';
 
 export interface RecordMergeOptions {
   /** "auto" (by the output's extension), "ndjson" or "csv". */

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RecordFormat } from '../format.js';
-import { syncAndClose } from '../partial-file.js';
+import { syncAndClose } from '../../util/partial-file.js';
 import { csvHeader, csvRecord, ndjsonRecord } from './record-text.js';
 
 export interface RecordWriterOptions {

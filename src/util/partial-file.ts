@@ -7,15 +7,16 @@
 // are removed by the next run that writes the same destination, once <pid> is gone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { onChildFork } from '../process/child-hooks.js';
 
 /** Partial files of this process not yet committed or discarded. */
 const open = new Set<string>();
 let exitHookInstalled = false;
 let sequence = 0;
 
-// A forked child inherits the set but not the files: they are its parent's to finish.
-onChildFork(() => open.clear());
+/** Fork step (src/fork-hooks.ts): a forked child inherits the set but not the files: they are its parent's to finish. */
+export function partialFilesAfterFork(): void {
+  open.clear();
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;

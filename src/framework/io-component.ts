@@ -1,6 +1,8 @@
 // The one interface every component that touches files implements (Gaudi's IIoComponent).
-// The IoComponentMgr calls ioReinit in each forked worker right after the fork, and
-// ioFinalize at the end of the worker's (or the serial job's) run.
+// It is the framework's, so framework services (HistogramSvc, MessageSvc) implement it
+// without importing src/io. The IoComponentMgr (src/io/io-component-mgr.ts) calls ioReinit
+// in each forked worker right after the fork, and ioFinalize at the end of the worker's (or
+// the serial job's) run.
 
 export interface IoReinitContext {
   /** 0-based index of the worker this process is. */

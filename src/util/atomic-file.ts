@@ -1,10 +1,10 @@
-// Writes a file under a partial name in its destination directory (src/io/partial-file.ts)
+// Writes a file under a partial name in its destination directory (src/util/partial-file.ts)
 // and renames it into place only when complete: readers see the old file or the whole new
 // one, never a part.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CowloopError, ErrorCodes } from '../../errors.js';
-import { commitPartial, discardPartial, nextPartialPath, removeStalePartials, syncAndClose, trackPartial } from '../partial-file.js';
+import { CowloopError, ErrorCodes } from '../errors.js';
+import { commitPartial, discardPartial, nextPartialPath, removeStalePartials, syncAndClose, trackPartial } from './partial-file.js';
 
 const BUFFER_BYTES = 1 << 20;
 
