@@ -14,6 +14,7 @@ import { batchIdsFromEnv, MANIFEST_FORMAT, writeJsonAtomically, type ShardAttemp
 import { jobRange, shardRange, type EventRange, type ShardBy } from './range.js';
 import { parseShardSpec, type ShardSpec } from './spec.js';
 import { pidAlive } from './pid.js';
+import { EventLoopMgr } from '../evtloop/event-loop-mgr.js';
 
 const OVERRIDE = { file: '<--shard>', line: 1, column: 1 };
 
@@ -70,6 +71,9 @@ export class ShardRun {
   async narrow(app: Application, say: (line: string) => void): Promise<void> {
     if (app.state === 'configured') await app.initialize();
     const loop = app.eventLoop;
+    if (!(loop instanceof EventLoopMgr)) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_SHARD, `--shard needs an event loop with an event selector (EventLoopMgr or MpEventLoopMgr); ApplicationMgr.EventLoop is ${loop.type}`);
+    }
     const selector = loop.selector;
     const files = (selector as { files?: () => ReadonlyArray<{ first: number; count: number }> }).files?.() ?? [];
     if (this.by === 'files' && files.length === 0) {
