@@ -54,10 +54,10 @@ test('an import against the direction fails, naming the file, the import and the
 
 test('an area without a row in the table fails until the table says what it may import', () =>
   withDir((dir) => {
-    const src = tree(dir, { 'shard/plan.ts': "import { Loop } from '../evtloop/loop.js';\n", 'evtloop/loop.ts': 'export class Loop {}\n' });
+    const src = tree(dir, { 'plugins/plan.ts': "import { Loop } from '../evtloop/loop.js';\n", 'evtloop/loop.ts': 'export class Loop {}\n' });
     const r = check('--src', src, '--doc', doc);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /src\/shard\/plan\.ts: the area "shard\/" has no row in the layer table/);
+    assert.match(r.stderr, /src\/plugins\/plan\.ts: the area "plugins\/" has no row in the layer table/);
   }));
 
 test('a table that allows a cycle between areas is refused', () =>
