@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'cowloop';
-import { alive, childrenOf } from './helpers/proc.mjs';
+import { childrenOf } from './helpers/proc.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -77,7 +77,7 @@ test('a worker that dies names the item it was on; a timeout kills the workers',
   const died = await pool.map((x) => { if (x === 5) process.kill(process.pid, 'SIGKILL'); return x; }, [0, 1, 2, 3, 4, 5, 6]).catch((e) => e);
   assert.equal(died.code, 'ERR_COWLOOP_WORKER_DIED');
   assert.match(died.message, /worker \d+ was killed by SIGKILL while processing item 5/);
-  const timedOut = await pool.map((x) => { for (;;) x++; }, [1, 2], { timeout: 0.3 }).catch((e) => e);
+  const timedOut = await pool.map(() => { for (;;); }, [1, 2], { timeout: 0.3 }).catch((e) => e);
   assert.equal(timedOut.code, 'ERR_COWLOOP_JOB_TIMEOUT');
   assert.match(timedOut.message, /timed out after 0.3 s; still running: item \d in worker \d+, item \d in worker \d+; the workers were killed/);
   assert.deepEqual(childrenOf(process.pid), []);

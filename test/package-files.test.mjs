@@ -15,9 +15,13 @@ function packedFiles() {
   return new Set(pack.files.map((f) => f.path));
 }
 
-/** Repository paths a document names: `examples/reco/host.js`, and relative Markdown links. */
+/**
+ * Repository paths a document names: `examples/reco/host.js`, and relative Markdown links.
+ * The README's "Development" section is about working in a clone (scripts, test tiers), not
+ * about the package, so it is left out.
+ */
 function referencedPaths(doc) {
-  const text = fs.readFileSync(path.join(root, doc), 'utf8');
+  const text = fs.readFileSync(path.join(root, doc), 'utf8').split(/^## Development$/m)[0];
   const found = new Set();
   for (const m of text.matchAll(/(?<![\w./<-])((?:examples|docs|src|dist|bin|test|benchmarks|scripts|native)\/[\w.-]+(?:\/[\w.-]+)*)/g)) {
     found.add(m[1].replace(/\.$/, ''));

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fork } from 'cowloop';
 import { alive, waitFor } from './helpers/proc.mjs';
 import { forkGcHeavyPairs } from './helpers/gc-heavy.mjs';
 import { root } from './helpers/root.mjs';

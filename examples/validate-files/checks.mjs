@@ -19,7 +19,7 @@ function readAll(file) {
   try {
     return zlib.gunzipSync(raw);
   } catch (error) {
-    throw new Error(`gzip stream is damaged: ${error.message}`);
+    throw new Error(`gzip stream is damaged: ${error.message}`, { cause: error });
   }
 }
 
@@ -51,7 +51,7 @@ export function deepCheck({ file }) {
         const value = JSON.parse(line);
         if (value === null || typeof value !== 'object') throw new Error('a record must be a JSON object');
       } catch (error) {
-        throw new Error(`line ${i + 1}: ${error.message}`);
+        throw new Error(`line ${i + 1}: ${error.message}`, { cause: error });
       }
       records++;
     });

@@ -13,7 +13,6 @@ import { suiteDir } from '../helpers/tmp.mjs';
 
 const { SUPPORTED_NODE_MAJORS } = await import(path.join(root, 'dist', 'cjs', 'node-support.js'));
 const releases = path.join(root, '.node-releases');
-const prebuilds = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 
 /** bin/ of each supported release present here: the running node's, and .node-releases/<major>. */
 function releaseBins() {
