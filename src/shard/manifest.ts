@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EventRange, ShardBy } from './range.js';
+import { CowloopError, ErrorCodes } from '../errors.js';
 
 export const MANIFEST_FORMAT = 'cowloop-shard/1';
 
@@ -84,6 +85,6 @@ export function readJson<T>(file: string): T | undefined {
   try {
     return JSON.parse(text) as T;
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+    throw new CowloopError(ErrorCodes.ERR_COWLOOP_SHARD, `${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
 }
