@@ -4,8 +4,8 @@
 //   node scripts/gen-error-reference.js          rewrite the section in place
 //   node scripts/gen-error-reference.js --check  exit 1 when the file is out of date
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
+const { replaceSection, runGenerator } = require('./generated-section.js');
 
 const DOC = path.join(__dirname, '..', 'docs', 'errors.md');
 const BEGIN = '<!-- BEGIN GENERATED: error reference (npm run docs:errors) -->';
@@ -37,25 +37,11 @@ function generatedReference() {
 
 /** `text` with the section between the markers replaced (the markers are added at the end when missing). */
 function withReference(text, reference = generatedReference()) {
-  const block = `${BEGIN}\n${reference}\n${END}`;
-  const start = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  if (start === -1 || end === -1) return `${text.trimEnd()}\n\n${block}\n`;
-  return text.slice(0, start) + block + text.slice(end + END.length);
+  return replaceSection(text, { begin: BEGIN, end: END }, reference);
 }
 
 module.exports = { DOC, BEGIN, END, generatedReference, withReference };
 
 if (require.main === module) {
-  const text = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '# Errors\n';
-  const next = withReference(text);
-  if (process.argv.includes('--check')) {
-    if (next !== text) {
-      process.stderr.write(`${path.relative(process.cwd(), DOC)}: the error reference is out of date; run npm run docs:errors\n`);
-      process.exit(1);
-    }
-  } else if (next !== text) {
-    fs.writeFileSync(DOC, next);
-    process.stdout.write(`updated ${path.relative(process.cwd(), DOC)}\n`);
-  }
+  runGenerator({ doc: DOC, initial: '# Errors\n', what: 'error reference', script: 'docs:errors', withReference });
 }
