@@ -252,6 +252,12 @@ export const ERRORS = {
     meaning: 'The batch system refused the job, or its commands (sbatch, squeue, scontrol) are missing or failed.',
     remedy: 'Read the batch system\'s message in the error; check that Slurm\'s commands are on PATH and SLURM_CONF is set.',
   },
+  // service/
+  ERR_COWLOOP_QUEUE: {
+    exit: 'environment',
+    meaning: 'The range queue (Redis) cannot be reached or refused a command, or holds another job under the same name.',
+    remedy: 'Check the --redis URL and that the server runs; the ranges not acknowledged stay in the queue and are handed out again.',
+  },
   // options/
   ERR_COWLOOP_OPTIONS_SYNTAX: {
     exit: 'config',

@@ -7,7 +7,8 @@ import { registerOptionsCommand } from './commands/options.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSubmitCommand } from './commands/submit.js';
+import { registerWorkCommand } from './commands/work.js';
 
 export type RegisterCommand = (program: Command, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand, registerRunCommand, registerStatusCommand, registerSubmitCommand];
+export const commands: RegisterCommand[] = [registerMemCommand, registerMergeCommand, registerOptionsCommand, registerRunCommand, registerStatusCommand, registerSubmitCommand, registerWorkCommand];

@@ -17,6 +17,8 @@ export interface ShardReport {
   reasons: string[];
   manifest?: ShardManifest;
   attempt?: ShardAttempt;
+  /** Where its outputs are: <out>/shards/<i>/, or <out>/ranges/<first>-<last>/ for a queued job's range. */
+  dir: string;
 }
 
 export interface JobReport {
@@ -49,6 +51,20 @@ export function readJob(out: string, expect: Expectation = {}, verify = false): 
     names = fs.readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  // A queued job's ranges (<out>/ranges/<first>-<last>/) are shards numbered by their manifest.
+  const dirs = new Map<number, string>();
+  for (const name of listDir(path.join(out, 'ranges'))) {
+    if (!/^\d+-\d+$/.test(name)) continue;
+    try {
+      const m = readJson<ShardManifest>(path.join(out, 'ranges', name, MANIFEST));
+      if (m?.format === MANIFEST_FORMAT) {
+        manifests.set(m.shard.index, m);
+        dirs.set(m.shard.index, path.join(out, 'ranges', name));
+      }
+    } catch {
+      /* a range directory is renamed into place with its manifest: an unreadable one was damaged by hand */
+    }
   }
   for (const name of names) {
     if (/^\d+$/.test(name)) {
@@ -100,7 +116,7 @@ export function readJob(out: string, expect: Expectation = {}, verify = false): 
       } else if (jobRange !== undefined && `${manifest.job.first}-${manifest.job.end}` !== jobRange) {
         reasons.push(`it split the events [${manifest.job.first}, ${manifest.job.end}), the other shards [${jobRange.replace('-', ', ')})`);
       }
-      if (verify) reasons.push(...damagedOutputs(out, index, manifest));
+      if (verify) reasons.push(...damagedOutputs(dirs.get(index) ?? shardDir(out, index), manifest));
       if (reasons.length) state = 'mismatched';
     } else if (attempt?.status === 'failed') {
       state = 'failed';
@@ -114,7 +130,7 @@ export function readJob(out: string, expect: Expectation = {}, verify = false): 
     } else {
       state = 'missing';
     }
-    shards.push({ index, state, reasons, ...(manifest ? { manifest } : {}), ...(attempt ? { attempt } : {}) });
+    shards.push({ index, state, reasons, dir: dirs.get(index) ?? shardDir(out, index), ...(manifest ? { manifest } : {}), ...(attempt ? { attempt } : {}) });
   }
   problems.push(...rangeProblems(shards.filter((s) => s.state === 'done')));
   return { out, count, optionsDigest: digest, shards, problems };
@@ -135,10 +151,19 @@ function rangeProblems(done: ShardReport[]): string[] {
   return out;
 }
 
-function damagedOutputs(out: string, index: number, manifest: ShardManifest): string[] {
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return [];
+  }
+}
+
+function damagedOutputs(dir: string, manifest: ShardManifest): string[] {
   const reasons: string[] = [];
   for (const o of manifest.outputs) {
-    const file = path.join(shardDir(out, index), o.name);
+    const file = path.join(dir, o.name);
     let d: { bytes: number; sha256: string };
     try {
       d = fileDigest(file);

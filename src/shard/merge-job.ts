@@ -10,7 +10,7 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { mergeOutputs } from '../io/merge/merge-outputs.js';
 import { fileDigest } from './digest.js';
 import { readJob, type Expectation, type JobReport } from './job-state.js';
-import { mergeRecordFile, shardDir } from './layout.js';
+import { mergeRecordFile } from './layout.js';
 import { writeJsonAtomically } from './manifest.js';
 
 export interface JobMergeResult {
@@ -61,7 +61,7 @@ export function mergeJob(outDir: string, expect: Expectation = {}): JobMergeResu
   };
   try {
     for (const name of outputs) {
-      const inputs = done.map((s) => path.join(shardDir(out, s.index), name));
+      const inputs = done.map((s) => path.join(s.dir, name));
       const staged = path.join(staging, name);
       const stats = mergeOutputs(inputs, staged);
       result.outputs.push({ name, file: path.join(out, name), records: stats.records, ...fileDigest(staged) });

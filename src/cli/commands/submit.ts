@@ -18,6 +18,7 @@ import { expectationOf, readJobRecord, writeJobRecord, type JobRecord } from '..
 import type { RegisterCommand } from '../commands.js';
 import { EXIT } from '../exit-codes.js';
 import { applyRunFlags } from './run.js';
+import { submitRedis } from './work.js';
 
 interface SubmitFlags {
   shards?: string;
@@ -34,9 +35,11 @@ interface SubmitFlags {
   out?: string;
   resume?: string;
   dryRun?: boolean;
+  redis?: string;
+  rangeSize?: string;
 }
 
-const SYSTEMS = ['slurm'];
+const SYSTEMS = ['slurm', 'redis'];
 const collect = (v: string, all: string[]): string[] => [...all, v];
 
 function positive(flag: string, text: string | undefined, fallback?: number): number {
@@ -210,6 +213,8 @@ export const registerSubmitCommand: RegisterCommand = (program: Command, setExit
     .option('--strategy <s>', 'files: shard by whole input files; else by events (MpEventLoopMgr.Strategy in each shard)')
     .option('--resume <dir>', 'resubmit the shards of DIR that are missing or failed, then the merge')
     .option('--dry-run', 'print the batch scripts and sbatch lines; submit and write nothing')
+    .option('--redis <url>', 'redis: the server to queue the ranges in, redis://host:port')
+    .option('--range-size <n>', 'redis: events per range')
     .action(async (system: string | undefined, file: string | undefined, flags: SubmitFlags) => {
       if (flags.resume !== undefined) {
         if (system !== undefined && !SYSTEMS.includes(system)) throw unknownSystem(system);
@@ -220,6 +225,10 @@ export const registerSubmitCommand: RegisterCommand = (program: Command, setExit
       if (system === undefined) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `submit needs a batch system (${SYSTEMS.join(', ')}) and an options file, or --resume DIR`);
       if (!SYSTEMS.includes(system)) throw unknownSystem(system);
       if (file === undefined) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `submit ${system} needs an options file`);
+      if (system === 'redis') {
+        setExitCode(await submitRedis(file, flags));
+        return;
+      }
       setExitCode(await submitNew(file, flags));
     });
 };
