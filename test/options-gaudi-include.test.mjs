@@ -101,3 +101,29 @@ test('a path as written is looked for in the current directory first, as Gaudi d
     assert.equal(r.stdout, 'X.From = "cwd";\n');
   });
 });
+
+test('cowloop run --strict: a file included twice stops the job before it starts, as in cowloop options', () => {
+  withDir((dir) => {
+    write(dir, {
+      'job.opts': 'ApplicationMgr.EvtMax = 2;\nEventSelector.Input = { "generator:2" };\n#include "quiet.opts"\n#include "quiet.opts"\n',
+      'quiet.opts': 'MessageSvc.OutputLevel = 4;\n',
+    });
+    const run = (...flags) =>
+      spawnSync(process.execPath, [bin, 'run', 'job.opts', '--progress', 'none', '--out', path.join(dir, 'out'), ...flags], {
+        cwd: dir,
+        env: { ...process.env, JOBOPTSEARCHPATH: '' },
+        encoding: 'utf8',
+        timeout: 60000,
+      });
+    const lenient = run();
+    assert.equal(lenient.status, 0, lenient.stderr);
+    assert.match(lenient.stderr, /^cowloop: warning: job\.opts:4:1: quiet\.opts is already included from job\.opts:3:1, ignored\n/);
+    assert.match(lenient.stderr, /cowloop: 2 events, 0 failed/);
+    const strict = run('--strict');
+    assert.equal(strict.signal, null);
+    assert.equal(strict.status, 3);
+    assert.match(strict.stderr, /^cowloop: job\.opts:4:1: quiet\.opts is already included from job\.opts:3:1; in strict mode a file may be read once\n/);
+    assert.match(strict.stderr, /\[ERR_COWLOOP_OPTIONS_INCLUDE\]/);
+    assert.doesNotMatch(strict.stderr, /events, 0 failed/);
+  });
+});

@@ -78,6 +78,7 @@ class Evaluator {
     const catalogue = this.state.catalogue;
     const waiting = deferredKey(client, property);
     const log = this.state.deferred.get(waiting);
+    this.state.fromOptsText.add(waiting);
     const operation: DeferredOperation = { operator, value, location, source: this.source };
     if (hasPending(value) || (log && operator !== '=')) {
       // The value depends on a reference: replay the operations once every file is read.

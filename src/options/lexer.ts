@@ -7,7 +7,7 @@ export type TokenType = 'name' | 'number' | 'string' | 'punct' | 'directive' | '
 
 export interface Token {
   type: TokenType;
-  /** The source text of the token (for strings, including quotes). */
+  /** The source text of the token (for strings, including quotes; for names, without spaces around dots). */
   text: string;
   /** Decoded value: the string contents, or the number (a bigint beyond 2^53). */
   value?: string | number | bigint;
@@ -149,13 +149,39 @@ export function tokenize(text: string, file: string): Token[] {
       continue;
     }
     if (NAME_START.test(c) || (c === ':' && text[i + 1] === ':' && NAME_START.test(text[i + 2] ?? ''))) {
-      NAME.lastIndex = i;
-      const m = NAME.exec(text)!;
-      const end = i + m[0].length;
-      if (text[end] === '.' || text[end] === ':' && text[end + 1] === ':') {
-        fail(`expected an identifier after '${text[end] === '.' ? '.' : '::'}' in the name '${m[0]}'`, end);
+      // As in Gaudi's grammar, spaces, line ends and comments may surround the `.` and `::`
+      // of a name (`ToolSvc . Fitter . Max = 1;`); the token holds the name without them.
+      const start = i;
+      const startLine = line;
+      const startLineStart = lineStart;
+      let name = '';
+      let end = i;
+      for (;;) {
+        NAME.lastIndex = end;
+        const m = NAME.exec(text)!;
+        name += m[0];
+        end += m[0].length;
+        const gap = skipGap(text, end, line, lineStart);
+        const separator = text[gap.end] === '.' ? '.' : text.startsWith('::', gap.end) ? '::' : undefined;
+        if (separator === undefined) break;
+        const next = skipGap(text, gap.end + separator.length, gap.line, gap.lineStart);
+        if (!NAME_START.test(text[next.end] ?? '')) {
+          fail(`expected an identifier after '${separator}' in the name '${name}'`, gap.end, gap.line, gap.lineStart);
+        }
+        name += separator;
+        end = next.end;
+        line = next.line;
+        lineStart = next.lineStart;
       }
-      push('name', i, end, m[0]);
+      tokens.push({
+        type: 'name',
+        text: name,
+        value: name,
+        line: startLine,
+        column: start - startLineStart + 1,
+        endLine: line,
+        endColumn: end - lineStart + 1,
+      });
       i = end;
       continue;
     }
@@ -169,6 +195,40 @@ export function tokenize(text: string, file: string): Token[] {
   }
   tokens.push({ type: 'eof', text: '', line, column: i - lineStart + 1, endLine: line, endColumn: i - lineStart + 1 });
   return tokens;
+}
+
+/**
+ * The end of the spaces, line ends and complete comments from `at`, with the line count
+ * and line start there. An unterminated comment ends the gap: the main loop reports it.
+ */
+function skipGap(text: string, at: number, line: number, lineStart: number): { end: number; line: number; lineStart: number } {
+  let i = at;
+  for (;;) {
+    const c = text[i];
+    if (c === '\n') {
+      i++;
+      line++;
+      lineStart = i;
+    } else if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+      i++;
+    } else if (c === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      if (end < 0) break;
+      for (let j = i; j < end; j++) {
+        if (text.charCodeAt(j) === 10) {
+          line++;
+          lineStart = j + 1;
+        }
+      }
+      i = end + 2;
+    } else {
+      break;
+    }
+  }
+  return { end: i, line, lineStart };
 }
 
 /** An integer literal beyond 2^53 stays exact as a bigint; anything else is a number. */

@@ -7,12 +7,14 @@ import { JobOptionsCatalogue } from './catalogue.js';
 import { formatLocation, JobOptionsError } from './errors.js';
 import { describeStatements, evaluateOpts, resolveReferences, type IncludeHandler } from './evaluator.js';
 import { formatGaudiOptions } from './format.js';
+import { expandInValue } from './environment.js';
 import { evaluateJson } from './json.js';
 import { jobOptionsFormat } from './format-of.js';
 import { evaluateModule } from './module.js';
 import { ReadState, type ReadOptions } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
 import { parseUnits } from './units.js';
+import { valuesEqual } from './values.js';
 
 export type { ReadOptions as LoadJobOptionsOptions } from './state.js';
 export { jobOptionsFormat } from './format-of.js';
@@ -70,6 +72,7 @@ function checkReadOptions(options: ReadOptions): void {
 /** After the last file: references take their values, then what Gaudi prints at the end. */
 function finish(state: ReadState): void {
   resolveReferences(state);
+  expandEnvironmentInValues(state);
   if (state.printAll && state.printing) {
     for (const line of formatGaudiOptions(state.catalogue).split('\n').slice(0, -1)) state.sink(line);
   }
@@ -81,6 +84,20 @@ function finish(state: ReadState): void {
     }
   }
   if (state.dumpFile) writeDumpFile(state, state.dumpFile);
+}
+
+/**
+ * `$VAR` and `$(VAR)` in the values set by .opts text, as Gaudi expands them when it hands
+ * the values out: after every file is read, so `+=`, `-=` and references saw the text as written.
+ */
+function expandEnvironmentInValues(state: ReadState): void {
+  for (const waiting of state.fromOptsText) {
+    const [client, property] = waiting.split('\0') as [string, string];
+    const entry = state.catalogue.get(client, property);
+    if (!entry) continue;
+    const value = expandInValue(entry.value);
+    if (!valuesEqual(value, entry.value)) state.catalogue.set(client, property, value, entry.location);
+  }
 }
 
 /** `#pragma dumpfile "file"`: every option in Gaudi's format, written whole or not at all. */

@@ -73,6 +73,7 @@ export async function evaluateModule(
       }
       for (const [property, value] of Object.entries(properties as object)) {
         state.catalogue.set(client, property, value as OptionValue, { file: display, line: 1, column: 1 });
+        state.settled(client, property);
       }
     }
     return;

@@ -201,8 +201,9 @@ class Parser {
     if (token.type === 'punct' && token.text === '@') {
       const target = this.#next();
       const split = target.type === 'name' ? splitKey(target.value as string) : undefined;
-      if (!split || target.line !== token.line || target.column !== token.endColumn) {
-        this.#fail(`expected 'Client.Property' right after '@' in the value of ${key}`, target, token);
+      // Gaudi's grammar allows spaces and comments between `@` and the name.
+      if (!split) {
+        this.#fail(`expected 'Client.Property' after '@' in the value of ${key}`, target, token);
       }
       return { kind: 'reference', client: split!.client, property: split!.property, location };
     }

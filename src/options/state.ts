@@ -85,6 +85,8 @@ export class ReadState {
   readonly included = new Map<string, SourceLocation | undefined>();
   /** Properties whose value waits for a reference, by `client\0property`, in order. */
   readonly deferred = new Map<string, DeferredOperation[]>();
+  /** Properties last set by .opts text, by `client\0property`: their `$VAR`s are expanded at the end. */
+  readonly fromOptsText = new Set<string>();
 
   constructor(options: ReadOptions = {}) {
     this.defines = new Set(options.defines ?? []);
@@ -113,6 +115,7 @@ export class ReadState {
   /** A plain value set from JSON or a module: it no longer waits for a reference. */
   settled(client: string, property: string): void {
     this.deferred.delete(deferredKey(client, property));
+    this.fromOptsText.delete(deferredKey(client, property));
   }
 
   /**

@@ -40,6 +40,7 @@ interface RunFlags {
   debugWorker?: boolean;
   progress?: string;
   shard?: string;
+  strict?: boolean;
 }
 
 const COMMAND_LINE: SourceLocation = { file: '<command line>', line: 1, column: 1 };
@@ -131,7 +132,7 @@ function endLine(summary: RunSummary, app: Application): string {
 
 /** Runs one job the way the command line asked; resolves to the exit code. */
 async function runJob(file: string, flags: RunFlags): Promise<number> {
-  const options = await loadJobOptions(file);
+  const options = await loadJobOptions(file, { strict: flags.strict === true });
   applyRunFlags(options, flags);
   // --shard: this run is one share of the job; its outputs go to <out>/shards/<i>/ whole.
   const shard = flags.shard !== undefined ? ShardRun.prepare(file, flags.shard, options) : undefined;
@@ -230,6 +231,7 @@ export const registerRunCommand: RegisterCommand = (program: Command, setExitCod
     .option('--report <file>', 'write a self-contained HTML report (memory per worker, events, timeline)')
     .option('--mem-profile <file>', 'write the memory of every process at each progress sample as NDJSON')
     .option('--debug-worker', 'each worker prints its pid and waits for SIGUSR1 after the fork (MpEventLoopMgr.DebugWorker)')
+    .option('--strict', 'make a file included twice, and an include cycle, errors (Gaudi skips them with a warning)')
     .option('--summary <file>', 'write the run summary as JSON to FILE')
     .option('--timing', 'print per-algorithm timing at the end')
     .option('--shard <i/N>', 'run the i-th (from 0) of N contiguous shares of the events into <out>/shards/<i>/ (merge them with cowloop merge --job)')
