@@ -88,6 +88,7 @@ function runOnce(job, workers) {
     rate: events / (summary.wallMs / 1000),
     userMs: cpu1.user - cpu0.user,
     sysMs: cpu1.sys - cpu0.sys,
+    workersCpuMs: (summary.workers ?? []).reduce((sum, w) => sum + w.cpuMs, 0),
   };
 }
 
@@ -134,12 +135,13 @@ function main() {
         '`--json`: input opened, forks, events, merge); CPU is user + system time of the command and every process it started. ' +
         'Every run\'s output is compared with the serial one\'s. "x serial" compares with the serial run of the same version in the same round.',
       '',
-      '| run | events / s | x serial (same round) | wall s | CPU s (user + sys) | CPU x serial |',
-      '|---|---|---|---|---|---|',
+      '| run | events / s | x serial (same round) | wall s | CPU s (user + sys) | CPU x serial | of which workers, s |',
+      '|---|---|---|---|---|---|---|',
       ...CONFIGS.map((c, i) => {
         const m = (k) => median(runs[i].map((x) => x[k]));
         return `| ${c.label} | ${m('rate').toFixed(0)} | ${ratio(i).toFixed(2)} | ${(m('wallMs') / 1000).toFixed(2)} | ` +
-          `${((m('userMs') + m('sysMs')) / 1000).toFixed(2)} (${(m('userMs') / 1000).toFixed(2)} + ${(m('sysMs') / 1000).toFixed(2)}) | ${cpuRatio(i).toFixed(2)} |`;
+          `${((m('userMs') + m('sysMs')) / 1000).toFixed(2)} (${(m('userMs') / 1000).toFixed(2)} + ${(m('sysMs') / 1000).toFixed(2)}) | ${cpuRatio(i).toFixed(2)} | ` +
+          `${c.workers ? (m('workersCpuMs') / 1000).toFixed(2) : '-'} |`;
       }),
       '',
     ];
