@@ -29,13 +29,18 @@ import { WorkerSupervisor } from './supervisor.js';
 import type { GenerationReport, SupervisionOutcome } from './supervisor-options.js';
 import { runWorker, type WorkerReport } from './worker.js';
 import { formatWorkerTable } from './worker-table.js';
+import { autoEventCap, AUTO_MAX_MS, forkAfterProperty } from './fork-after.js';
+import { GrowthWatch, type WarmUpReport } from '../mem/warm-up.js';
+import { stopPretenuring } from '../mem/pretenuring.js';
 
 const mpProperties = {
   NWorkers: prop.int(-1, 'worker processes; 0: run serially in this process; -1: one per core', { min: -1 }),
   Strategy: prop.choice(STRATEGIES, 'sharedqueue',
     'how events reach workers: sharedqueue (chunks claimed from a shared counter), roundrobin (event e to worker e mod N), ranges (the master sends ranges over IPC), files (input file i to worker i mod N)'),
   ChunkSize: prop.int(100, 'events per claim (sharedqueue) or per range (ranges)', { min: 1 }),
-  ForkAfterEvents: prop.int(0, 'events the master processes itself before forking (captures lazy initialisation in the shared pages)', { min: 0 }),
+  ForkAfterEvents: forkAfterProperty(
+    'events the master processes itself before forking, so that the code they compile and the memory they touch first are shared by the workers; "auto": until V8\'s code and the master\'s resident memory stop growing (at most 5 % of the events, 1,000 events, 2 s); 0: fork right after initialize',
+  ),
   MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
   KeepWorkerOutputs: prop.bool(false, 'keep this run\'s <WorkerDir>/<run id>/ after a successful merge (it is always kept after a failure)'),
   WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) under which each run creates <run id>/ holding worker_<i>/ of each worker'),
@@ -58,6 +63,8 @@ export interface MpRunReport {
   workers: GenerationReport[];
   /** Events the master ran before forking. */
   masterEvents: number;
+  /** ForkAfterEvents = "auto": what the master saw while it ran them. */
+  warmUp?: WarmUpReport;
   restarts: number;
   /** Workers that left to be replaced by a fresh fork (RecycleAfterEvents / RecycleAboveMB). */
   recycles: number;
@@ -142,7 +149,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const skip = this.skipEvents;
     const size = this.selector.count?.();
     const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
-    const { masterEvents, start, end } = await this.#runMasterEvents(result, skip, limit);
+    const { masterEvents, start, end, warmUp } = await this.#runMasterEvents(result, skip, limit);
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
@@ -170,6 +177,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
       masterEvents: masterEvents.length,
+      ...(warmUp ? { warmUp } : {}),
       restarts: outcome.restarts,
       recycles: outcome.recycles,
       poisonEvents: outcome.poison.map((p) => p.number),
@@ -225,14 +233,24 @@ export class MpEventLoopMgr extends EventLoopMgr {
    * numbers and the workers' share: from after the last of them, up to end (or the end of an
    * input that ran out first).
    */
-  async #runMasterEvents(result: LoopResult, start: number, end: number): Promise<{ masterEvents: number[]; start: number; end: number }> {
+  async #runMasterEvents(
+    result: LoopResult,
+    start: number,
+    end: number,
+  ): Promise<{ masterEvents: number[]; start: number; end: number; warmUp?: WarmUpReport }> {
     const masterEvents: number[] = [];
+    // Before any event: what events teach V8's pretenuring would make the workers' per-event
+    // objects private old-generation memory (src/mem/pretenuring.ts).
+    stopPretenuring();
+    const forkAfter = this.props.ForkAfterEvents;
+    const watch = forkAfter === 'auto' ? new GrowthWatch({ maxRuns: autoEventCap(end - start), maxMs: AUTO_MAX_MS }) : undefined;
+    const more = (): boolean => (watch ? watch.wantsMore : masterEvents.length < (forkAfter as number));
     // Lazy loading finished and (optionally) the heap compacted before the master's own
     // events, which then warm the event code up for the workers to share.
     await this.application.prefork();
     if (this.props.WarmupGC) collectGarbage();
     try {
-      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
+      while (start < end && more()) {
         const record = await this.readEvent();
         if (record === null) {
           end = start;
@@ -242,6 +260,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
         this.recordOutcome(result, await this.executeEvent(record));
         eventStatus.end();
         masterEvents.push(record.number);
+        watch?.ran();
         if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
         start = record.number + 1;
       }
@@ -252,7 +271,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     } finally {
       await this.closeInput();
     }
-    return { masterEvents, start, end };
+    if (!watch) return { masterEvents, start, end };
+    const warmUp = watch.report;
+    this.log.debug(`ForkAfterEvents = "auto": ${warmUp.runs} events in the master (${warmUp.stoppedBy}; code +${warmUp.codeKiB.toFixed(0)} KiB, resident +${warmUp.residentKiB.toFixed(0)} KiB, ${warmUp.ms.toFixed(0)} ms)`);
+    return { masterEvents, start, end, warmUp };
   }
 
   override requestStop(): void {
