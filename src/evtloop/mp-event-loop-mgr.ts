@@ -171,7 +171,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (start < end) this.#warnSemiSpace();
     const t0 = performance.now();
     const outcome = start < end
-      ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder })
+      ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder, masterEvents: masterEvents.length })
       : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
     const slotDirs = outcome.dirs;
     this.#report = {
@@ -350,6 +350,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
     strategy: Strategy;
     root: string;
     eventOrder: EventOrderFile | undefined;
+    /** Events the master ran before forking. */
+    masterEvents: number;
   }): Promise<SupervisionOutcome> {
     const { space, shared, io, strategy } = run;
     process.title = 'cowloop: master';
@@ -388,7 +390,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
       stopGrace: this.props.StopGrace,
       spawn,
       log: this.log,
-      progress: (sample) => this.emitProgress(sample),
+      // The run's events include those the master ran before forking.
+      progress: (sample) =>
+        this.emitProgress({ ...sample, total: sample.total === undefined ? undefined : sample.total + run.masterEvents, done: sample.done + run.masterEvents }),
     });
     this.#stopWorkers = () => supervisor.interrupt('stop requested');
     // A worker forked from here must not keep the master's handlers and timers.
