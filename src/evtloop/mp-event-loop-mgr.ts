@@ -52,7 +52,7 @@ const mpProperties = {
   RecycleAboveMB: prop.number(0, 'a worker whose private memory (USS) passes this many MiB leaves and is replaced by a fresh fork; 0: never', { min: 0 }),
   StopGrace: prop.number(10, 'seconds workers get to finish after SIGINT/SIGTERM before they are killed', { min: 0 }),
   WarnSemiSpace: prop.bool(true, 'warn (once per process) when workers are forked from a node started without --max-semi-space-size=1: each worker then holds a larger young generation as private memory (figures in docs/memory-sharing.md)'),
-  EventOrder: prop.string('event-order.ndjson', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order; empty: none'),
+  EventOrder: prop.string('', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order, e.g. "event-order.ndjson"; empty (the default): none, since with small events the record costs more than the events'),
 };
 
 type MpProps = PropsOf<typeof mpProperties> & EventLoopMgr['props'];
