@@ -5,7 +5,7 @@
 // other processes falls on all of them alike; medians are reported, and the figures that
 // matter are the ratios to the serial run of the same round.
 //   node benchmarks/tiny-events/run.js [--events N] [--rounds R] [--set Client.Prop=value ...]
-//     [--before DIR] [--out FILE]
+//     [--before DIR [--before-name NAME]] [--out FILE]
 // --before DIR: also run DIR's bin/cowloop.js (a built copy of another version: bin, dist,
 // build, node_modules, package.json) in the same rounds, for before/after figures.
 // Writes benchmarks/results/tiny-events.md (or FILE; --quick: 100,000 events, 1 round, to
@@ -27,6 +27,7 @@ const rounds = Number(arg('--rounds', quick ? 1 : 5));
 const sets = argv.flatMap((a, i) => (a === '--set' ? ['--set', argv[i + 1]] : []));
 const outFile = arg('--out', path.join(root, 'benchmarks', 'results', quick ? 'tiny-events-quick.md' : 'tiny-events.md'));
 const before = arg('--before');
+const beforeName = arg('--before-name', 'an earlier version');
 const VERSIONS = [...(before ? [{ name: 'before', root: path.resolve(before) }] : []), { name: before ? 'after' : '', root }];
 const CONFIGS = VERSIONS.flatMap((v) => [
   { label: 'serial', workers: 0 },
@@ -40,6 +41,13 @@ function childCpuMs() {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 1000 / 100; // USER_HZ is 100 on Linux
   return { user: Number(fields[13]) * tick, sys: Number(fields[14]) * tick };
+}
+
+/** Busy and total CPU time of the whole machine so far, ms (/proc/stat; idle and iowait are not busy). */
+function machineCpuMs() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: (total - f[3] - f[4]) * 10, total: total * 10 };
 }
 
 function writeInput(dir) {
@@ -75,11 +83,13 @@ function writeJob(dir, input, version) {
 
 function runOnce(job, workers) {
   const cpu0 = childCpuMs();
+  const m0 = machineCpuMs();
   const r = spawnSync(process.execPath, [path.join(job.version.root, 'bin', 'cowloop.js'), 'run', job.opts, '--workers', String(workers), '--json', '--progress', 'none', ...sets], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   const cpu1 = childCpuMs();
+  const m1 = machineCpuMs();
   if (r.status !== 0) throw new Error(`cowloop run --workers ${workers} exited with ${r.status}: ${r.stderr}`);
   const summary = JSON.parse(r.stdout);
   if (summary.processed !== events) throw new Error(`processed ${summary.processed} of ${events} events`);
@@ -89,6 +99,8 @@ function runOnce(job, workers) {
     userMs: cpu1.user - cpu0.user,
     sysMs: cpu1.sys - cpu0.sys,
     workersCpuMs: (summary.workers ?? []).reduce((sum, w) => sum + w.cpuMs, 0),
+    // Cores other processes kept busy meanwhile: the machine's busy time less this run's.
+    othersCores: Math.max(0, m1.busy - m0.busy - (cpu1.user - cpu0.user) - (cpu1.sys - cpu0.sys)) / (m1.total - m0.total) * os.availableParallelism(),
   };
 }
 
@@ -122,7 +134,7 @@ function main() {
     const ratio = (i) => median(runs[i].map((x, r) => x.rate / runs[serialOf(i)][r].rate));
     const cpuRatio = (i) => median(runs[i].map((x, r) => (x.userMs + x.sysMs) / (runs[serialOf(i)][r].userMs + runs[serialOf(i)][r].sysMs)));
     const cmd = `node benchmarks/tiny-events/run.js${quick ? ' --quick' : ''}${arg('--events') ? ` --events ${events}` : ''}` +
-      `${arg('--rounds') ? ` --rounds ${rounds}` : ''}${before ? ' --before <build of the earlier version>' : ''}${sets.length ? ` ${sets.map((s) => (s === '--set' ? s : `'${s}'`)).join(' ')}` : ''}`;
+      `${arg('--rounds') ? ` --rounds ${rounds}` : ''}${before ? ` --before <build of ${beforeName}>` : ''}${sets.length ? ` ${sets.map((s) => (s === '--set' ? s : `'${s}'`)).join(' ')}` : ''}`;
     const lines = [
       '## Tiny events',
       '',
@@ -133,7 +145,8 @@ function main() {
         'do next to nothing and an OutputStream that writes every other event, with the cowloop command and default settings ' +
         '(`benchmarks/tiny-events/components.mjs`). Events/s are over the whole run as the command reports it (`wallMs` of ' +
         '`--json`: input opened, forks, events, merge); CPU is user + system time of the command and every process it started. ' +
-        'Every run\'s output is compared with the serial one\'s. "x serial" compares with the serial run of the same version in the same round.',
+        'Every run\'s output is compared with the serial one\'s. "x serial" compares with the serial run of the same version in the same round.' +
+        (before ? ` "before" is a build of ${beforeName}, "after" this one.` : ''),
       '',
       '| run | events / s | x serial (same round) | wall s | CPU s (user + sys) | CPU x serial | of which workers, s |',
       '|---|---|---|---|---|---|---|',
@@ -142,6 +155,14 @@ function main() {
         return `| ${c.label} | ${m('rate').toFixed(0)} | ${ratio(i).toFixed(2)} | ${(m('wallMs') / 1000).toFixed(2)} | ` +
           `${((m('userMs') + m('sysMs')) / 1000).toFixed(2)} (${(m('userMs') / 1000).toFixed(2)} + ${(m('sysMs') / 1000).toFixed(2)}) | ${cpuRatio(i).toFixed(2)} | ` +
           `${c.workers ? (m('workersCpuMs') / 1000).toFixed(2) : '-'} |`;
+      }),
+      '',
+      'Events/s against the serial run of the same round, round by round, with the cores other processes kept busy meanwhile ' +
+        `(from /proc/stat; of ${os.availableParallelism()}): two workers can only be as fast as the cores left to them.`,
+      '',
+      ...CONFIGS.filter((c) => c.workers > 0).map((c) => {
+        const i = CONFIGS.indexOf(c);
+        return `- ${c.label}: ${runs[i].map((x, r) => `${(x.rate / runs[serialOf(i)][r].rate).toFixed(2)} (${x.othersCores.toFixed(1)})`).join(', ')}`;
       }),
       '',
     ];
