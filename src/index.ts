@@ -81,6 +81,8 @@ export type {
 } from './mem/index.js';
 export { collectGarbage } from './mem/collect-garbage.js';
 export type { CollectGarbageOptions } from './mem/collect-garbage.js';
+export { warmUp } from './mem/warm-up.js';
+export type { WarmUpOptions, WarmUpReport } from './mem/warm-up.js';
 export { SharedTable } from './mem/shared-tables.js';
 export type { ColumnType, ColumnValue, SharedTableOptions, TableRow, TableSchema } from './mem/shared-tables.js';
 

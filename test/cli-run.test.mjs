@@ -51,7 +51,8 @@ test('--json: stdout holds the summary alone, with one row per worker; messages 
     assert.equal(summary.processed, 300);
     assert.equal(summary.workers.length, 2);
     assert.deepEqual(summary.workers.map((w) => w.index), [0, 1]);
-    assert.equal(summary.workers.reduce((n, w) => n + w.processed, 0), 300);
+    // Every event in one row: the workers', or the master's before forking (ForkAfterEvents = "auto").
+    assert.equal(summary.workers.reduce((n, w) => n + w.processed, 0) + summary.multiProcess.masterEvents, 300);
     for (const w of summary.workers) {
       assert.ok(w.pid > 0 && w.pid !== summary.masterPid);
       assert.ok(w.peakUssMiB > 0);

@@ -64,7 +64,8 @@ for (const strategy of ['roundrobin', 'sharedqueue', 'ranges', 'files']) {
     for (const n of [1, 2, 4]) {
       const r = run(`${strategy}-${n}`, ['--workers', String(n), '--strategy', strategy]);
       const order = assertSameAsSerial(r, `${strategy} x ${n}`);
-      const used = new Set(order.map((o) => o.worker));
+      // The workers' events (the master runs the first few itself, ForkAfterEvents = "auto").
+      const used = new Set(order.map((o) => o.worker).filter((w) => w >= 0));
       if (strategy === 'roundrobin') assert.equal(used.size, n);
       if (strategy === 'files') assert.deepEqual([...used].sort(), [0, 1, 2].map((f) => f % n).filter((v, i, a) => a.indexOf(v) === i).sort());
       assert.match(r.stdout, new RegExp(`${n} workers, strategy ${strategy}`));
@@ -77,6 +78,21 @@ test('ForkAfterEvents: the master runs the first events itself, each exactly onc
   const order = assertSameAsSerial(r, 'fork-after 50');
   assert.deepEqual(order.slice(0, 50).map((o) => o.worker), Array(50).fill(-1));
   assert.ok(order.slice(50).every((o) => o.worker >= 0));
+});
+
+test('ForkAfterEvents = "auto" (the default): the master runs the first events until its code stops growing, at most 5 % of them; 0: none', () => {
+  const auto = run('fork-after-auto', ['--workers', '2', '--json']);
+  const order = assertSameAsSerial(auto, 'fork-after auto');
+  const k = JSON.parse(auto.stdout).multiProcess.masterEvents;
+  assert.ok(k >= 1 && k <= 15, `the master ran ${k} events (300 events: at most 15)`);
+  assert.deepEqual(order.slice(0, k).map((o) => o.worker), Array(k).fill(-1));
+  assert.ok(order.slice(k).every((o) => o.worker >= 0));
+  const none = run('fork-after-0', ['--workers', '2', '--fork-after', '0', '--json']);
+  assertSameAsSerial(none, 'fork-after 0');
+  assert.equal(JSON.parse(none.stdout).multiProcess.masterEvents, 0);
+  const bad = run('fork-after-bad', ['--workers', '2', '--fork-after', 'soon']);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--fork-after must be "auto" or an integer >= 0 \(got "soon"\)/);
 });
 
 test('a worker killed by SIGKILL mid-run is replaced and the output is still the serial one', () => {

@@ -122,6 +122,24 @@ for (const format of ['ndjson', 'csv']) {
   });
 }
 
+test('overlapping runs: the first input\'s copy of an event is kept, and a copy that differs is counted as a conflict', () => {
+  withDir((dir) => {
+    const a = path.join(dir, 'a.ndjson');
+    const b = path.join(dir, 'b.ndjson');
+    writeSerial(a, 'ndjson', range(100));
+    // b re-ran 50..149; its event 70 came out different.
+    const w = new RecordWriter(b, 'ndjson', ITEMS);
+    for (const e of range(100).map((i) => 50 + i)) w.write(e, e === 70 ? ['changed', '', 0, false] : valuesOf(e));
+    w.close();
+    const serial = path.join(dir, 'serial.ndjson');
+    writeSerial(serial, 'ndjson', range(150));
+    const merged = path.join(dir, 'merged.ndjson');
+    const stats = mergeRecordFiles([a, b], merged);
+    assert.deepEqual([stats.records, stats.duplicates, stats.conflicts], [150, 50, 1]);
+    assert.ok(fs.readFileSync(merged).equals(fs.readFileSync(serial)));
+  });
+});
+
 test('a failed merge leaves no partial file, keeps the inputs and the old destination', () => {
   withDir((dir) => {
     const good = path.join(dir, 'good.ndjson');

@@ -88,8 +88,9 @@ test('in headless Chromium the page draws its charts', async (t) => {
   const memory = section('memory-chart');
   assert.equal(count(memory, /<polyline /g), 3);
   for (const m of memory.matchAll(/<polyline [^>]*points="([^"]+)"/g)) assert.ok(m[1].split(' ').length >= 2, m[1]);
-  // Events per worker: two bars; events over time: two lines; timeline: the job and two workers.
-  assert.equal(count(section('workers-chart'), /<rect [^>]*class="bar"/g), 2);
+  // Events per worker: the master's (its events before the fork, ForkAfterEvents = "auto") and
+  // two workers' bars; events over time: two lines; timeline: the job and two workers.
+  assert.equal(count(section('workers-chart'), /<rect [^>]*class="bar"/g), 3);
   assert.equal(count(section('events-chart'), /<polyline /g), 2);
   const timeline = section('timeline-chart');
   assert.ok(count(timeline, /class="segment"/g) >= 6, 'four phases and two worker lives');

@@ -13,7 +13,8 @@ class Empty extends Algorithm {
 async function main() {
   const cfg = JSON.parse(process.argv[2]);
   const loop = cfg.workers > 0 ? { EventLoop: 'MpEventLoopMgr' } : {};
-  const mp = { NWorkers: cfg.workers, Strategy: cfg.strategy ?? 'sharedqueue', ChunkSize: cfg.chunk ?? 1000, WorkerLog: true, EventOrder: '', ...(cfg.warmupGC === undefined ? {} : { WarmupGC: cfg.warmupGC }) };
+  // Fork after initialize unless a configuration says otherwise (the default is "auto").
+  const mp = { NWorkers: cfg.workers, Strategy: cfg.strategy ?? 'sharedqueue', ChunkSize: cfg.chunk ?? 1000, ForkAfterEvents: 0, WorkerLog: true, EventOrder: '', ...(cfg.warmupGC === undefined ? {} : { WarmupGC: cfg.warmupGC }) };
   let app;
   if (cfg.kind === 'empty') {
     app = createApplication({

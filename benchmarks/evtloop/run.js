@@ -65,6 +65,7 @@ const recoSerial = repeat({ kind: 'reco', stateMB, events: recoEvents, workers: 
 const mpRows = [
   ['2 workers, fork after initialize', {}],
   ['2 workers, fork after 200 events (reco-mp.opts)', { MpEventLoopMgr: { ForkAfterEvents: 200 } }],
+  ['2 workers, defaults (ForkAfterEvents = "auto")', { MpEventLoopMgr: { ForkAfterEvents: 'auto' } }],
 ];
 lines.push(`### Reco example, ${stateMB} MB of state, ${recoEvents} events`, '');
 lines.push('| run | init ms | event loop ms | events / s | speedup (event loop) | speedup (whole job) | worker USS MiB |', '|---|---|---|---|---|---|---|');

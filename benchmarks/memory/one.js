@@ -1,8 +1,9 @@
 'use strict';
 // One contender of the memory benchmark in a fresh process tree:
 //   node [node flags] benchmarks/memory/one.js '<json config>'
-// config: { kind, stateMB, workers, events (per worker), steps, every, dir, warmupGC }
-//   kind: serial | cowloop (fork after initialize) | cowloop-first (fork after one event)
+// config: { kind, stateMB, workers, events (per worker), steps, every, dir, warmupGC, forkAfter }
+//   kind: serial | cowloop (fork after initialize, or after forkAfter events: a number or "auto")
+//         | cowloop-first (fork after one event)
 //         | cluster | child (child_process.fork) | tinypool | piscina
 // Every worker ends at a hold point (work.js): the orchestrator (measure.js) measures the
 // whole tree there, then releases it. This process writes <dir>/master.json at the end.
@@ -81,7 +82,8 @@ async function cowloop() {
         OutputDir: cfg.outDir ?? path.join(cfg.dir, 'out'),
         EventLoop: 'MpEventLoopMgr',
       },
-      EventSelector: { Events: cfg.workers * cfg.events + forkAfter },
+      // "auto": the master's warm-up events come out of the workers' share.
+      EventSelector: { Events: cfg.workers * cfg.events + (typeof forkAfter === 'number' ? forkAfter : 0) },
       RecoGeometrySvc: { StateMB: cfg.stateMB },
       BenchReco: { Steps: cfg.steps },
       MpEventLoopMgr: {

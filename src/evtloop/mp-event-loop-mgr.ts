@@ -28,13 +28,18 @@ import type { Slot } from './slot.js';
 import { WorkerSupervisor } from './supervisor.js';
 import type { GenerationReport, SupervisionOutcome } from './supervisor-options.js';
 import { runWorker, type WorkerReport } from './worker.js';
+import { autoEventCap, AUTO_MAX_MS, forkAfterProperty } from './fork-after.js';
+import { GrowthWatch, type WarmUpReport } from '../mem/warm-up.js';
+import { stopPretenuring } from '../mem/pretenuring.js';
 
 const mpProperties = {
   NWorkers: prop.int(-1, 'worker processes; 0: run serially in this process; -1: one per core', { min: -1 }),
   Strategy: prop.choice(STRATEGIES, 'sharedqueue',
     'how events reach workers: sharedqueue (chunks claimed from a shared counter), roundrobin (event e to worker e mod N), ranges (the master sends ranges over IPC), files (input file i to worker i mod N)'),
   ChunkSize: prop.int(100, 'events per claim (sharedqueue) or per range (ranges)', { min: 1 }),
-  ForkAfterEvents: prop.int(0, 'events the master processes itself before forking (captures lazy initialisation in the shared pages)', { min: 0 }),
+  ForkAfterEvents: forkAfterProperty(
+    'events the master processes itself before forking, so that the code they compile and the memory they touch first are shared by the workers; "auto": until V8\'s code and the master\'s resident memory stop growing (at most 5 % of the events, 1,000 events, 2 s); 0: fork right after initialize',
+  ),
   MaxEventRetries: prop.int(2, 'workers an event may kill before it is reported as a poison event', { min: 1 }),
   KeepWorkerOutputs: prop.bool(false, 'keep this run\'s <WorkerDir>/<run id>/ after a successful merge (it is always kept after a failure)'),
   WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) under which each run creates <run id>/ holding worker_<i>/ of each worker'),
@@ -46,7 +51,7 @@ const mpProperties = {
   RecycleAboveMB: prop.number(0, 'a worker whose private memory (USS) passes this many MiB leaves and is replaced by a fresh fork; 0: never', { min: 0 }),
   StopGrace: prop.number(10, 'seconds workers get to finish after SIGINT/SIGTERM before they are killed', { min: 0 }),
   WarnSemiSpace: prop.bool(true, 'warn (once per process) when workers are forked from a node started without --max-semi-space-size=1: each worker then holds a larger young generation as private memory (figures in docs/memory-sharing.md)'),
-  EventOrder: prop.string('event-order.ndjson', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order; empty: none'),
+  EventOrder: prop.string('', 'file (relative to ApplicationMgr.OutputDir) listing which process ran each event, in event order, e.g. "event-order.ndjson"; empty (the default): none, since with small events the record costs more than the events'),
 };
 
 type MpProps = PropsOf<typeof mpProperties> & EventLoopMgr['props'];
@@ -57,6 +62,8 @@ export interface MpRunReport {
   workers: GenerationReport[];
   /** Events the master ran before forking. */
   masterEvents: number;
+  /** ForkAfterEvents = "auto": what the master saw while it ran them. */
+  warmUp?: WarmUpReport;
   restarts: number;
   /** Workers that left to be replaced by a fresh fork (RecycleAfterEvents / RecycleAboveMB). */
   recycles: number;
@@ -141,7 +148,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const skip = this.skipEvents;
     const size = this.selector.count?.();
     const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
-    const { masterEvents, start, end } = await this.#runMasterEvents(result, skip, limit);
+    const { masterEvents, start, end, warmUp } = await this.#runMasterEvents(result, skip, limit);
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
@@ -163,11 +170,12 @@ export class MpEventLoopMgr extends EventLoopMgr {
     if (start < end) this.#warnSemiSpace();
     const t0 = performance.now();
     const outcome = start < end
-      ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder })
+      ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder, masterEvents: masterEvents.length })
       : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
       masterEvents: masterEvents.length,
+      ...(warmUp ? { warmUp } : {}),
       restarts: outcome.restarts,
       recycles: outcome.recycles,
       poisonEvents: outcome.poison.map((p) => p.number),
@@ -197,14 +205,24 @@ export class MpEventLoopMgr extends EventLoopMgr {
    * numbers and the workers' share: from after the last of them, up to end (or the end of an
    * input that ran out first).
    */
-  async #runMasterEvents(result: LoopResult, start: number, end: number): Promise<{ masterEvents: number[]; start: number; end: number }> {
+  async #runMasterEvents(
+    result: LoopResult,
+    start: number,
+    end: number,
+  ): Promise<{ masterEvents: number[]; start: number; end: number; warmUp?: WarmUpReport }> {
     const masterEvents: number[] = [];
+    // Before any event: what events teach V8's pretenuring would make the workers' per-event
+    // objects private old-generation memory (src/mem/pretenuring.ts).
+    stopPretenuring();
+    const forkAfter = this.props.ForkAfterEvents;
+    const watch = forkAfter === 'auto' ? new GrowthWatch({ maxRuns: autoEventCap(end - start), maxMs: AUTO_MAX_MS }) : undefined;
+    const more = (): boolean => (watch ? watch.wantsMore : masterEvents.length < (forkAfter as number));
     // Lazy loading finished and (optionally) the heap compacted before the master's own
     // events, which then warm the event code up for the workers to share.
     await this.application.prefork();
     if (this.props.WarmupGC) collectGarbage();
     try {
-      while (masterEvents.length < this.props.ForkAfterEvents && start < end) {
+      while (start < end && more()) {
         const record = await this.readEvent();
         if (record === null) {
           end = start;
@@ -214,6 +232,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
         this.recordOutcome(result, await this.executeEvent(record));
         eventStatus.end();
         masterEvents.push(record.number);
+        watch?.ran();
         if (this.stopRequested) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INTERRUPTED, `interrupted: ${result.processed} events were processed`);
         start = record.number + 1;
       }
@@ -224,7 +243,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     } finally {
       await this.closeInput();
     }
-    return { masterEvents, start, end };
+    if (!watch) return { masterEvents, start, end };
+    const warmUp = watch.report;
+    this.log.debug(`ForkAfterEvents = "auto": ${warmUp.runs} events in the master (${warmUp.stoppedBy}; code +${warmUp.codeKiB.toFixed(0)} KiB, resident +${warmUp.residentKiB.toFixed(0)} KiB, ${warmUp.ms.toFixed(0)} ms)`);
+    return { masterEvents, start, end, warmUp };
   }
 
   override requestStop(): void {
@@ -300,6 +322,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
     strategy: Strategy;
     root: string;
     eventOrder: EventOrderFile | undefined;
+    /** Events the master ran before forking. */
+    masterEvents: number;
   }): Promise<SupervisionOutcome> {
     const { space, shared, io, strategy } = run;
     process.title = 'cowloop: master';
@@ -338,7 +362,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
       stopGrace: this.props.StopGrace,
       spawn,
       log: this.log,
-      progress: (sample) => this.emitProgress(sample),
+      // The run's events include those the master ran before forking.
+      progress: (sample) =>
+        this.emitProgress({ ...sample, total: sample.total === undefined ? undefined : sample.total + run.masterEvents, done: sample.done + run.masterEvents }),
     });
     this.#stopWorkers = () => supervisor.interrupt('stop requested');
     // A worker forked from here must not keep the master's handlers and timers.

@@ -88,7 +88,13 @@ export function applyRunFlags(options: JobOptions, flags: RunFlags): void {
     }
     set('MpEventLoopMgr', 'Strategy', flags.strategy);
   }
-  if (flags.forkAfter !== undefined) set('MpEventLoopMgr', 'ForkAfterEvents', integer('--fork-after', flags.forkAfter, 0));
+  if (flags.forkAfter !== undefined) {
+    const k = flags.forkAfter === 'auto' ? 'auto' : Number(flags.forkAfter);
+    if (k !== 'auto' && (!Number.isInteger(k) || k < 0)) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `--fork-after must be "auto" or an integer >= 0 (got ${JSON.stringify(flags.forkAfter)})`);
+    }
+    set('MpEventLoopMgr', 'ForkAfterEvents', k);
+  }
   if (flags.debugWorker) set('MpEventLoopMgr', 'DebugWorker', true);
   // --quiet: the job's INFO lines go too (components with their own OutputLevel keep it).
   if (flags.quiet) set('MessageSvc', 'OutputLevel', 'WARNING');
@@ -223,7 +229,7 @@ export const registerRunCommand: RegisterCommand = (program: Command, setExitCod
     .option('--out <dir>', 'directory relative output paths resolve against (ApplicationMgr.OutputDir)')
     .option('--workers <n>', 'worker processes (0: serial; -1: one per core); selects MpEventLoopMgr')
     .option('--strategy <s>', 'event dispatch: roundrobin, sharedqueue, ranges or files (MpEventLoopMgr.Strategy)')
-    .option('--fork-after <k>', 'fork after the master has processed K events (MpEventLoopMgr.ForkAfterEvents)')
+    .option('--fork-after <k>', 'fork after the master has processed K events, or "auto" (MpEventLoopMgr.ForkAfterEvents; default "auto")')
     .option('-s, --set <Client.Property=value>', 'override one job option (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--json', 'print a machine-readable summary (with the per-worker table) on stdout; messages go to stderr')
     .option('-q, --quiet', 'no progress display and no INFO messages')

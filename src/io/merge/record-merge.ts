@@ -33,6 +33,8 @@ export interface MergeStats {
 }
 
 const READ_BYTES = 1 << 20;
+/** Records copied in one run at most (a run's bytes must fit the read buffer comfortably). */
+const RUN_RECORDS = 4096;
 const NDJSON_PREFIX = Buffer.from('{"event":');
 
 /** Reads the records of one input in event order, from a byte-offset index. */
@@ -74,6 +76,36 @@ class Cursor {
     return this.#slice(this.#record(this.pos));
   }
 
+  /** The bytes of record k in file order (valid until the next call). */
+  recordBytes(k: number): Buffer {
+    return this.#slice(k);
+  }
+
+  /** Record k of the file: the record at `pos` in event order. */
+  recordAt(pos: number): number {
+    return this.#record(pos);
+  }
+
+  /**
+   * From the current position, how many records (at most `max`) follow one another in the
+   * file with event numbers rising and below `limit`: they can be copied as one run of bytes.
+   */
+  runBelow(limit: number, max: number): number {
+    if (this.order) return 0; // out of file order: one record at a time
+    const keys = this.keys;
+    let end = this.pos;
+    const stop = Math.min(this.count, this.pos + max);
+    while (end < stop && keys[end] < limit && (end === this.pos || keys[end] > keys[end - 1])) end++;
+    return end - this.pos;
+  }
+
+  /** The bytes of `n` records from the current position, which runBelow found contiguous (valid until the next call). */
+  runBytes(n: number): Buffer {
+    if (n === 1 || this.order) return this.bytes();
+    const { starts } = this.index;
+    return this.#range(starts[this.pos], starts[this.pos + n]);
+  }
+
   close(): void {
     fs.closeSync(this.#fd);
   }
@@ -83,22 +115,35 @@ class Cursor {
   }
 
   #slice(k: number): Buffer {
-    const start = this.index.starts[k];
-    const end = this.index.starts[k + 1];
+    return this.#range(this.index.starts[k], this.index.starts[k + 1]);
+  }
+
+  #range(start: number, end: number): Buffer {
+    this.#ensure(start, end);
+    return this.#buf.subarray(start - this.#bufStart, end - this.#bufStart);
+  }
+
+  /** Bytes [start, end) of the file are in the buffer. */
+  #ensure(start: number, end: number): void {
     if (start < this.#bufStart || end > this.#bufStart + this.#buf.length) {
       const length = Math.min(Math.max(READ_BYTES, end - start), this.index.starts[this.index.count] - start);
       this.#buf = readBytes(this.#fd, start, Math.max(length, end - start));
       this.#bufStart = start;
     }
-    return this.#buf.subarray(start - this.#bufStart, end - this.#bufStart);
   }
 
   #eventOf(k: number, format: RecordFormat): number {
-    const bytes = this.#slice(k);
+    const start = this.index.starts[k];
+    const end = this.index.starts[k + 1];
+    this.#ensure(start, end);
+    const buf = this.#buf;
+    const from = start - this.#bufStart;
     let event: number;
     if (format === 'ndjson') {
-      event = bytes.subarray(0, NDJSON_PREFIX.length).equals(NDJSON_PREFIX) ? leadingInteger(bytes, NDJSON_PREFIX.length) : NaN;
+      // The common case read in place, without a slice per record: {"event":N, ...
+      event = hasPrefixAt(buf, from, end - this.#bufStart, NDJSON_PREFIX) ? leadingInteger(buf, from + NDJSON_PREFIX.length, end - this.#bufStart) : NaN;
       if (Number.isNaN(event)) {
+        const bytes = this.#slice(k);
         try {
           event = (JSON.parse(bytes.toString('utf8')) as { event?: unknown }).event as number;
         } catch (error) {
@@ -106,7 +151,7 @@ class Cursor {
         }
       }
     } else {
-      event = leadingInteger(bytes, 0);
+      event = leadingInteger(buf, from, end - this.#bufStart);
     }
     if (!Number.isInteger(event) || event < 0) throw this.#bad(k, 'does not start with its event number');
     return event;
@@ -120,18 +165,24 @@ class Cursor {
   }
 }
 
-/** The non-negative integer written at `at`, ended by `,` `}` or a line end; NaN otherwise. */
-function leadingInteger(bytes: Buffer, at: number): number {
+function hasPrefixAt(bytes: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  if (end - at < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
+}
+
+/** The non-negative integer written at `at` (before `end`), ended by `,` `}` or a line end; NaN otherwise. */
+function leadingInteger(bytes: Buffer, at: number, end = bytes.length): number {
   let value = 0;
   let i = at;
-  for (; i < bytes.length; i++) {
+  for (; i < end; i++) {
     const c = bytes[i];
     if (c < 0x30 || c > 0x39) break;
     value = value * 10 + (c - 0x30);
   }
-  if (i === at || i >= bytes.length) return NaN;
-  const end = bytes[i];
-  return end === 0x2c || end === 0x7d || end === 0x0a || end === 0x0d ? value : NaN;
+  if (i === at || i >= end) return NaN;
+  const after = bytes[i];
+  return after === 0x2c || after === 0x7d || after === 0x0a || after === 0x0d ? value : NaN;
 }
 
 function stableOrder(keys: Float64Array): Uint32Array {
@@ -155,6 +206,15 @@ class CursorHeap {
 
   top(): Cursor {
     return this.#items[0].cursor;
+  }
+
+  /** The smallest current event number among the cursors other than the top (Infinity: none). */
+  nextKey(): number {
+    const items = this.#items;
+    let key = Infinity;
+    if (items.length > 1) key = items[1].cursor.key;
+    if (items.length > 2) key = Math.min(key, items[2].cursor.key);
+    return key;
   }
 
   /** Re-places the top after its cursor advanced, or removes it when done. */
@@ -239,20 +299,25 @@ export function mergeRecordFiles(inputs: readonly string[], output: string, opti
         if (!c.done) heap.push(c, rank);
       });
       let last = -1;
-      let lastBytes: Buffer = Buffer.alloc(0);
+      // Where the record last written came from: its bytes are read again only for a duplicate.
+      let lastFrom: { cursor: Cursor; k: number } | undefined;
       while (heap.size > 0) {
         const c = heap.top();
-        const bytes = c.bytes();
         if (c.key === last) {
           stats.duplicates++;
-          if (!trimmedEquals(bytes, lastBytes)) stats.conflicts++;
+          const bytes = Buffer.from(c.bytes());
+          if (!trimmedEquals(bytes, lastFrom!.cursor.recordBytes(lastFrom!.k))) stats.conflicts++;
+          c.pos++;
         } else {
-          out.write(bytes);
-          stats.records++;
-          last = c.key;
-          lastBytes = Buffer.from(bytes);
+          // Every record of this input up to the next input's event number goes out as one
+          // run of bytes (a worker's chunk of events lies contiguous in its file).
+          const n = Math.max(1, c.runBelow(heap.nextKey(), RUN_RECORDS));
+          out.write(c.runBytes(n));
+          stats.records += n;
+          c.pos += n;
+          last = c.keys[c.recordAt(c.pos - 1)];
+          lastFrom = { cursor: c, k: c.recordAt(c.pos - 1) };
         }
-        c.pos++;
         heap.fix();
       }
     });

@@ -1,0 +1,125 @@
+'use strict';
+// Merge throughput: the ordered k-way merge of per-worker NDJSON files (what the master does
+// at the end of a multi-process run), through `cowloop merge`, against `sort -m` (the same
+// merge by a C program) and `cat` of the same files (no ordering: the floor of reading and
+// writing the bytes). The files are laid out as workers of the sharedqueue strategy leave
+// them: chunks of 100 consecutive events, chunk c in file c mod k.
+//   node benchmarks/merge/run.js [--files K] [--mb TOTAL] [--rounds R] [--quick]
+// Writes benchmarks/results/merge.md (--quick: 64 MB, 1 round, benchmarks/results/merge-quick.md).
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+const argv = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const quick = argv.includes('--quick');
+const k = Number(arg('--files', 8));
+const totalMB = Number(arg('--mb', quick ? 64 : 1024));
+const rounds = Number(arg('--rounds', quick ? 1 : 3));
+const CHUNK = 100;
+
+/** Writes k files of about totalMB together; returns their paths and the record count. */
+function writeInputs(dir) {
+  const files = Array.from({ length: k }, (_, i) => path.join(dir, `worker_${i}.ndjson`));
+  const fds = files.map((f) => fs.openSync(f, 'w'));
+  const pending = files.map(() => []);
+  let bytes = 0;
+  let event = 0;
+  while (bytes < totalMB * 1e6) {
+    const w = Math.floor(event / CHUNK) % k;
+    // About 100 bytes, as a small reco record: numbers and a short string.
+    const line = `{"event":${event},"ntracks":${event % 17},"energy":${((event * 7919) % 100000) / 100},"label":"trk-${event % 997}","flags":[${event % 3},${event % 5}]}\n`;
+    pending[w].push(line);
+    bytes += line.length;
+    if (pending[w].length === 4096) fs.writeSync(fds[w], pending[w].splice(0).join(''));
+    event++;
+  }
+  pending.forEach((p, w) => fs.writeSync(fds[w], p.join('')));
+  fds.forEach((fd) => fs.closeSync(fd));
+  return { files, records: event, bytes };
+}
+
+/**
+ * Wall time of a command, ms (its output goes to `out`). The disk is synced first, outside
+ * the time: another contender's gigabyte still being written back would otherwise slow
+ * this one's writes (and cowloop's fsync) down.
+ */
+function timed(cmd, args, out) {
+  spawnSync('sync');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', out === undefined ? 'ignore' : fs.openSync(out, 'w'), 'pipe'], maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-merge-'));
+  try {
+    const { files, records, bytes } = writeInputs(dir);
+    const reference = path.join(dir, 'serial.ndjson');
+    const contenders = [
+      { label: '`cat` (no ordering: the floor)', run: () => timed('cat', files, path.join(dir, 'cat.ndjson')) },
+      {
+        label: '`sort -m -t: -k2,2n` (C, LC_ALL=C)',
+        run: () => timed('env', ['LC_ALL=C', 'sort', '-m', '-t:', '-k2,2n', '-S', '64M', ...files], path.join(dir, 'sort.ndjson')),
+        check: path.join(dir, 'sort.ndjson'),
+      },
+      {
+        label: '`cowloop merge` (node, event-ordered, duplicates checked, fsync + rename)',
+        run: () => timed(process.execPath, [path.join(root, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'merged.ndjson'), ...files]),
+        check: path.join(dir, 'merged.ndjson'),
+      },
+    ];
+    const times = contenders.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      contenders.forEach((c, i) => {
+        if (c.check) fs.rmSync(c.check, { force: true }); // its own previous output
+        times[i].push(c.run());
+        fs.rmSync(path.join(dir, 'cat.ndjson'), { force: true });
+        process.stderr.write(`round ${r + 1}/${rounds} ${c.label}: ${times[i].at(-1).toFixed(0)} ms\n`);
+      });
+    }
+    // Both ordered outputs are the events in order, byte for byte the same.
+    const a = execFileSync('cmp', [contenders[1].check, contenders[2].check], { encoding: 'utf8' });
+    void a;
+    fs.renameSync(contenders[2].check, reference);
+    const mb = bytes / 1e6;
+    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${arg('--files') ? ` --files ${k}` : ''}${arg('--mb') ? ` --mb ${totalMB}` : ''}${arg('--rounds') ? ` --rounds ${rounds}` : ''}`;
+    const lines = [
+      '## Merge throughput',
+      '',
+      `Command: \`${cmd}\` (node ${process.version}, ${os.availableParallelism()} cores, median of ${rounds} round${rounds === 1 ? '' : 's'}, ` +
+        'the contenders taking turns in each round; the files in the page cache, written just before).',
+      '',
+      `${k} NDJSON files, ${mb.toFixed(0)} MB and ${records.toLocaleString('en')} records of about ${Math.round(bytes / records)} bytes in all, ` +
+        `laid out as the sharedqueue strategy leaves them (chunks of ${CHUNK} events, chunk c in file c mod ${k}). ` +
+        'The outputs of `sort -m` and `cowloop merge` are compared byte for byte.',
+      '',
+      '| merge | ms | MB/s | x cat |',
+      '|---|---|---|---|',
+      ...contenders.map((c, i) => `| ${c.label} | ${median(times[i]).toFixed(0)} | ${(mb / (median(times[i]) / 1000)).toFixed(0)} | ${(median(times[i]) / median(times[0])).toFixed(2)} |`),
+      '',
+      '`cowloop merge` includes starting node and loading cowloop (about 0.1 s), indexing every input and the fsync before the rename ' +
+        '(`cat` and `sort` do not sync; the disk is synced before each run, outside its time).',
+      '',
+    ];
+    const out = path.join(root, 'benchmarks', 'results', quick ? 'merge-quick.md' : 'merge.md');
+    fs.writeFileSync(out, `${lines.join('\n')}\n`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

@@ -1,0 +1,130 @@
+// Warming up before forking: code that V8 compiles, and pages the work touches for the first
+// time, after a fork are private to each child; before the fork they are shared. A process
+// runs its per-item work a few times in the parent, watching what it can see grow (V8's
+// code and bytecode, its own resident memory), until that growth stops or a cap is reached.
+// MpEventLoopMgr does this with ForkAfterEvents = "auto"; warmUp() is the same for users of
+// fork(), Pool, WorkManager and ParallelJobProcessor.
+import * as v8 from 'node:v8';
+import { stopPretenuring } from './pretenuring.js';
+
+export interface WarmUpOptions {
+  /** Runs at most (default 1000). */
+  maxRuns?: number;
+  /** Milliseconds at most, counted from the first run (default 2000): the runs are not parallel. */
+  maxMs?: number;
+  /** Runs at least before growth may be judged settled (default 16). */
+  minRuns?: number;
+}
+
+export interface WarmUpReport {
+  runs: number;
+  ms: number;
+  /** Why it stopped: growth settled, or a cap (runs, time) was reached. */
+  stoppedBy: 'settled' | 'max-runs' | 'max-ms';
+  /** Growth during the runs, KiB: V8's code and bytecode, and this process's resident memory. */
+  codeKiB: number;
+  residentKiB: number;
+}
+
+/**
+ * No growth: an interval that added under 16 KiB of code, and under 32 KiB of resident
+ * memory per run (the heap's own churn adds some per run for as long as the runs go on; a
+ * table built lazily adds far more).
+ */
+const CODE_STILL_BYTES = 16 * 1024;
+const RESIDENT_STILL_BYTES_PER_RUN = 32 * 1024;
+/** Settled: this many intervals in a row without growth. */
+const STILL_INTERVALS = 2;
+
+interface Sample {
+  code: number;
+  resident: number;
+}
+
+function sample(): Sample {
+  const c = v8.getHeapCodeStatistics();
+  return { code: c.code_and_metadata_size + c.bytecode_and_metadata_size, resident: process.memoryUsage.rss() };
+}
+
+/**
+ * Watches growth across runs. Samples are taken after runs 1, 2, 4, 8, ... (so watching
+ * costs next to nothing however cheap a run is); growth has settled once two intervals in a
+ * row grew no more than the limits above.
+ */
+export class GrowthWatch {
+  readonly #maxRuns: number;
+  readonly #maxMs: number;
+  readonly #minRuns: number;
+  readonly #first: Sample;
+  #last: Sample;
+  #start = 0;
+  #runs = 0;
+  /** Runs at the last sample. */
+  #lastRuns = 0;
+  #nextSample = 1;
+  #still = 0;
+  #stoppedBy: WarmUpReport['stoppedBy'] | undefined;
+
+  constructor(options: WarmUpOptions = {}) {
+    // What the runs would teach V8's pretenuring would make every child's per-run objects
+    // private old-generation memory (src/mem/pretenuring.ts).
+    stopPretenuring();
+    this.#maxRuns = options.maxRuns ?? 1000;
+    this.#maxMs = options.maxMs ?? 2000;
+    this.#minRuns = options.minRuns ?? 16;
+    this.#first = sample();
+    this.#last = this.#first;
+  }
+
+  /** Whether another run is wanted (false once settled or at a cap). Call before each run. */
+  get wantsMore(): boolean {
+    if (this.#stoppedBy) return false;
+    if (this.#runs >= this.#maxRuns) this.#stoppedBy = 'max-runs';
+    else if (this.#runs > 0 && performance.now() - this.#start >= this.#maxMs) this.#stoppedBy = 'max-ms';
+    return this.#stoppedBy === undefined;
+  }
+
+  /** Counts one finished run. */
+  ran(): void {
+    if (this.#runs === 0) this.#start = performance.now();
+    this.#runs++;
+    if (this.#runs < this.#nextSample) return;
+    this.#nextSample *= 2;
+    const now = sample();
+    const runs = this.#runs - this.#lastRuns;
+    const still = now.code - this.#last.code < CODE_STILL_BYTES && now.resident - this.#last.resident < RESIDENT_STILL_BYTES_PER_RUN * runs;
+    this.#last = now;
+    this.#lastRuns = this.#runs;
+    this.#still = still ? this.#still + 1 : 0;
+    if (this.#still >= STILL_INTERVALS && this.#runs >= this.#minRuns) this.#stoppedBy = 'settled';
+  }
+
+  get report(): WarmUpReport {
+    const now = sample();
+    return {
+      runs: this.#runs,
+      ms: this.#runs > 0 ? performance.now() - this.#start : 0,
+      stoppedBy: this.#stoppedBy ?? (this.#runs >= this.#maxRuns ? 'max-runs' : 'max-ms'),
+      codeKiB: (now.code - this.#first.code) / 1024,
+      residentKiB: (now.resident - this.#first.resident) / 1024,
+    };
+  }
+}
+
+/**
+ * Runs `work(0)`, `work(1)`, ... in this process until V8's code and the process's resident
+ * memory stop growing (or a cap is reached), so that what the work compiles and touches the
+ * first time is in place before fork(): then it is shared by every child instead of being
+ * made again, privately, in each. Use work whose results can be thrown away (or that is part
+ * of the job anyway, as the master's events are for MpEventLoopMgr). It turns V8's
+ * allocation-site pretenuring off for the rest of the process first (src/mem/pretenuring.ts).
+ */
+export async function warmUp(work: (run: number) => unknown, options: WarmUpOptions = {}): Promise<WarmUpReport> {
+  const watch = new GrowthWatch(options);
+  for (let i = 0; watch.wantsMore; i++) {
+    const r = work(i);
+    if (r instanceof Promise) await r;
+    watch.ran();
+  }
+  return watch.report;
+}
