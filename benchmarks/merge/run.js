@@ -7,20 +7,19 @@
 //   node benchmarks/merge/run.js [--files K] [--mb TOTAL] [--rounds R] [--quick]
 // Writes benchmarks/results/merge.md (--quick: 64 MB, 1 round, benchmarks/results/merge-quick.md).
 const { execFileSync, spawnSync } = require('node:child_process');
+const { parseArgs } = require('node:util');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
-const argv = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
-const quick = argv.includes('--quick');
-const k = Number(arg('--files', 8));
-const totalMB = Number(arg('--mb', quick ? 64 : 1024));
-const rounds = Number(arg('--rounds', quick ? 1 : 3));
+const { values: opts } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, files: { type: 'string' }, mb: { type: 'string' }, rounds: { type: 'string' } },
+});
+const quick = opts.quick;
+const k = Number(opts.files ?? 8);
+const totalMB = Number(opts.mb ?? (quick ? 64 : 1024));
+const rounds = Number(opts.rounds ?? (quick ? 1 : 3));
 const CHUNK = 100;
 
 /** Writes k files of about totalMB together; returns their paths and the record count. */
@@ -95,7 +94,7 @@ function main() {
     void a;
     fs.renameSync(contenders[2].check, reference);
     const mb = bytes / 1e6;
-    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${arg('--files') ? ` --files ${k}` : ''}${arg('--mb') ? ` --mb ${totalMB}` : ''}${arg('--rounds') ? ` --rounds ${rounds}` : ''}`;
+    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${opts.files ? ` --files ${k}` : ''}${opts.mb ? ` --mb ${totalMB}` : ''}${opts.rounds ? ` --rounds ${rounds}` : ''}`;
     const lines = [
       '## Merge throughput',
       '',

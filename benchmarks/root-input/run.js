@@ -17,13 +17,16 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-const repeat = Number(arg('repeat', '3'));
-const data = path.resolve(arg('data', path.join(root, '..', 'shared', 'data', 'root')));
-const out = path.resolve(arg('out', path.join(root, 'benchmarks', 'results', 'root-input.md')));
+const { values: opts } = require('node:util').parseArgs({
+  options: {
+    repeat: { type: 'string', default: '3' },
+    data: { type: 'string', default: path.join(root, '..', 'shared', 'data', 'root') },
+    out: { type: 'string', default: path.join(root, 'benchmarks', 'results', 'root-input.md') },
+  },
+});
+const repeat = Number(opts.repeat);
+const data = path.resolve(opts.data);
+const out = path.resolve(opts.out);
 
 // ChunkSize is the basket size of each input (the INFO line at initialize gives it), so no
 // basket is inflated by both workers.

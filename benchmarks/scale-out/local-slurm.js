@@ -14,12 +14,11 @@ const path = require('node:path');
 const root = path.join(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'cowloop.js');
 const opts = path.join(root, 'examples', 'reco', 'reco.opts');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const events = arg('--events', 4000);
-const stateMB = arg('--state-mb', 100);
+const { values: flags } = require('node:util').parseArgs({
+  options: { events: { type: 'string', default: '4000' }, 'state-mb': { type: 'string', default: '100' } },
+});
+const events = Number(flags.events);
+const stateMB = Number(flags['state-mb']);
 
 function cowloop(args, cwd) {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });

@@ -11,23 +11,30 @@
 // Writes benchmarks/results/tiny-events.md (or FILE; --quick: 100,000 events, 1 round, to
 // benchmarks/results/tiny-events-quick.md).
 const { spawnSync } = require('node:child_process');
+const { parseArgs } = require('node:util');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
-const argv = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
-const quick = argv.includes('--quick');
-const events = Number(arg('--events', quick ? 100_000 : 1_000_000));
-const rounds = Number(arg('--rounds', quick ? 1 : 5));
-const sets = argv.flatMap((a, i) => (a === '--set' ? ['--set', argv[i + 1]] : []));
-const outFile = arg('--out', path.join(root, 'benchmarks', 'results', quick ? 'tiny-events-quick.md' : 'tiny-events.md'));
-const before = arg('--before');
-const beforeName = arg('--before-name', 'an earlier version');
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    events: { type: 'string' },
+    rounds: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
+    out: { type: 'string' },
+    before: { type: 'string' },
+    'before-name': { type: 'string', default: 'an earlier version' },
+  },
+});
+const quick = opts.quick;
+const events = Number(opts.events ?? (quick ? 100_000 : 1_000_000));
+const rounds = Number(opts.rounds ?? (quick ? 1 : 5));
+const sets = opts.set.flatMap((s) => ['--set', s]);
+const outFile = opts.out ?? path.join(root, 'benchmarks', 'results', quick ? 'tiny-events-quick.md' : 'tiny-events.md');
+const before = opts.before;
+const beforeName = opts['before-name'];
 const VERSIONS = [...(before ? [{ name: 'before', root: path.resolve(before) }] : []), { name: before ? 'after' : '', root }];
 const CONFIGS = VERSIONS.flatMap((v) => [
   { label: 'serial', workers: 0 },
@@ -133,8 +140,8 @@ function main() {
     const serialOf = (i) => CONFIGS.findIndex((c) => c.version === CONFIGS[i].version && c.workers === 0);
     const ratio = (i) => median(runs[i].map((x, r) => x.rate / runs[serialOf(i)][r].rate));
     const cpuRatio = (i) => median(runs[i].map((x, r) => (x.userMs + x.sysMs) / (runs[serialOf(i)][r].userMs + runs[serialOf(i)][r].sysMs)));
-    const cmd = `node benchmarks/tiny-events/run.js${quick ? ' --quick' : ''}${arg('--events') ? ` --events ${events}` : ''}` +
-      `${arg('--rounds') ? ` --rounds ${rounds}` : ''}${before ? ` --before <build of ${beforeName}>` : ''}${sets.length ? ` ${sets.map((s) => (s === '--set' ? s : `'${s}'`)).join(' ')}` : ''}`;
+    const cmd = `node benchmarks/tiny-events/run.js${quick ? ' --quick' : ''}${opts.events ? ` --events ${events}` : ''}` +
+      `${opts.rounds ? ` --rounds ${rounds}` : ''}${before ? ` --before <build of ${beforeName}>` : ''}${sets.length ? ` ${sets.map((s) => (s === '--set' ? s : `'${s}'`)).join(' ')}` : ''}`;
     const lines = [
       '## Tiny events',
       '',
