@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { waitFor } from './helpers/proc.mjs';
+import { spawnCollecting } from './helpers/spawn-collecting.mjs';
 import { root, bin } from './helpers/root.mjs';
 import { suiteDir } from './helpers/tmp.mjs';
 
@@ -26,26 +27,7 @@ before(() => {
 function cowloop(args, { file = job, input: inputs = [input], env = {}, onStderr } = {}) {
   // inputs null: EventSelector.Input as the options file sets it.
   const sets = [...(inputs ? [`EventSelector.Input=${JSON.stringify(inputs)}`] : []), `RecoInputSvc.File=${JSON.stringify(input)}`];
-  const child = spawn(process.execPath, [bin, 'run', file, ...sets.flatMap((s) => ['--set', s]), ...args], {
-    cwd: tmp,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-    timeout: 120000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    onStderr?.(stderr, child);
-  });
-  return {
-    child,
-    done: new Promise((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr, json: () => JSON.parse(stdout) }));
-    }),
-  };
+  return spawnCollecting([bin, 'run', file, ...sets.flatMap((s) => ['--set', s]), ...args], { cwd: tmp, env, onStderr, timeout: 120000 });
 }
 
 const run = (args, opts) => cowloop(args, opts).done;

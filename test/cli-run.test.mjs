@@ -2,35 +2,19 @@
 // kept off stdout, plain progress lines when stderr is not a terminal, --quiet,
 // --mem-profile, exit codes, SIGINT in a serial run, and --debug-worker.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runFile } from './helpers/run-dir.mjs';
 import { root, bin } from './helpers/root.mjs';
 import { withDir } from './helpers/tmp.mjs';
+import { spawnCollecting } from './helpers/spawn-collecting.mjs';
 
 const job = path.join(root, 'test', 'fixtures', 'cli', 'job.opts');
 
 /** Starts `cowloop run job.opts ...args`; `onStderr(text, child)` sees stderr as it comes. */
 function run(args, { env = {}, onStderr } = {}) {
-  const child = spawn(process.execPath, ['--single-threaded', bin, 'run', job, ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-    timeout: 60000,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    onStderr?.(stderr, child);
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
+  return spawnCollecting(['--single-threaded', bin, 'run', job, ...args], { cwd: root, env, onStderr }).done;
 }
 
 function lines(file) {
