@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { CSV_PARSE_OPTIONS } from '../csv-records.js';
+import { openInput } from './open-input.js';
 import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
 import type { RecordFormat } from '../format.js';
 
@@ -214,9 +215,14 @@ export class RecordFile {
   }
 
   #parseNdjson(block: Buffer, blockStart: number, chosen: number[]): Parsed {
+    return this.#oneByOne(block, blockStart, chosen, (bytes, k) => this.#ndjsonRecord(bytes, k));
+  }
+
+  /** Each chosen record parsed alone, up to the first bad one: those before it, and its error. */
+  #oneByOne(block: Buffer, blockStart: number, chosen: number[], parse: (bytes: Buffer, k: number) => RecordData): Parsed {
     const data: RecordData[] = [];
     try {
-      for (const k of chosen) data.push(this.#ndjsonRecord(this.#slice(block, blockStart, k), k));
+      for (const k of chosen) data.push(parse(this.#slice(block, blockStart, k), k));
     } catch (error) {
       return { data, error: error as CowloopError };
     }
@@ -266,13 +272,7 @@ export class RecordFile {
         return { data: rows.map((row) => this.#csvData(row)) };
       }
     }
-    const data: RecordData[] = [];
-    try {
-      for (const k of chosen) data.push(this.#csvRecord(this.#slice(block, blockStart, k), k));
-    } catch (error) {
-      return { data, error: error as CowloopError };
-    }
-    return { data };
+    return this.#oneByOne(block, blockStart, chosen, (bytes, k) => this.#csvRecord(bytes, k));
   }
 
   /** One record alone, with the error that names its line. */
@@ -325,18 +325,6 @@ export class RecordFile {
       seen.add(name);
     }
     return names;
-  }
-}
-
-function openInput(path: string): number {
-  try {
-    return fs.openSync(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ': check EventSelector.Input (relative paths are resolved from the working directory)' : '';
-    throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_INPUT, `cannot open input ${path}: ${(error as Error).message}${hint}`, {
-      cause: error,
-    });
   }
 }
 

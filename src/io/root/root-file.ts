@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RecordData } from '../readers/record-file.js';
+import { openInput } from '../readers/open-input.js';
 import { describeBranches, type BranchInfo } from './branches.js';
 import { loadJsroot, type Jsroot, type JsrootFile, type JsrootSelector } from './jsroot.js';
 
@@ -319,16 +320,6 @@ function onlyTree(path: string, file: JsrootFile): string {
 
 function reason(error: unknown, proxy: FileProxy): string {
   return proxy.lastError?.message ?? (error instanceof Error ? error.message : String(error));
-}
-
-function openInput(path: string): number {
-  try {
-    return fs.openSync(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'ENOENT' ? ': check EventSelector.Input (relative paths are resolved from the working directory)' : '';
-    throw inputError(`cannot open input ${path}: ${(error as Error).message}${hint}`, error);
-  }
 }
 
 function inputError(message: string, cause?: unknown): CowloopError {
