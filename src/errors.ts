@@ -258,6 +258,16 @@ export const ERRORS = {
     meaning: 'The range queue (Redis) cannot be reached or refused a command, or holds another job under the same name.',
     remedy: 'Check the --redis URL and that the server runs; the ranges not acknowledged stay in the queue and are handed out again.',
   },
+  ERR_COWLOOP_POISON_RANGE: {
+    exit: 'events',
+    meaning: 'A range of a queued job killed workers on as many nodes as `cowloop work --max-range-failures` allows (3 by default): it was given up without outputs, the other ranges were processed.',
+    remedy: 'The message and `cowloop status <out> --redis URL` name the events the workers died on; fix what they trip, then queue the job again in a new --out (the merge refuses a job with a range missing).',
+  },
+  ERR_COWLOOP_RANGE_WAITING: {
+    exit: 'failure',
+    meaning: 'A range failed on this node and no other node took it before this one ran out of work: it waits in the queue.',
+    remedy: 'Start `cowloop work` on another node (a node does not take again a range that failed on it), or lower --max-range-failures to give it up sooner.',
+  },
   // options/
   ERR_COWLOOP_OPTIONS_SYNTAX: {
     exit: 'config',

@@ -45,13 +45,20 @@ export class RangeFeed {
   }
 }
 
+/** Called around each range a worker runs (a queued job's worker opens and closes a range's outputs there). */
+export interface RangeHooks {
+  begin(range: Range & Record<string, unknown>): Promise<void>;
+  end(range: Range & Record<string, unknown>): Promise<void>;
+}
+
 /** The worker's side: runs the ranges it is sent until told to stop (or it is time to recycle). */
 export async function processRanges(
   ctx: ChildContext,
   shared: SharedClaims,
   runOne: (n: number) => Promise<boolean>,
-  report: WorkerReport,
+  report: Pick<WorkerReport, 'stopped' | 'recycled'>,
   timeToRecycle: () => boolean,
+  hooks?: RangeHooks,
 ): Promise<void> {
   const inbox: RangeMessage[] = [];
   let wake: (() => void) | undefined;
@@ -65,6 +72,7 @@ export async function processRanges(
       while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
       const m = inbox.shift()!;
       if (m.type === 'stop') return;
+      await hooks?.begin(m);
       for (let n = m.first; n < m.first + m.count; n++) {
         if (shared.stopRequested) {
           report.stopped = true;
@@ -72,6 +80,7 @@ export async function processRanges(
         }
         if (!(await runOne(n))) break;
       }
+      await hooks?.end(m);
       ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
       if (timeToRecycle()) {
         report.recycled = true; // ranges already sent to it go to its successor

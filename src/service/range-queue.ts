@@ -43,15 +43,71 @@ redis.call('HSET', KEYS[2], 'digest', ARGV[n - 4], 'ranges', ARGV[n - 3], 'jobFi
 return 1
 `;
 
+// Renews only the leases still held by this consumer: a lease that ran out and went to
+// another node stays there (XCLAIM alone would take it back).
+const RENEW = `
+local kept = 0
+for i = 1, #ARGV - 1 do
+  local p = redis.call('XPENDING', KEYS[1], '${GROUP}', ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[#ARGV] then
+    redis.call('XCLAIM', KEYS[1], '${GROUP}', ARGV[#ARGV], 0, ARGV[i], 'JUSTID')
+    kept = kept + 1
+  end
+end
+return kept
+`;
+
+/** A range that failed on a node: the event its worker was running when it died (-1: between events). */
+export interface RangeFailure {
+  node: string;
+  event: number;
+  why: string;
+}
+
+/** A range that failed on enough nodes to be given up: acknowledged without outputs. */
+export interface PoisonRange {
+  index: number;
+  first: number;
+  end: number;
+  failures: RangeFailure[];
+}
+
+/** One node's throughput so far: events and ranges it placed, between its first and last claim or placement. */
+export interface NodeRate {
+  node: string;
+  events: number;
+  ranges: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+/** A lease as Redis holds it: which node, idle for how long, handed out how many times. */
+export interface Lease {
+  range: QueuedRange;
+  node: string;
+  idleMs: number;
+  deliveries: number;
+}
+
 export class RangeQueue {
   readonly #redis: Redis;
   readonly #stream: string;
   readonly #meta: string;
+  readonly #failed: string;
+  readonly #poison: string;
+  readonly #done: string;
+  readonly #attempts: string;
+  readonly #nodes: string;
 
   private constructor(redis: Redis, name: string) {
     this.#redis = redis;
     this.#stream = `${name}:ranges`;
     this.#meta = `${name}:job`;
+    this.#failed = `${name}:failed`;
+    this.#poison = `${name}:poison`;
+    this.#done = `${name}:done`;
+    this.#attempts = `${name}:attempts`;
+    this.#nodes = `${name}:nodes`;
   }
 
   /** Connects once; a server that does not answer is an error naming the URL. */
@@ -102,39 +158,125 @@ export class RangeQueue {
    * Up to `count` ranges for `consumer`: first those whose lease ran out (held by a node
    * idle for leaseMs), then ones never handed out.
    */
-  async claim(consumer: string, count: number, leaseMs: number): Promise<QueuedRange[]> {
+  async claim(consumer: string, count: number, leaseMs: number, declines: (r: QueuedRange) => boolean = () => false): Promise<{ ranges: QueuedRange[]; declined: QueuedRange[] }> {
     const out: QueuedRange[] = [];
+    const declined: QueuedRange[] = [];
+    const take = (r: QueuedRange): void => void (declines(r) ? declined.push(r) : out.push(r));
     let cursor = '0-0';
     do {
       const [next, entries] = (await this.#call(() =>
         this.#redis.call('XAUTOCLAIM', this.#stream, GROUP, consumer, String(leaseMs), cursor, 'COUNT', String(count - out.length)),
       )) as [string, Array<[string, string[]] | null>];
-      for (const e of entries) if (e) out.push(toRange(e));
+      for (const e of entries) if (e) take(toRange(e));
       cursor = next;
     } while (cursor !== '0-0' && out.length < count);
     if (out.length < count) {
       const read = (await this.#call(() =>
         this.#redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count - out.length), 'STREAMS', this.#stream, '>'),
       )) as Array<[string, Array<[string, string[]]>]> | null;
-      for (const e of read?.[0]?.[1] ?? []) out.push(toRange(e));
+      for (const e of read?.[0]?.[1] ?? []) take(toRange(e));
+    }
+    // A declined range goes straight back, as if its lease had run out.
+    await this.release(consumer, declined.map((r) => r.id), leaseMs);
+    for (const r of out) await this.#call(() => this.#redis.hincrby(this.#attempts, String(r.index), 1));
+    if (out.length) await this.#call(() => this.#redis.hsetnx(this.#nodes, `${consumer}|first`, String(Date.now())));
+    return { ranges: out, declined };
+  }
+
+  /** Renews the leases this consumer still holds (their idle time starts again); returns how many it kept. */
+  async renew(consumer: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return Number(await this.#call(() => this.#redis.eval(RENEW, 1, this.#stream, ...ids, consumer)));
+  }
+
+  /** Hands leases back at once: the next node that asks takes them. */
+  async release(consumer: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#call(() => this.#redis.call('XCLAIM', this.#stream, GROUP, consumer, '0', ...ids, 'IDLE', String(leaseMs), 'JUSTID'));
+  }
+
+  /** The range is in place: acknowledged, counted as done by `consumer` with its events. */
+  async ack(consumer: string, r: QueuedRange, events: number): Promise<void> {
+    await this.#call(() => this.#redis.xack(this.#stream, GROUP, r.id));
+    await this.#call(() => this.#redis.hset(this.#done, String(r.index), consumer));
+    await this.#call(() => this.#redis.hincrby(this.#nodes, `${consumer}|events`, events));
+    await this.#call(() => this.#redis.hincrby(this.#nodes, `${consumer}|ranges`, 1));
+    await this.#call(() => this.#redis.hset(this.#nodes, `${consumer}|last`, String(Date.now())));
+  }
+
+  /** Records that the range failed on this node; returns every failure of it so far. */
+  async fail(r: QueuedRange, failure: RangeFailure): Promise<RangeFailure[]> {
+    await this.#call(() => this.#redis.hset(this.#failed, `${r.index}|${failure.node}`, JSON.stringify(failure)));
+    return (await this.failures()).get(r.index) ?? [];
+  }
+
+  /** Failures of every range, by range index. */
+  async failures(): Promise<Map<number, RangeFailure[]>> {
+    const all = await this.#call(() => this.#redis.hgetall(this.#failed));
+    const out = new Map<number, RangeFailure[]>();
+    for (const [key, value] of Object.entries(all)) {
+      const index = Number(key.slice(0, key.indexOf('|')));
+      out.set(index, [...(out.get(index) ?? []), JSON.parse(value) as RangeFailure]);
     }
     return out;
   }
 
-  /** Renews the leases on ranges still being processed (their idle time starts again). */
-  async renew(consumer: string, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#call(() => this.#redis.call('XCLAIM', this.#stream, GROUP, consumer, '0', ...ids, 'JUSTID'));
+  /** Gives the range up: recorded as poison and acknowledged, so no node takes it again. */
+  async poison(r: QueuedRange, failures: RangeFailure[]): Promise<void> {
+    const p: PoisonRange = { index: r.index, first: r.first, end: r.end, failures };
+    await this.#call(() => this.#redis.hset(this.#poison, String(r.index), JSON.stringify(p)));
+    await this.#call(() => this.#redis.xack(this.#stream, GROUP, r.id));
   }
 
-  async ack(id: string): Promise<void> {
-    await this.#call(() => this.#redis.xack(this.#stream, GROUP, id));
+  async poisoned(): Promise<PoisonRange[]> {
+    const all = await this.#call(() => this.#redis.hgetall(this.#poison));
+    return Object.values(all).map((v) => JSON.parse(v) as PoisonRange).sort((a, b) => a.index - b.index);
   }
 
-  /** Ranges handed out and not acknowledged, by any node. */
-  async leased(): Promise<number> {
-    const summary = (await this.#call(() => this.#redis.call('XPENDING', this.#stream, GROUP))) as [number, ...unknown[]];
-    return Number(summary[0]);
+  /** Range index -> the node that placed it. */
+  async done(): Promise<Map<number, string>> {
+    const all = await this.#call(() => this.#redis.hgetall(this.#done));
+    return new Map(Object.entries(all).map(([k, v]) => [Number(k), v]));
+  }
+
+  /** Range index -> how many times it was handed out. */
+  async attempts(): Promise<Map<number, number>> {
+    const all = await this.#call(() => this.#redis.hgetall(this.#attempts));
+    return new Map(Object.entries(all).map(([k, v]) => [Number(k), Number(v)]));
+  }
+
+  async rates(): Promise<NodeRate[]> {
+    const all = await this.#call(() => this.#redis.hgetall(this.#nodes));
+    const by = new Map<string, NodeRate>();
+    for (const [key, value] of Object.entries(all)) {
+      const cut = key.lastIndexOf('|');
+      const node = key.slice(0, cut);
+      const r = by.get(node) ?? { node, events: 0, ranges: 0, firstMs: 0, lastMs: 0 };
+      const field = key.slice(cut + 1);
+      if (field === 'events') r.events = Number(value);
+      else if (field === 'ranges') r.ranges = Number(value);
+      else if (field === 'first') r.firstMs = Number(value);
+      else if (field === 'last') r.lastMs = Number(value);
+      by.set(node, r);
+    }
+    return [...by.values()].sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  /** Every lease now held, with the range it covers. */
+  async leases(): Promise<Lease[]> {
+    const pending = (await this.#call(() => this.#redis.call('XPENDING', this.#stream, GROUP, '-', '+', '1000000'))) as Array<[string, string, number, number]>;
+    const out: Lease[] = [];
+    for (const [id, node, idleMs, deliveries] of pending) {
+      const entries = (await this.#call(() => this.#redis.xrange(this.#stream, id, id))) as Array<[string, string[]]>;
+      if (entries[0]) out.push({ range: toRange(entries[0]), node, idleMs: Number(idleMs), deliveries: Number(deliveries) });
+    }
+    return out;
+  }
+
+  /** Entry ids of the ranges handed out and not acknowledged, by any node. */
+  async leasedIds(): Promise<string[]> {
+    const pending = (await this.#call(() => this.#redis.call('XPENDING', this.#stream, GROUP, '-', '+', '1000000'))) as Array<[string, ...unknown[]]>;
+    return pending.map((p) => p[0]);
   }
 
   async #call<T>(command: () => Promise<T>): Promise<T> {

@@ -1,18 +1,26 @@
-// One node of a queued job (`cowloop work`): the master, initialised once, takes ranges
-// from the queue and runs each in a forked child (up to `workers` at a time), puts each
-// finished range in place whole and only then acknowledges it. It talks to Redis between
-// forks only, with a connection it closes before forking. It ends when no range is left
-// unread or leased; a range leased by a node that died returns after the lease time.
+// One node of a queued job (`cowloop work`): the master, initialised once, forks its
+// workers once, then takes ranges from the queue and hands them to those long-lived
+// workers (two in hand each, as the ranges strategy does). A finished range is put in
+// place whole and only then acknowledged. Only the master talks to Redis, one short
+// exchange at a time with a connection closed before any fork (a replacement after a
+// crash). The node ends when no range is left unread or leased, except those that failed
+// here (another node must take them).
+//
+// A worker that dies fails the range it was running on this node: the failure is recorded
+// in Redis with the event it was at, and the range handed back at once; a range that failed
+// on MaxFailures different nodes is poison: acknowledged without outputs and reported.
 import * as fs from 'node:fs';
 import type { EventLoopMgr } from '../evtloop/event-loop-mgr.js';
+import type { RangeMessage, WorkerMessage } from '../evtloop/range-feed.js';
 import { IoComponentMgr } from '../io/io-component-mgr.js';
 import { fork } from '../process/fork.js';
 import type { ForkedChild } from '../process/forked-child.js';
+import { SharedClaims } from '../shm/shared-claims.js';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { hostName } from '../shard/layout.js';
 import { partialRangeDir, placeRange, rangesDir } from './range-dir.js';
-import { RangeQueue, type QueueMeta, type QueuedRange } from './range-queue.js';
-import { runRange, type RangeResult } from './range-run.js';
+import { RangeQueue, type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure } from './range-queue.js';
+import { rangeWorker, type RangeOrder, type RangeResult, type RangeResultMessage } from './range-run.js';
 
 export interface WorkOptions {
   loop: EventLoopMgr;
@@ -22,6 +30,10 @@ export interface WorkOptions {
   out: string;
   workers: number;
   leaseMs: number;
+  /** Nodes a range may fail on before it is poison. */
+  maxFailures: number;
+  /** How long Redis may stay out of reach before the node gives up. */
+  redisWaitMs: number;
   say: (line: string) => void;
 }
 
@@ -29,75 +41,165 @@ export interface WorkSummary {
   ranges: number;
   duplicates: number;
   processed: number;
-  failed: Array<{ first: number; end: number; why: string }>;
+  /** Ranges that failed here and wait for another node. */
+  failedHere: Array<{ first: number; end: number; event: number; why: string }>;
+  /** The job's poison ranges, as Redis holds them at the end. */
+  poison: PoisonRange[];
+  /** Of the ranges that failed here, those still waiting for another node at the end. */
+  waiting: Array<{ first: number; end: number }>;
 }
 
-interface Running {
+/** A range this node holds: claimed, given to a worker, finished. */
+interface Held {
   range: QueuedRange;
-  dir: string;
+  order: RangeOrder;
   started: Date;
-  child: ForkedChild<RangeResult>;
-  settled?: { result?: RangeResult; error?: unknown };
+  result?: RangeResult;
+  /** Set once placed: true, or false when another node's copy was there first. */
+  placed?: boolean;
 }
 
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+interface Worker {
+  index: number;
+  child: ForkedChild<{ processed: number }> | undefined;
+  inHand: Held[];
+}
+
+const IN_HAND = 2;
 
 export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const io = new IoComponentMgr();
   io.ioRegisterAll(o.loop.application.components());
   await o.loop.application.prefork();
   fs.mkdirSync(rangesDir(o.out), { recursive: true });
-  const consumer = `${hostName()}:${process.pid}`;
-  const running = new Map<string, Running>();
-  const summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failed: [] };
+  const node = `${hostName()}:${process.pid}`;
+  const shared = new SharedClaims(o.workers);
+  const summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failedHere: [], poison: [], waiting: [] };
+  const ready: Held[] = [];
+  const finished: Held[] = [];
+  const crashed: Array<{ held: Held; failure: RangeFailure }> = [];
+  /** Entry ids of ranges that failed here: this node does not take them again. */
+  const failedIds = new Set<string>();
+  const failedRanges = new Map<string, QueuedRange>();
+  const workers: Worker[] = Array.from({ length: o.workers }, (_, index) => ({ index, child: undefined, inHand: [] }));
   let wake: (() => void) | undefined;
+  const nudge = (): void => wake?.();
+  let idleDeaths = 0;
+  let fatal: CowloopError | undefined;
   // Waiting for leases held elsewhere: often enough to take a lost range soon after it expires.
   const pollMs = Math.max(100, Math.min(1000, o.leaseMs / 4));
 
+  const spawn = async (w: Worker): Promise<void> => {
+    shared.resetWorker(w.index);
+    const child = await fork((ctx) => rangeWorker(o.loop, io, shared, w.index, ctx), { index: w.index, title: `cowloop: range worker ${w.index}` });
+    w.child = child;
+    child.on('message', (m: unknown) => {
+      const msg = m as WorkerMessage | RangeResultMessage;
+      const held = w.inHand.find((h) => h.order.id === msg.id);
+      if (!held) return;
+      if (msg.type === 'range-result') held.result = msg.result;
+      else if (msg.type === 'range-done') {
+        w.inHand = w.inHand.filter((h) => h !== held);
+        finished.push(held);
+        nudge();
+      }
+    });
+    child.result.catch((error: unknown) => {
+      // The range at the event it was running failed here; the other in hand go to another worker.
+      const event = shared.inFlight(w.index);
+      const failed = w.inHand.find((h) => event >= h.range.first && event < h.range.end) ?? w.inHand[0];
+      const why = error instanceof Error ? error.message : String(error);
+      if (failed) crashed.push({ held: failed, failure: { node, event: event >= failed.range.first && event < failed.range.end ? event : -1, why } });
+      else if (++idleDeaths > o.workers * 3) fatal ??= new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `range workers died ${idleDeaths} times without a range in hand; giving up (${why})`);
+      ready.unshift(...w.inHand.filter((h) => h !== failed));
+      w.inHand = [];
+      w.child = undefined;
+      nudge();
+    });
+  };
+
+  await Promise.all(workers.map(spawn));
+  let lastRenew = Date.now();
   for (;;) {
-    const claimed: QueuedRange[] = [];
-    let finished = false;
+    if (fatal) {
+      for (const w of workers) w.child?.kill('SIGKILL');
+      await Promise.all(workers.map((w) => w.child?.exited));
+      throw fatal;
+    }
+    let done = false;
     await withQueue(o, async (q) => {
-      for (const [id, r] of running) {
-        if (!r.settled) continue;
-        running.delete(id);
-        if (r.settled.result) {
-          if (placeRange(o.out, r.dir, r.range, o.meta, r.settled.result, r.started)) {
+      // Each step is repeated as a whole if Redis goes away in the middle of it.
+      while (finished.length) {
+        const held = finished[0]!;
+        const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
+        if (held.placed === undefined) {
+          held.placed = placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started);
+          if (held.placed) {
             summary.ranges++;
-            summary.processed += r.settled.result.processed;
+            summary.processed += result.processed;
           } else summary.duplicates++;
-          await q.ack(id);
+        }
+        await q.ack(node, held.range, held.placed ? result.processed : 0);
+        finished.shift();
+      }
+      while (crashed.length) {
+        const { held, failure } = crashed[0]!;
+        fs.rmSync(held.order.dir, { recursive: true, force: true, maxRetries: 3 });
+        const r = held.range;
+        failedIds.add(r.id);
+        failedRanges.set(r.id, r);
+        const failures = await q.fail(r, failure);
+        const at = failure.event >= 0 ? ` at event ${failure.event}` : '';
+        if (failures.length >= o.maxFailures) {
+          await q.poison(r, failures);
+          o.say(`cowloop: range [${r.first}, ${r.end}) failed on ${failures.length} nodes${at}: poison, given up (events ${eventsOf(failures)})`);
         } else {
-          // Not acknowledged: the lease runs out and another node (or this one) takes it again.
-          fs.rmSync(r.dir, { recursive: true, force: true, maxRetries: 3 });
-          const why = r.settled.error instanceof Error ? r.settled.error.message : String(r.settled.error);
-          summary.failed.push({ first: r.range.first, end: r.range.end, why });
-          o.say(`cowloop: range [${r.range.first}, ${r.range.end}) failed: ${why}`);
+          await q.release(node, [r.id], o.leaseMs);
+          summary.failedHere.push({ first: r.first, end: r.end, event: failure.event, why: failure.why });
+          o.say(`cowloop: range [${r.first}, ${r.end}) failed here${at} (on ${failures.length} of the ${o.maxFailures} nodes that make it poison): handed back; ${failure.why}`);
+        }
+        crashed.shift();
+      }
+      const held = [...ready, ...workers.flatMap((w) => w.inHand)];
+      if (Date.now() - lastRenew >= o.leaseMs / 3) {
+        await q.renew(node, held.map((h) => h.range.id));
+        lastRenew = Date.now();
+      }
+      const want = o.workers * IN_HAND - held.length;
+      if (want > 0) {
+        const { ranges } = await q.claim(node, want, o.leaseMs, (r) => failedIds.has(r.id));
+        for (const range of ranges) {
+          const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
+          ready.push({ range, order, started: new Date() });
         }
       }
-      await q.renew(consumer, [...running.keys()]);
-      // A node whose range failed takes no more: the range goes back to the queue for another node.
-      const free = summary.failed.length ? 0 : o.workers - running.size;
-      if (free > 0) claimed.push(...(await q.claim(consumer, free, o.leaseMs)));
-      if (claimed.length === 0 && running.size === 0) finished = summary.failed.length > 0 || (await q.leased()) === 0;
+      if (ready.length === 0 && held.length === 0 && crashed.length === 0 && finished.length === 0) {
+        const leased = await q.leasedIds();
+        done = leased.every((id) => failedIds.has(id));
+        if (done) {
+          summary.poison = await q.poisoned();
+          const doneNow = await q.done();
+          summary.waiting = [...failedRanges.values()].filter((r) => leased.includes(r.id) && !doneNow.has(r.index)).map((r) => ({ first: r.first, end: r.end }));
+        }
+      }
     });
-    if (finished) break;
-    for (const range of claimed) {
-      const dir = partialRangeDir(o.out, range);
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir);
-      const child = await fork((/* in the child */) => runRange(o.loop, io, range, dir), { title: `cowloop: range ${range.first}-${range.end - 1}` });
-      const r: Running = { range, dir, started: new Date(), child };
-      running.set(range.id, r);
-      child.result.then(
-        (result) => (r.settled = { result }),
-        (error: unknown) => (r.settled = { error }),
-      ).finally(() => wake?.());
+    if (done) break;
+    // Replacements for workers that died (never while a connection is open).
+    for (const w of workers) if (!w.child) await spawn(w);
+    for (const w of workers) {
+      while (w.child && w.inHand.length < IN_HAND && ready.length) {
+        const held = ready.shift()!;
+        fs.rmSync(held.order.dir, { recursive: true, force: true });
+        fs.mkdirSync(held.order.dir);
+        held.started = new Date();
+        w.inHand.push(held);
+        w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
+      }
     }
-    // Until a child ends, or the time to renew the leases (or look again for work) comes.
-    if (![...running.values()].some((r) => r.settled)) {
+    if (finished.length === 0 && crashed.length === 0) {
+      const busy = workers.some((w) => w.inHand.length);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, running.size ? o.leaseMs / 3 : pollMs);
+        const timer = setTimeout(resolve, busy ? o.leaseMs / 3 : pollMs);
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -106,20 +208,33 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       wake = undefined;
     }
   }
+  for (const w of workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
+  await Promise.all(workers.map((w) => w.child?.exited));
   return summary;
 }
 
-/** One exchange with Redis; when it cannot be reached, tries again with back-off and says so. */
+function eventsOf(failures: RangeFailure[]): string {
+  const events = [...new Set(failures.map((f) => f.event).filter((e) => e >= 0))].sort((a, b) => a - b);
+  return events.length ? events.join(', ') : 'unknown: the workers died between events';
+}
+
+/** One exchange with Redis; when it cannot be reached, tries again with back-off, says so, and gives up after redisWaitMs. */
 async function withQueue(o: WorkOptions, exchange: (q: RangeQueue) => Promise<void>): Promise<void> {
+  const t0 = Date.now();
   for (let attempt = 0; ; attempt++) {
     let q: RangeQueue | undefined;
     try {
       q = await RangeQueue.open(o.url, o.queue);
       await exchange(q);
+      if (attempt > 0) o.say(`cowloop: Redis at ${o.url} answers again`);
       return;
     } catch (error) {
-      if (!(error instanceof CowloopError) || error.code !== ErrorCodes.ERR_COWLOOP_QUEUE || attempt >= BACKOFF_MS.length) throw error;
-      const ms = BACKOFF_MS[attempt]!;
+      if (!(error instanceof CowloopError) || error.code !== ErrorCodes.ERR_COWLOOP_QUEUE) throw error;
+      const waited = Date.now() - t0;
+      if (waited >= o.redisWaitMs) {
+        throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `${error.message}; gave up after ${Math.round(waited / 1000)} s (ranges not acknowledged go back to the queue)`, { cause: error });
+      }
+      const ms = Math.min(8000, 250 * 2 ** attempt);
       o.say(`cowloop: ${error.message}; trying again in ${ms} ms`);
       await new Promise((resolve) => setTimeout(resolve, ms));
     } finally {

@@ -101,12 +101,16 @@ export async function submitRedis(file: string, flags: QueueFlags & { rangeSize?
 interface WorkFlags extends QueueFlags {
   workers?: string;
   lease?: string;
+  maxRangeFailures?: string;
+  redisWait?: string;
 }
 
 async function work(file: string, flags: WorkFlags): Promise<number> {
   const { url, out } = required(flags, 'work');
   const workers = integer('--workers', flags.workers, 1, 2);
   const leaseMs = integer('--lease', flags.lease, 1, 60) * 1000;
+  const maxFailures = integer('--max-range-failures', flags.maxRangeFailures, 1, 3);
+  const redisWaitMs = integer('--redis-wait', flags.redisWait, 0, 300) * 1000;
   const job = await jobOf(file, flags);
   const q = await RangeQueue.open(url, job.name);
   const meta = await q.meta().finally(() => q.close());
@@ -116,11 +120,18 @@ async function work(file: string, flags: WorkFlags): Promise<number> {
   try {
     const { app, loop } = await initialised(job.options, scratch);
     await app.start();
-    const s = await workNode({ loop, url, queue: job.name, meta, out, workers, leaseMs, say });
+    const s = await workNode({ loop, url, queue: job.name, meta, out, workers, leaseMs, maxFailures, redisWaitMs, say });
     await app.stop();
     await app.finalize();
-    say(`cowloop: ${s.ranges} ranges, ${s.processed} events${s.duplicates ? `, ${s.duplicates} ranges already done elsewhere (dropped)` : ''}${s.failed.length ? `, ${s.failed.length} failed` : ''}`);
-    return s.failed.length ? EXIT.FAILURE : EXIT.OK;
+    say(`cowloop: ${s.ranges} ranges, ${s.processed} events${s.duplicates ? `, ${s.duplicates} ranges already done elsewhere (dropped)` : ''}${s.failedHere.length ? `, ${s.failedHere.length} failed here` : ''}`);
+    if (s.poison.length) {
+      const list = s.poison.map((p) => `[${p.first}, ${p.end}) (workers died at event ${[...new Set(p.failures.map((f) => f.event))].join(', ')} on ${p.failures.length} nodes)`);
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_POISON_RANGE, `the job has ${s.poison.length} poison range${s.poison.length === 1 ? '' : 's'}, given up without outputs: ${list.join('; ')}`);
+    }
+    if (s.waiting.length) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_RANGE_WAITING, `range${s.waiting.length === 1 ? '' : 's'} ${s.waiting.map((r) => `[${r.first}, ${r.end})`).join(', ')} failed here and wait for another node (run cowloop work there)`);
+    }
+    return EXIT.OK;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -129,12 +140,14 @@ async function work(file: string, flags: WorkFlags): Promise<number> {
 export const registerWorkCommand: RegisterCommand = (program: Command, setExitCode) => {
   program
     .command('work')
-    .description('one node of a job queued in Redis (cowloop submit redis): initialise once, run ranges in forked workers until none is left')
+    .description('one node of a job queued in Redis (cowloop submit redis): initialise once, fork the workers once, feed them ranges from the queue until none is left')
     .argument('<options-file>', 'job options file (as submitted)')
     .option('--redis <url>', 'the Redis server holding the ranges, redis://host:port')
     .option('--out <dir>', 'the job\'s directory: each range goes whole into <out>/ranges/<first>-<last>/')
-    .option('--workers <n>', 'ranges run at once, each in its own forked worker (default 2)')
+    .option('--workers <n>', 'long-lived workers forked once, each fed ranges from the queue (default 2)')
     .option('--lease <s>', 'seconds a range stays leased to a node that stopped answering before it is handed out again (default 60)')
+    .option('--max-range-failures <k>', 'a range that killed workers on this many different nodes is poison: given up and reported (default 3)')
+    .option('--redis-wait <s>', 'seconds to keep trying while Redis cannot be reached before giving up (default 300)')
     .option('-s, --set <Client.Property=value>', 'override one job option, as at submission (repeatable)', collect, [])
     .option('--events <n>', 'as at submission (ApplicationMgr.EvtMax)')
     .action(async (file: string, flags: WorkFlags) => {
