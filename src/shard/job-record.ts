@@ -16,6 +16,8 @@ export interface JobRecord {
   workersPerShard: number;
   optionsDigest: string;
   created: string;
+  /** A job queued in Redis (cowloop submit redis): its ranges are the shards. */
+  redis?: { url: string; queue: string; rangeSize: number };
 }
 
 export function readJobRecord(out: string): JobRecord | undefined {

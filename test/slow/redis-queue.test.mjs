@@ -1,19 +1,19 @@
-// A job queued in a real Redis (Debian's redis-server) and processed by two `cowloop work`
-// nodes at once: the merged outputs are the serial run's bytes, a second submission adds
-// nothing. Skips, saying why, where redis-server is not installed.
+// A job queued in a real Redis (Debian's redis-server, started here on a free port) and
+// processed by real `cowloop work` nodes: several at once, one SIGKILLed mid-range and one
+// joining late, a range that kills every worker, and Redis restarted mid-job. The merged
+// outputs are the serial run's bytes. Skips, saying why, where redis-server is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { bin } from '../helpers/root.mjs';
-import { waitFor } from '../helpers/proc.mjs';
+import { bin, root } from '../helpers/root.mjs';
+import { alive, procStat } from '../helpers/proc.mjs';
 import { cowloop, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
+import { spawnCollecting } from '../helpers/spawn-collecting.mjs';
 import { withDir } from '../helpers/tmp.mjs';
 
-const run = promisify(execFile);
 const server = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
 const skip = server.error ? 'redis-server is not installed (apt-get install -y redis-server)' : false;
 
@@ -25,53 +25,213 @@ async function freePort() {
   return port;
 }
 
-/** Starts redis-server in `dir`; returns its URL and a stop function (by its pid). */
-async function startRedis(dir) {
-  const port = await freePort();
-  const pidfile = path.join(dir, 'redis.pid');
-  const r = spawnSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  await waitFor(() => fs.existsSync(pidfile) && fs.readFileSync(pidfile, 'utf8').trim() !== '');
-  const pid = Number(fs.readFileSync(pidfile, 'utf8'));
-  const stop = async () => {
-    process.kill(pid, 'SIGTERM');
-    await waitFor(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-  };
-  return { url: `redis://127.0.0.1:${port}`, stop };
+/** Polls `predicate` every 50 ms until it gives a truthy value; fails naming `what` after `limitMs`. */
+async function until(what, predicate, limitMs = 60000) {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const value = predicate();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
-test('two cowloop work nodes on a queued reco job: merged outputs byte-identical to serial', { skip, timeout: 300000 }, async () => {
+/** Starts redis-server in `dir` (on `port`, or a free one); returns its URL and a stop function (by its pid). */
+async function startRedis(dir, { port, appendonly = false } = {}) {
+  port ??= await freePort();
+  const pidfile = path.join(dir, 'redis.pid');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir];
+  if (appendonly) args.push('--appendonly', 'yes');
+  const r = spawnSync('redis-server', args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const pid = await until('redis-server to write its pid file', () => fs.existsSync(pidfile) && Number(fs.readFileSync(pidfile, 'utf8').trim()));
+  const stop = async () => {
+    if (!alive(pid)) return;
+    process.kill(pid, 'SIGTERM');
+    await until('redis-server to end', () => !alive(pid));
+  };
+  return { url: `redis://127.0.0.1:${port}`, port, stop };
+}
+
+/** The reco options with a Gate holding `event` until `dir/go` exists (it writes `dir/reached` when the event arrives). */
+function gatedOpts(dir, event) {
+  const file = path.join(dir, 'gated.opts');
+  fs.writeFileSync(
+    file,
+    [
+      `#include "${recoOpts}"`,
+      `ApplicationMgr.Modules = { "${path.join(root, 'examples', 'reco', 'components.js')}", "${path.join(root, 'test', 'fixtures', 'shard', 'gate.mjs')}" };`,
+      'ApplicationMgr.TopAlg += { "Gate" };',
+      `Gate.Event = ${event};`,
+      `Gate.Open = "${path.join(dir, 'go')}";`,
+      `Gate.Reached = "${path.join(dir, 'reached')}";`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** A `cowloop work` node as a real process, its output collected (`stderr`: so far). */
+function node(dir, opts, url, out, set, extra = []) {
+  const n = { stderr: '' };
+  const argv = [bin, 'work', opts, '--redis', url, '--out', out, '--workers', '2', ...extra, ...set];
+  return Object.assign(n, spawnCollecting(argv, { cwd: dir, timeout: 120000, onStderr: (text) => (n.stderr = text) }));
+}
+
+function submit(dir, opts, url, out, set, rangeSize = 10) {
+  const r = cowloop(['submit', 'redis', opts, '--redis', url, '--range-size', String(rangeSize), '--out', out, ...set], dir);
+  assert.equal(r.status, 0, r.stderr);
+  return r;
+}
+
+function status(dir, out, url) {
+  const r = cowloop(['status', out, '--redis', url, '--json'], dir);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+function mergeAndCompare(dir, opts, out, set) {
+  const merge = cowloop(['merge', '--job', out], dir);
+  assert.equal(merge.status, 0, merge.stderr);
+  const serial = cowloop(['run', opts, '-q', '--out', path.join(dir, 'serial'), ...set], dir);
+  assert.equal(serial.status, 0, serial.stderr);
+  sameOutputs(assert, out, path.join(dir, 'serial'));
+}
+
+const rangeNames = (out) => fs.readdirSync(path.join(out, 'ranges')).filter((n) => /^\d+-\d+$/.test(n));
+
+test('three cowloop work nodes, 40 ranges: merged outputs byte-identical to serial; a second submission adds nothing', { skip, timeout: 120000 }, async () => {
   await withDir(async (dir) => {
     const redis = await startRedis(dir);
     try {
       const set = recoJob(dir, { events: 400 });
       const out = path.join(dir, 'job');
-      const submit = cowloop(['submit', 'redis', recoOpts, '--redis', redis.url, '--range-size', '50', '--out', out, ...set], dir);
-      assert.equal(submit.status, 0, submit.stderr);
-      assert.match(submit.stdout, /queued 8 ranges of events \[0, 400\)/);
-      const again = cowloop(['submit', 'redis', recoOpts, '--redis', redis.url, '--range-size', '50', '--out', out, ...set], dir);
-      assert.equal(again.status, 0, again.stderr);
-      assert.match(again.stdout, /already queued: nothing added/);
+      assert.match(submit(dir, recoOpts, redis.url, out, set).stdout, /queued 40 ranges of events \[0, 400\)/);
+      assert.match(submit(dir, recoOpts, redis.url, out, set).stdout, /already queued: nothing added/);
+      const record = JSON.parse(fs.readFileSync(path.join(out, 'job.json'), 'utf8'));
+      assert.equal(record.shards, 40);
 
-      const node = () => run(process.execPath, [bin, 'work', recoOpts, '--redis', redis.url, '--out', out, '--workers', '2', ...set], { cwd: dir, timeout: 240000 });
-      const nodes = await Promise.all([node(), node()]);
+      const nodes = await Promise.all([0, 1, 2].map(() => node(dir, recoOpts, redis.url, out, set).done));
+      for (const n of nodes) assert.equal(n.status, 0, n.stderr);
       const ranges = nodes.map((n) => Number(/cowloop: (\d+) ranges/.exec(n.stderr)?.[1]));
-      assert.equal(ranges[0] + ranges[1], 8, nodes.map((n) => n.stderr).join('\n'));
-      assert.deepEqual(fs.readdirSync(path.join(out, 'ranges')).sort(), ['0-49', '100-149', '150-199', '200-249', '250-299', '300-349', '350-399', '50-99']);
+      assert.equal(ranges.reduce((a, b) => a + b, 0), 40, nodes.map((n) => n.stderr).join('\n'));
+      assert.equal(rangeNames(out).length, 40);
 
-      const merge = cowloop(['merge', '--job', out], dir);
-      assert.equal(merge.status, 0, merge.stderr);
-      const serial = cowloop(['run', recoOpts, '-q', '--out', path.join(dir, 'serial'), ...set], dir);
-      assert.equal(serial.status, 0, serial.stderr);
-      sameOutputs(assert, out, path.join(dir, 'serial'));
+      const s = status(dir, out, redis.url);
+      assert.equal(s.queue.done, 40);
+      assert.equal(s.queue.waiting, 0);
+      assert.deepEqual(s.queue.leases, []);
+      assert.equal(s.queue.nodes.reduce((n, r) => n + r.events, 0), 400);
+      assert.equal(s.shards.filter((x) => x.state === 'done').length, 40);
+      mergeAndCompare(dir, recoOpts, out, set);
     } finally {
+      await redis.stop();
+    }
+  });
+});
+
+test('a node SIGKILLed mid-range, another joining late: its leased ranges are run once more elsewhere, outputs identical', { skip, timeout: 120000 }, async () => {
+  await withDir(async (dir) => {
+    const redis = await startRedis(dir);
+    const started = [];
+    try {
+      const set = recoJob(dir, { events: 400 });
+      const opts = gatedOpts(dir, 155);
+      const out = path.join(dir, 'job');
+      submit(dir, opts, redis.url, out, set);
+      const lease = ['--lease', '3'];
+      started.push(node(dir, opts, redis.url, out, set, lease), node(dir, opts, redis.url, out, set, lease));
+      // The worker holding event 155 says so: its parent is the node to kill, surely mid-range.
+      const worker = Number(await until('event 155 to reach a worker', () => fs.existsSync(path.join(dir, 'reached')) && fs.readFileSync(path.join(dir, 'reached'), 'utf8').trim()));
+      // Worker -> its node's master -> the cowloop command that re-executed it (killing it kills both).
+      const victimPid = procStat(worker)?.ppid;
+      const launcher = procStat(victimPid)?.ppid;
+      const victim = started.find((n) => n.child.pid === launcher);
+      assert.ok(victim, `the grandparent of worker ${worker} (${launcher}) is one of the nodes (${started.map((n) => n.child.pid).join(', ')})`);
+      victim.child.kill('SIGKILL');
+      const killed = await victim.done;
+      assert.equal(killed.signal, 'SIGKILL');
+      // Ranges the killed node held: their partial directories stay behind, named after it.
+      const lost = fs.readdirSync(path.join(out, 'ranges')).map((n) => /^\.(\d+-\d+)\.partial-.*-(\d+)$/.exec(n)).filter((m) => m && Number(m[2]) === victimPid).map((m) => m[1]);
+      assert.ok(lost.includes('150-159'), lost.join(' '));
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      started.push(node(dir, opts, redis.url, out, set, lease)); // joins late
+      const survivors = await Promise.all(started.filter((n) => n !== victim).map((n) => n.done));
+      for (const n of survivors) assert.equal(n.status, 0, n.stderr);
+      assert.equal(rangeNames(out).length, 40, `${rangeNames(out).sort().join(' ')}\nlost: ${lost.join(' ')}\n${survivors.map((n) => n.stderr).join('\n')}\n${JSON.stringify(status(dir, out, redis.url).queue)}`);
+
+      const s = status(dir, out, redis.url);
+      assert.equal(s.queue.done, 40);
+      const again = s.queue.handedOutAgain.map((a) => `${a.first}-${a.end - 1}`);
+      for (const r of lost) assert.ok(again.includes(r), `${r} was handed out again (${again.join(' ')})`);
+      for (const a of s.queue.handedOutAgain) assert.equal(a.times, 2, `[${a.first}, ${a.end}) handed out ${a.times} times`);
+      assert.ok(again.length <= 4, `at most the 2 x 2 ranges in hand of the killed node: ${again.join(' ')}`);
+      mergeAndCompare(dir, opts, out, set);
+    } finally {
+      for (const n of started) n.child.kill('SIGKILL');
+      await Promise.all(started.map((n) => n.done));
+      await redis.stop();
+    }
+  });
+});
+
+test('a range that kills every worker on 3 nodes is poison: reported by its event, the other ranges done, non-zero exits', { skip, timeout: 120000 }, async () => {
+  await withDir(async (dir) => {
+    const redis = await startRedis(dir);
+    try {
+      const set = [...recoJob(dir, { events: 200 }), '--set', 'KillOnEvent.Event=77', '--set', 'KillOnEvent.Mode="always"'];
+      const opts = path.join(root, 'test', 'fixtures', 'evtloop', 'job.opts');
+      const out = path.join(dir, 'job');
+      submit(dir, opts, redis.url, out, set);
+      const nodes = await Promise.all([0, 1, 2].map(() => node(dir, opts, redis.url, out, set).done));
+      const all = nodes.map((n) => n.stderr).join('\n');
+      for (const n of nodes) assert.notEqual(n.status, 0, n.stderr);
+      assert.ok(nodes.some((n) => n.status === 4 && /ERR_COWLOOP_POISON_RANGE/.test(n.stderr) && /\[70, 80\) \(workers died at event 77 on 3 nodes\)/.test(n.stderr)), all);
+
+      const s = status(dir, out, redis.url);
+      assert.equal(s.queue.done, 19);
+      assert.equal(s.queue.poison.length, 1);
+      const p = s.queue.poison[0];
+      assert.deepEqual([p.first, p.end], [70, 80]);
+      assert.deepEqual(p.failures.map((f) => f.event), [77, 77, 77]);
+      assert.equal(new Set(p.failures.map((f) => f.node)).size, 3);
+      assert.equal(rangeNames(out).length, 19);
+      assert.ok(!rangeNames(out).includes('70-79'));
+      const merge = cowloop(['merge', '--job', out], dir);
+      assert.notEqual(merge.status, 0, 'the merge refuses a job with a range missing');
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
+test('Redis restarted mid-job with appendonly: the nodes wait, say so, and finish; outputs identical', { skip, timeout: 120000 }, async () => {
+  await withDir(async (dir) => {
+    const data = path.join(dir, 'redis');
+    fs.mkdirSync(data);
+    let redis = await startRedis(data, { appendonly: true });
+    const started = [];
+    try {
+      const set = recoJob(dir, { events: 400 });
+      const opts = gatedOpts(dir, 255);
+      const out = path.join(dir, 'job');
+      submit(dir, opts, redis.url, out, set);
+      started.push(node(dir, opts, redis.url, out, set), node(dir, opts, redis.url, out, set));
+      await until('event 255 to reach a worker', () => fs.existsSync(path.join(dir, 'reached')));
+      await redis.stop();
+      // Down until a node has noticed (it cannot finish without Redis).
+      await until('a node to say it tries again', () => started.some((n) => /trying again/.test(n.stderr)));
+      redis = await startRedis(data, { port: redis.port, appendonly: true });
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      const nodes = await Promise.all(started.map((n) => n.done));
+      for (const n of nodes) assert.equal(n.status, 0, n.stderr);
+      assert.ok(nodes.some((n) => /answers again/.test(n.stderr)), nodes.map((n) => n.stderr).join('\n'));
+      assert.equal(rangeNames(out).length, 40);
+      assert.equal(status(dir, out, redis.url).queue.done, 40);
+      mergeAndCompare(dir, opts, out, set);
+    } finally {
+      for (const n of started) n.child.kill('SIGKILL');
+      await Promise.all(started.map((n) => n.done));
       await redis.stop();
     }
   });

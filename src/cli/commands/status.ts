@@ -7,6 +7,8 @@ import { jobStatus, type JobStatus } from '../../batch/slurm/job-status.js';
 import { expectationOf, readJobRecord } from '../../shard/job-record.js';
 import { mergeRecordFile } from '../../shard/layout.js';
 import { readJson } from '../../shard/manifest.js';
+import { queueStatus, queueStatusText, type QueueStatus } from '../../service/queue-status.js';
+import { queueName } from '../../service/range-queue.js';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import type { RegisterCommand } from '../commands.js';
 import { EXIT } from '../exit-codes.js';
@@ -14,6 +16,7 @@ import { EXIT } from '../exit-codes.js';
 interface StatusFlags {
   json?: boolean;
   slurm?: boolean;
+  redis?: string;
 }
 
 function table(status: JobStatus): string {
@@ -56,7 +59,8 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
     .argument('<out>', 'the job\'s directory (--out of cowloop submit or cowloop run --shard)')
     .option('--json', 'print the status as JSON')
     .option('--no-slurm', 'do not ask Slurm; the files only')
-    .action((dir: string, flags: StatusFlags) => {
+    .option('--redis <url>', 'a job queued in Redis (cowloop submit redis): also ask the queue for ranges waiting, leased, poison, and each node\'s rate')
+    .action(async (dir: string, flags: StatusFlags) => {
       const out = path.resolve(dir);
       if (!fs.existsSync(out)) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `${out} does not exist`);
       const record = readJobRecord(out);
@@ -65,8 +69,15 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
       const status = jobStatus(out, expect, false, flags.slurm !== false);
       status.merge.merged = mergedNow(out, count ?? status.count);
       if (status.merge.merged) status.merge.state = 'done';
+      let queue: QueueStatus | undefined;
+      if (flags.redis !== undefined) {
+        if (!record) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `${out} holds no submitted job (no job.json): --redis needs a job queued with cowloop submit redis`);
+        const name = record.redis?.queue ?? queueName(record.optionsFile, record.optionsDigest);
+        queue = await queueStatus(flags.redis, name, record.redis?.rangeSize ?? 1, 0);
+        if (!queue) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `no job ${name} in the queue at ${flags.redis}`);
+      }
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(queue ? { ...status, queue } : status, null, 2)}\n`);
       } else {
         const done = status.shards.filter((s) => s.state === 'done').length;
         const what = record ? `${path.basename(record.optionsFile)}, ` : '';
@@ -75,6 +86,7 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
         const m = status.merge;
         process.stdout.write(`merge: ${m.state}${m.slurm ? ` (job ${m.slurm.id}${m.slurm.reason && m.slurm.reason !== 'None' ? `, ${m.slurm.reason}` : ''})` : ''}\n`);
         if (status.slurmUnreachable) process.stdout.write(`slurm: not asked (${status.slurmUnreachable})\n`);
+        if (queue) process.stdout.write(`${queueStatusText(queue)}\n`);
       }
       setExitCode(EXIT.OK);
     });

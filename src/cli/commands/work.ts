@@ -13,6 +13,7 @@ import { loadJobOptions } from '../../options/load.js';
 import type { JobOptions } from '../../options/types.js';
 import { optionsDigest } from '../../shard/digest.js';
 import { hostName } from '../../shard/layout.js';
+import { readJobRecord, writeJobRecord } from '../../shard/job-record.js';
 import { jobRange } from '../../shard/range.js';
 import { rangesDir } from '../../service/range-dir.js';
 import { queueName, RangeQueue } from '../../service/range-queue.js';
@@ -84,8 +85,26 @@ export async function submitRedis(file: string, flags: QueueFlags & { rangeSize?
   }
   const ranges: Array<{ index: number; first: number; end: number }> = [];
   for (let first = events.first; first < events.end; first += rangeSize) ranges.push({ index: ranges.length, first, end: Math.min(events.end, first + rangeSize) });
+  const previous = readJobRecord(out);
+  if (previous && previous.optionsDigest !== job.digest) {
+    throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `${out} already holds another job (${previous.optionsFile}, options digest ${previous.optionsDigest.slice(0, 19)}): choose another --out`);
+  }
   const q = await RangeQueue.open(url, job.name);
   try {
+    // The record first: a job in the queue always has one, so status and merge --job know it.
+    if (!previous) {
+      writeJobRecord(out, {
+        format: 'cowloop-job/1',
+        optionsFile: job.optionsFile,
+        runArgs: [...flags.set.flatMap((s) => ['--set', s]), ...(flags.events !== undefined ? ['--events', flags.events] : [])],
+        cwd: process.cwd(),
+        shards: ranges.length,
+        workersPerShard: 0,
+        optionsDigest: job.digest,
+        created: new Date().toISOString(),
+        redis: { url, queue: job.name, rangeSize },
+      });
+    }
     const added = await q.submit(ranges, { digest: job.digest, ranges: ranges.length, jobFirst: events.first, jobEnd: events.end, optionsFile: job.optionsFile });
     process.stdout.write(
       added
