@@ -197,11 +197,17 @@ export class RangeQueue {
 
   /** The range is in place: acknowledged, counted as done by `consumer` with its events. */
   async ack(consumer: string, r: QueuedRange, events: number): Promise<void> {
-    await this.#call(() => this.#redis.xack(this.#stream, GROUP, r.id));
-    await this.#call(() => this.#redis.hset(this.#done, String(r.index), consumer));
-    await this.#call(() => this.#redis.hincrby(this.#nodes, `${consumer}|events`, events));
-    await this.#call(() => this.#redis.hincrby(this.#nodes, `${consumer}|ranges`, 1));
-    await this.#call(() => this.#redis.hset(this.#nodes, `${consumer}|last`, String(Date.now())));
+    // One transaction: a node killed in the middle leaves the range either leased or done and counted.
+    await this.#call(() =>
+      this.#redis
+        .multi()
+        .xack(this.#stream, GROUP, r.id)
+        .hset(this.#done, String(r.index), consumer)
+        .hincrby(this.#nodes, `${consumer}|events`, events)
+        .hincrby(this.#nodes, `${consumer}|ranges`, 1)
+        .hset(this.#nodes, `${consumer}|last`, String(Date.now()))
+        .exec(),
+    );
   }
 
   /** Records that the range failed on this node; returns every failure of it so far. */
@@ -224,8 +230,7 @@ export class RangeQueue {
   /** Gives the range up: recorded as poison and acknowledged, so no node takes it again. */
   async poison(r: QueuedRange, failures: RangeFailure[]): Promise<void> {
     const p: PoisonRange = { index: r.index, first: r.first, end: r.end, failures };
-    await this.#call(() => this.#redis.hset(this.#poison, String(r.index), JSON.stringify(p)));
-    await this.#call(() => this.#redis.xack(this.#stream, GROUP, r.id));
+    await this.#call(() => this.#redis.multi().hset(this.#poison, String(r.index), JSON.stringify(p)).xack(this.#stream, GROUP, r.id).exec());
   }
 
   async poisoned(): Promise<PoisonRange[]> {

@@ -169,6 +169,8 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       if (want > 0) {
         const { ranges } = await q.claim(node, want, o.leaseMs, (r) => failedIds.has(r.id));
         for (const range of ranges) {
+          // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
+          if (held.some((h) => h.range.id === range.id)) continue;
           const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
           ready.push({ range, order, started: new Date() });
         }

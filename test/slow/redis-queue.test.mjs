@@ -139,7 +139,7 @@ test('a node SIGKILLed mid-range, another joining late: its leased ranges are ru
       const opts = gatedOpts(dir, 155);
       const out = path.join(dir, 'job');
       submit(dir, opts, redis.url, out, set);
-      const lease = ['--lease', '3'];
+      const lease = ['--lease', '5'];
       started.push(node(dir, opts, redis.url, out, set, lease), node(dir, opts, redis.url, out, set, lease));
       // The worker holding event 155 says so: its parent is the node to kill, surely mid-range.
       const worker = Number(await until('event 155 to reach a worker', () => fs.existsSync(path.join(dir, 'reached')) && fs.readFileSync(path.join(dir, 'reached'), 'utf8').trim()));
