@@ -123,7 +123,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   for (;;) {
     if (fatal) {
       for (const w of workers) w.child?.kill('SIGKILL');
-      await Promise.all(workers.map((w) => w.child?.exited));
+      await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
       throw fatal;
     }
     let done = false;
@@ -211,7 +211,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
     }
   }
   for (const w of workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
-  await Promise.all(workers.map((w) => w.child?.exited));
+  await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
   return summary;
 }
 
