@@ -18,14 +18,14 @@ export interface QueueStatus {
   nodes: Array<NodeRate & { eventsPerSecond: number }>;
 }
 
-export async function queueStatus(url: string, queue: string, rangeSize: number, jobFirst: number): Promise<QueueStatus | undefined> {
+export async function queueStatus(url: string, queue: string, rangeSize: number): Promise<QueueStatus | undefined> {
   const q = await RangeQueue.open(url, queue);
   try {
     const meta = await q.meta();
     if (!meta) return undefined;
     const [done, leases, poison, failures, attempts, rates] = [await q.done(), await q.leases(), await q.poisoned(), await q.failures(), await q.attempts(), await q.rates()];
     const poisonIndex = new Set(poison.map((p) => p.index));
-    const first = meta.jobFirst ?? jobFirst;
+    const first = meta.jobFirst;
     return {
       url,
       queue,
@@ -49,7 +49,7 @@ export async function queueStatus(url: string, queue: string, rangeSize: number,
 export function queueStatusText(s: QueueStatus): string {
   const lines = [`queue ${s.queue} at ${s.url}: ${s.ranges} ranges, ${s.done} done, ${s.leases.length} leased, ${s.waiting} waiting, ${s.poison.length} poison`];
   for (const l of s.leases) {
-    lines.push(`leased: [${l.range.first}, ${l.range.end}) by ${l.node}, idle ${(l.idleMs / 1000).toFixed(1)} s, handed out ${l.deliveries} time${l.deliveries === 1 ? '' : 's'}`);
+    lines.push(`leased: [${l.range.first}, ${l.range.end}) by ${l.node} for ${(l.heldMs / 1000).toFixed(1)} s (renewed ${(l.idleMs / 1000).toFixed(1)} s ago), handed out ${l.deliveries} time${l.deliveries === 1 ? '' : 's'}`);
   }
   for (const p of s.poison) {
     lines.push(`poison: [${p.first}, ${p.end}): ${p.failures.map((f) => `${f.node} at event ${f.event}`).join(', ')}`);

@@ -85,6 +85,9 @@ export interface NodeRate {
 export interface Lease {
   range: QueuedRange;
   node: string;
+  /** Since the node took it. */
+  heldMs: number;
+  /** Since the node last renewed it. */
   idleMs: number;
   deliveries: number;
 }
@@ -98,6 +101,7 @@ export class RangeQueue {
   readonly #done: string;
   readonly #attempts: string;
   readonly #nodes: string;
+  readonly #leasedAt: string;
 
   private constructor(redis: Redis, name: string) {
     this.#redis = redis;
@@ -108,6 +112,7 @@ export class RangeQueue {
     this.#done = `${name}:done`;
     this.#attempts = `${name}:attempts`;
     this.#nodes = `${name}:nodes`;
+    this.#leasedAt = `${name}:leased-at`;
   }
 
   /** Connects once; a server that does not answer is an error naming the URL. */
@@ -178,7 +183,7 @@ export class RangeQueue {
     }
     // A declined range goes straight back, as if its lease had run out.
     await this.release(consumer, declined.map((r) => r.id), leaseMs);
-    for (const r of out) await this.#call(() => this.#redis.hincrby(this.#attempts, String(r.index), 1));
+    for (const r of out) await this.#call(() => this.#redis.multi().hincrby(this.#attempts, String(r.index), 1).hset(this.#leasedAt, String(r.index), String(Date.now())).exec());
     if (out.length) await this.#call(() => this.#redis.hsetnx(this.#nodes, `${consumer}|first`, String(Date.now())));
     return { ranges: out, declined };
   }
@@ -271,9 +276,14 @@ export class RangeQueue {
   async leases(): Promise<Lease[]> {
     const pending = (await this.#call(() => this.#redis.call('XPENDING', this.#stream, GROUP, '-', '+', '1000000'))) as Array<[string, string, number, number]>;
     const out: Lease[] = [];
+    const since = await this.#call(() => this.#redis.hgetall(this.#leasedAt));
+    const now = Date.now();
     for (const [id, node, idleMs, deliveries] of pending) {
       const entries = (await this.#call(() => this.#redis.xrange(this.#stream, id, id))) as Array<[string, string[]]>;
-      if (entries[0]) out.push({ range: toRange(entries[0]), node, idleMs: Number(idleMs), deliveries: Number(deliveries) });
+      if (!entries[0]) continue;
+      const range = toRange(entries[0]);
+      const at = Number(since[String(range.index)] ?? now);
+      out.push({ range, node, heldMs: Math.max(0, now - at), idleMs: Number(idleMs), deliveries: Number(deliveries) });
     }
     return out;
   }
