@@ -163,7 +163,7 @@ export class RangeQueue {
    * Up to `count` ranges for `consumer`: first those whose lease ran out (held by a node
    * idle for leaseMs), then ones never handed out.
    */
-  async claim(consumer: string, count: number, leaseMs: number, declines: (r: QueuedRange) => boolean = () => false): Promise<{ ranges: QueuedRange[]; declined: QueuedRange[] }> {
+  async claim(consumer: string, count: number, leaseMs: number, declines: (r: QueuedRange) => boolean = () => false): Promise<QueuedRange[]> {
     const out: QueuedRange[] = [];
     const declined: QueuedRange[] = [];
     const take = (r: QueuedRange): void => void (declines(r) ? declined.push(r) : out.push(r));
@@ -185,7 +185,7 @@ export class RangeQueue {
     await this.release(consumer, declined.map((r) => r.id), leaseMs);
     for (const r of out) await this.#call(() => this.#redis.multi().hincrby(this.#attempts, String(r.index), 1).hset(this.#leasedAt, String(r.index), String(Date.now())).exec());
     if (out.length) await this.#call(() => this.#redis.hsetnx(this.#nodes, `${consumer}|first`, String(Date.now())));
-    return { ranges: out, declined };
+    return out;
   }
 
   /** Renews the leases this consumer still holds (their idle time starts again); returns how many it kept. */
@@ -200,8 +200,13 @@ export class RangeQueue {
     await this.#call(() => this.#redis.call('XCLAIM', this.#stream, GROUP, consumer, '0', ...ids, 'IDLE', String(leaseMs), 'JUSTID'));
   }
 
+  /** Acknowledges the entry, nothing more. */
+  async ack(id: string): Promise<void> {
+    await this.#call(() => this.#redis.xack(this.#stream, GROUP, id));
+  }
+
   /** The range is in place: acknowledged, counted as done by `consumer` with its events. */
-  async ack(consumer: string, r: QueuedRange, events: number): Promise<void> {
+  async complete(consumer: string, r: QueuedRange, events: number): Promise<void> {
     // One transaction: a node killed in the middle leaves the range either leased or done and counted.
     await this.#call(() =>
       this.#redis
@@ -286,6 +291,12 @@ export class RangeQueue {
       out.push({ range, node, heldMs: Math.max(0, now - at), idleMs: Number(idleMs), deliveries: Number(deliveries) });
     }
     return out;
+  }
+
+  /** Ranges handed out and not acknowledged, by any node. */
+  async leased(): Promise<number> {
+    const summary = (await this.#call(() => this.#redis.call('XPENDING', this.#stream, GROUP))) as [number, ...unknown[]];
+    return Number(summary[0]);
   }
 
   /** Entry ids of the ranges handed out and not acknowledged, by any node. */

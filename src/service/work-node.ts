@@ -139,7 +139,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
             summary.processed += result.processed;
           } else summary.duplicates++;
         }
-        await q.ack(node, held.range, held.placed ? result.processed : 0);
+        await q.complete(node, held.range, held.placed ? result.processed : 0);
         finished.shift();
       }
       while (crashed.length) {
@@ -167,7 +167,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       }
       const want = o.workers * IN_HAND - held.length;
       if (want > 0) {
-        const { ranges } = await q.claim(node, want, o.leaseMs, (r) => failedIds.has(r.id));
+        const ranges = await q.claim(node, want, o.leaseMs, (r) => failedIds.has(r.id));
         for (const range of ranges) {
           // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
           if (held.some((h) => h.range.id === range.id)) continue;
