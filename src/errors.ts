@@ -261,7 +261,7 @@ export const ERRORS = {
   ERR_COWLOOP_POISON_RANGE: {
     exit: 'events',
     meaning: 'A range of a queued job killed workers on as many nodes as `cowloop work --max-range-failures` allows (3 by default): it was given up without outputs, the other ranges were processed.',
-    remedy: 'The message and `cowloop status <out> --redis URL` name the events the workers died on; fix what they trip, then queue the job again in a new --out (the merge refuses a job with a range missing).',
+    remedy: 'The message, and `cowloop status` with --redis, name the events the workers died on; fix what they trip, then queue the job again in a new --out (the merge refuses a job with a range missing).',
   },
   ERR_COWLOOP_RANGE_WAITING: {
     exit: 'failure',
