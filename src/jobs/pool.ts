@@ -6,10 +6,10 @@ import os from 'node:os';
 import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import { fork } from '../process/fork.js';
 import type { ForkedChild } from '../process/forked-child.js';
+import { stopChild } from '../supervise/stop.js';
 import { ClaimedRun } from './claimed-run.js';
 import { checkSeconds } from './job.js';
 import { holdParentState } from './parent-state.js';
-import { stopChild } from './stop-child.js';
 
 export interface PoolOptions {
   /** Workers forked per call (default: os.availableParallelism()). */
@@ -144,9 +144,10 @@ export class Pool {
   async apply<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, args?: A): Promise<Awaited<R>> {
     if (typeof fn !== 'function') throw invalidArgument('apply(fn)', 'a function', fn);
     this.#checkOpen('apply');
-    const list = args === undefined ? ([] as unknown as A) : args;
+    const list: unknown[] = args === undefined ? [] : args;
     if (!Array.isArray(list)) throw invalidArgument('apply(fn, args)', 'an array of arguments', args);
-    const forking = fork(() => fn(...list), { ...this.#options.forkOptions, title: 'cowloop: pool worker' }) as Promise<ForkedChild<unknown>>;
+    // A is the caller's own argument list (checked an array above), or none given for a function of none.
+    const forking = fork(() => fn(...(list as A)), { ...this.#options.forkOptions, title: 'cowloop: pool worker' }) as Promise<ForkedChild<unknown>>;
     this.#applies.add(forking);
     try {
       const child = await forking;
