@@ -239,10 +239,11 @@ test('a run gets its value, the free worker takes the next one, and the set says
   child.say({ k: 'done', id: b, value: 'B', ms: 1 });
   assert.deepEqual(w.events, [[a, 'start', child.pid], [a, 'done', 'A', child.pid], [b, 'done', 'B', child.pid]], 'the stale message was ignored');
   assert.equal(w.idle(), 1);
-  await w.set.stop(false, 'done');
+  const stopped = w.set.stop(false, 'done');
+  await until(() => child.sent.length === 3, 'the worker asked to leave');
   assert.deepEqual(child.sent.at(-1), { k: 'stop' });
   child.finish(undefined);
-  await w.set.settled();
+  await stopped;
   assert.deepEqual(w.set.pids(), []);
 });
 
@@ -283,9 +284,10 @@ test("a run's timeout stops its worker (SIGTERM, SIGKILL after the grace) and a 
   assert.equal(stuck.running, false);
   w.children[1].say({ k: 'done', id: b, value: 1, ms: 1 });
   assert.equal(w.settledOf(b)[1], 'done');
-  await w.set.stop(false, 'done');
+  const stopped = w.set.stop(false, 'done');
+  await until(() => w.children[1].sent.length === 2, 'the worker asked to leave');
   w.children[1].finish(undefined);
-  await w.set.settled();
+  await stopped;
 });
 
 test("a worker's death fails its run with the exit and the worker's error; a replacement runs the rest", async () => {
