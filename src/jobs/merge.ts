@@ -23,7 +23,7 @@ export function mergeValues(local: unknown, remote: unknown, path = 'output'): u
     for (const v of remote) local.add(v);
     return local;
   }
-  if (isBins(local) && isBins(remote)) return addTyped(local, remote, path);
+  if (isBins(local) && ArrayBuffer.isView(remote)) return addTyped(local, remote, path);
   if (typeof local === 'object' && typeof remote === 'object') {
     const method = typeof (local as Adder).add === 'function' ? 'add' : typeof (local as Adder).merge === 'function' ? 'merge' : undefined;
     if (method) {
@@ -59,9 +59,10 @@ function isBins(value: unknown): value is Bins {
   return ArrayBuffer.isView(value) && !(value instanceof DataView);
 }
 
-function addTyped(local: Bins, remote: Bins, path: string): unknown {
-  if (local.length !== remote.length || local.constructor !== remote.constructor) {
-    throw mergeError(path, `cannot add a ${kind(remote)} of length ${remote.length} to a ${kind(local)} of length ${local.length}`);
+function addTyped(local: Bins, remote: ArrayBufferView, path: string): unknown {
+  if (!isBins(remote) || local.length !== remote.length || local.constructor !== remote.constructor) {
+    const length: unknown = Reflect.get(remote, 'length'); // a DataView has none
+    throw mergeError(path, `cannot add a ${kind(remote)} of length ${String(length)} to a ${kind(local)} of length ${local.length}`);
   }
   for (let i = 0; i < local.length; i++) local[i] = local[i]! + remote[i]!;
   return local;
