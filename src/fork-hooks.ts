@@ -8,11 +8,11 @@ import { eventStatusAfterFork } from './evtloop/event-status.js';
 import { masterStateAfterFork } from './evtloop/mp-event-loop-mgr.js';
 import { partialFilesAfterFork } from './util/partial-file.js';
 import { parentStateAfterFork } from './jobs/parent-state.js';
-import { escalationsAfterFork } from './jobs/stop-child.js';
 import { setForkSteps } from './process/child-hooks.js';
 import { parentContextAfterFork } from './process/child-context.js';
 import { forkQueueAfterFork } from './process/fork.js';
 import { siblingsAfterFork } from './process/registry.js';
+import { escalationsAfterFork } from './supervise/stop.js';
 
 const CHILD_FORK_STEPS: ReadonlyArray<() => void> = [
   siblingsAfterFork, // process: close the siblings' channels, stop the SIGCHLD listener
@@ -22,7 +22,7 @@ const CHILD_FORK_STEPS: ReadonlyArray<() => void> = [
   partialFilesAfterFork, // io: partial output files are the parent's to finish
   masterStateAfterFork, // evtloop: MpEventLoopMgr's watchdog, signal handlers, worker table
   parentStateAfterFork, // jobs: timers, queues and worker tables of processors, pools, work managers
-  escalationsAfterFork, // jobs: SIGKILL escalation timers of workers being stopped
+  escalationsAfterFork, // supervise: SIGKILL escalation timers of children being stopped
 ];
 
 /** Hands the ordered list to the fork runtime (the public entry does, once). */

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The cause of a worker's death in words; `crashedDir` is where its files (and log) are set aside. */
-export function describeCrash(error: Error & { signal?: string }, workerDir: string, crashedDir: string): string {
-  if (ranOutOfHeap(error.signal, path.join(workerDir, 'worker.log'))) {
+export function describeCrash(error: Error & { signal?: string | null }, workerDir: string, crashedDir: string): string {
+  if (ranOutOfHeap(error.signal ?? undefined, path.join(workerDir, 'worker.log'))) {
     return `ran out of JavaScript heap (see ${path.join(crashedDir, 'worker.log')}; node's --max-old-space-size sets the limit)`;
   }
   return error.message.replace(/^child \d+ /, '');

@@ -1,13 +1,14 @@
 // What the master does when a worker's child ends: the whole policy, as a pure function
 // of what is known at that moment, so each case can be tested without a fork.
 import { codeOf, ErrorCodes, type ErrorCode } from '../errors.js';
+import type { ChildError } from '../supervise/child.js';
 import type { WorkerReport } from './worker.js';
 
 export interface ChildEnd {
   /** The report of a child that ended well. */
   report?: WorkerReport;
   /** Why a child without a report ended: its own error, or its death (ERR_COWLOOP_CHILD_EXITED). */
-  error?: Error & { code?: string; signal?: string };
+  error?: ChildError;
 }
 
 export interface ExitFacts {

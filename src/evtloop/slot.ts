@@ -2,21 +2,12 @@
 // the children of it that ended well (a position outlives its children: a crashed child is
 // replaced, a recycled one succeeded by a fresh fork, each in its own directory).
 import * as path from 'node:path';
+import type { SupervisedChild } from '../supervise/child.js';
 import type { WorkerPlan } from './plan.js';
 import type { WorkerReport } from './worker.js';
 
-/** The parent's view of a forked worker: what the supervisor needs of a ForkedChild. */
-export interface SupervisedChild {
-  readonly pid: number;
-  readonly running: boolean;
-  /** Resolves with the worker's report; rejects when it failed or died. */
-  readonly result: Promise<WorkerReport>;
-  /** Resolves once the child is reaped. */
-  readonly exited: Promise<unknown>;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  send(message: unknown): unknown;
-  kill(signal: NodeJS.Signals): unknown;
-}
+/** The parent's view of a forked worker: a child whose result is its report. */
+export type WorkerChild = SupervisedChild<WorkerReport>;
 
 /** The ranges strategy's unit of work. */
 export type Range = { id: number; first: number; count: number };
@@ -31,9 +22,9 @@ export class Slot {
   /** Events processed by those children. */
   finishedEvents = 0;
   plan: WorkerPlan;
-  child: SupervisedChild | undefined;
+  child: WorkerChild | undefined;
   /** The last child that sent its report. */
-  reported: SupervisedChild | undefined;
+  reported: WorkerChild | undefined;
   /** Children of this position that crashed. */
   restarts = 0;
   /** ranges strategy: every range sent to the current child, those not done yet, and those to send first. */
@@ -52,7 +43,7 @@ export class Slot {
   }
 
   /** The current child ended well: what it wrote is merged, what it did is counted. */
-  finished(child: SupervisedChild, processed: number): void {
+  finished(child: WorkerChild, processed: number): void {
     this.reported = child;
     this.finishedDirs.push(this.dir);
     this.finishedEvents += processed;
@@ -70,7 +61,7 @@ export class Slot {
   }
 
   /** A new child takes the position: the watchdog starts afresh, the range lists are empty. */
-  adopt(child: SupervisedChild, now: number): void {
+  adopt(child: WorkerChild, now: number): void {
     this.child = child;
     this.lastDone = 0;
     this.lastProgress = now;

@@ -2,8 +2,8 @@
 import type { SharedClaims } from '../shm/shared-claims.js';
 import type { FailedEvent, ProgressSample } from './event-loop-mgr.js';
 import type { EventSpace, Strategy } from './plan.js';
-import type { Slot, SupervisedChild } from './slot.js';
-import type { SignalSource, SupervisorClock } from './supervisor-clock.js';
+import type { SignalSource, SupervisorClock } from '../supervise/clock.js';
+import type { Slot, WorkerChild } from './slot.js';
 import type { WorkerReport } from './worker.js';
 
 export interface SupervisorOptions {
@@ -19,7 +19,7 @@ export interface SupervisorOptions {
   /** Seconds children get to finish after the first SIGINT/SIGTERM. */
   stopGrace: number;
   /** Forks a child for the slot (its plan and dir are set). */
-  spawn(slot: Slot): Promise<SupervisedChild>;
+  spawn(slot: Slot): Promise<WorkerChild>;
   log: { error(message: string): void; warning(message: string): void };
   progress(sample: Omit<ProgressSample, 'elapsedMs'>): void;
   clock?: SupervisorClock;

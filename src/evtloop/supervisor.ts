@@ -4,20 +4,21 @@
 // replaced after a crash, its event declared poison, or the run failed. It also owns what
 // watches the children meanwhile: SIGINT/SIGTERM (stop, then kill after StopGrace), the
 // EventTimeout watchdog and the progress sampler. Forking, time and signals come in from
-// outside, so that tests drive it with stand-in children.
+// outside, so that tests drive it with stand-in children. The mechanics it shares with the
+// jobs' supervisors are src/supervise's: the clock, the signal handling, reading a child's end.
 import * as fs from 'node:fs';
 import { CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
 import type { FailedEvent } from './event-loop-mgr.js';
-import { decideExit, type ChildEnd } from './exit-decision.js';
+import { decideExit } from './exit-decision.js';
 import { describeCrash } from './crash-cause.js';
 import { rangeList } from './plan.js';
 import { RangeFeed, type RangeMessage } from './range-feed.js';
-import { Slot, type SupervisedChild } from './slot.js';
-import { realClock, type SupervisorClock } from './supervisor-clock.js';
+import { endOf } from '../supervise/child.js';
+import { realClock, type SupervisorClock } from '../supervise/clock.js';
+import { SignalStop } from '../supervise/signal-stop.js';
+import { Slot, type WorkerChild } from './slot.js';
 import type { GenerationReport, SupervisionOutcome, SupervisorOptions } from './supervisor-options.js';
 
-/** A second signal this soon after the first is the echo of the same keypress (it reaches both the command and the master). */
-const SIGNAL_ECHO_MS = 250;
 const SAMPLE_EVERY_MS = 500;
 
 export class WorkerSupervisor {
@@ -34,13 +35,25 @@ export class WorkerSupervisor {
   #recycles = 0;
   #nextId = 1;
   #failure: Error | undefined;
-  #interrupted = false;
-  #firstSignalAt = 0;
+  readonly #signalStop: SignalStop;
   #undo: Array<() => void> = [];
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
     this.#clock = options.clock ?? realClock;
+    this.#signalStop = new SignalStop({
+      clock: this.#clock,
+      signals: options.signals ?? process,
+      graceMs: options.stopGrace * 1000,
+      stop: (signal) => {
+        this.#o.log.warning(`${signal}: stopping; workers finish their current event (up to ${this.#o.stopGrace} s)`);
+        this.#stopAll(null);
+      },
+      kill: (signal) => {
+        if (signal) this.#o.log.warning(`${signal} again: killing the workers`);
+        this.#stopAll('SIGKILL');
+      },
+    });
     const { space, shared, strategy, root } = options;
     this.#feed = strategy === 'ranges' ? new RangeFeed(rangeList(space), shared) : undefined;
     this.#maxRestarts = options.maxEventRetries * space.workers + space.workers;
@@ -67,13 +80,13 @@ export class WorkerSupervisor {
         this.#failure = refused.reason as Error;
         return { ...this.#outcome(0), dirs: [], unreported: { processed: 0, failed: 0 } };
       }
-      const children = settled.map((r) => (r as PromiseFulfilledResult<SupervisedChild>).value);
+      const children = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const forkMs = performance.now() - t0;
       this.#o.shared.start();
       this.sample('workers');
       await Promise.all(this.slots.map((slot, i) => this.#supervise(slot, children[i]!)));
       this.sample('done');
-      if (!this.#failure && !this.#interrupted && this.#badRecords.length > 0) {
+      if (!this.#failure && !this.#signalStop.interrupted && this.#badRecords.length > 0) {
         // The bad record nearest the start ends the run, with the code a serial run gives it.
         const bad = this.#badRecords.reduce((a, b) => (b.event < a.event ? b : a));
         this.#failure = new CowloopError(ErrorCodes.ERR_COWLOOP_IO_BAD_RECORD, `worker ${bad.index} (pid ${bad.pid}) failed: ${bad.message}`);
@@ -89,17 +102,7 @@ export class WorkerSupervisor {
    * children StopGrace seconds; a second one, not the echo of the first, kills them.
    */
   interrupt(signal: string): void {
-    const now = this.#clock.now();
-    if (!this.#interrupted) {
-      this.#interrupted = true;
-      this.#firstSignalAt = now;
-      this.#o.log.warning(`${signal}: stopping; workers finish their current event (up to ${this.#o.stopGrace} s)`);
-      this.#stopAll(null);
-      this.#undo.push(this.#clock.after(this.#o.stopGrace * 1000, () => this.#stopAll('SIGKILL')));
-    } else if (now - this.#firstSignalAt > SIGNAL_ECHO_MS) {
-      this.#o.log.warning(`${signal} again: killing the workers`);
-      this.#stopAll('SIGKILL');
-    }
+    this.#signalStop.interrupt(signal);
   }
 
   /** The watchdog's look: a child whose done count has not moved for EventTimeout is killed. */
@@ -135,18 +138,12 @@ export class WorkerSupervisor {
 
   /** Removes the signal handlers and timers (at the end, or in a child forked meanwhile). */
   dispose(): void {
+    this.#signalStop.dispose();
     for (const undo of this.#undo.splice(0)) undo();
   }
 
   #watch(): void {
-    const signals = this.#o.signals ?? process;
-    const onSignal = (signal: string) => this.interrupt(signal);
-    signals.on('SIGINT', onSignal);
-    signals.on('SIGTERM', onSignal);
-    this.#undo.push(() => {
-      signals.off('SIGINT', onSignal);
-      signals.off('SIGTERM', onSignal);
-    });
+    this.#signalStop.watch();
     this.#undo.push(this.#clock.every(SAMPLE_EVERY_MS, () => this.sample('workers')));
     const timeout = this.#o.eventTimeout;
     if (timeout > 0) this.#undo.push(this.#clock.every(Math.min(1000, Math.max(50, timeout * 250)), () => this.checkProgress()));
@@ -167,7 +164,7 @@ export class WorkerSupervisor {
   }
 
   /** Runs one position: each child it has, until one ends for good. */
-  async #supervise(slot: Slot, first: SupervisedChild): Promise<void> {
+  async #supervise(slot: Slot, first: WorkerChild): Promise<void> {
     const { shared, strategy } = this.#o;
     let child = first;
     for (;;) {
@@ -177,11 +174,7 @@ export class WorkerSupervisor {
         child.on('message', (m) => feed.onMessage(slot, m));
         feed.feed(slot);
       }
-      const end: ChildEnd = await child.result.then(
-        (report) => ({ report }),
-        (error: unknown) => ({ error: error as NonNullable<ChildEnd['error']> }),
-      );
-      await child.exited;
+      const end = await endOf(child);
       if (end.report) {
         this.#reports.push({ ...end.report, generation: slot.generation });
         slot.finished(child, end.report.processed);
@@ -189,7 +182,7 @@ export class WorkerSupervisor {
       const event = shared.inFlight(slot.index);
       const decision = decideExit({
         end,
-        stopping: this.#failure !== undefined || this.#interrupted,
+        stopping: this.#failure !== undefined || this.#signalStop.interrupted,
         event,
         earlierCrashes: this.#crashes.get(event) ?? 0,
         restarts: slot.restarts,
@@ -286,7 +279,7 @@ export class WorkerSupervisor {
       poison: this.#poison,
       restarts: this.#restarts,
       recycles: this.#recycles,
-      interrupted: this.#interrupted,
+      interrupted: this.#signalStop.interrupted,
       failure: this.#failure,
       forkMs,
       dirs: this.slots.flatMap((s) => s.finishedDirs),

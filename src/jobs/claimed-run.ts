@@ -2,13 +2,16 @@
 // worker's memory (forked after they were built), and a counter in shared memory hands
 // out the next index: a free worker claims with one Atomics.add. Values come back in
 // batches over each worker's channel. Used by Pool and WorkManager.
-import { codeOf, CowloopError, ErrorCodes } from '../errors.js';
+import { CowloopError, ErrorCodes } from '../errors.js';
 import { fork, type ForkOptions } from '../process/fork.js';
 import type { ChildContext } from '../process/child-context.js';
-import type { ForkedChild } from '../process/forked-child.js';
 import { errorFromWire, errorToWire, type WireError } from '../process/wire.js';
 import { CLAIMS_CLOSED, SharedClaims } from '../shm/shared-claims.js';
-import { describeExit, stopChild } from './stop-child.js';
+import { endOf, type SupervisedChild } from '../supervise/child.js';
+import type { ChildHandle } from '../supervise/child-handle.js';
+import { ChildSet } from '../supervise/child-set.js';
+import type { SupervisorClock } from '../supervise/clock.js';
+import { decideClaim, type ClaimEvent } from './claim-decision.js';
 
 export interface ClaimedRunSpec<R, S> {
   /** Items are the indices 0 .. count-1. */
@@ -32,6 +35,9 @@ export interface ClaimedRunSpec<R, S> {
   timeoutMs?: number | undefined;
   graceMs: number;
   forkOptions: Pick<ForkOptions, 'allowActiveResources' | 'deathSignal'>;
+  /** Forks worker `w` (default: fork() of the claiming loop); tests hand in stand-ins. */
+  spawn?: (w: number, claims: SharedClaims) => Promise<ClaimChild<S>>;
+  clock?: SupervisorClock;
 }
 
 export interface WorkerReport<S> {
@@ -42,7 +48,16 @@ export interface WorkerReport<S> {
   summary: S;
 }
 
+export type ClaimChild<S> = SupervisedChild<WorkerReport<S>>;
+
 type FromClaimWorker = { k: 'v'; i: number[]; v: unknown[] } | { k: 'e'; i: number; error: WireError };
+
+function isFromClaimWorker(m: unknown): m is FromClaimWorker {
+  return typeof m === 'object' && m !== null && 'k' in m && (m.k === 'v' || m.k === 'e');
+}
+
+/** A worker of the run; its work is its index (the word of the claims it writes). */
+type Worker<S> = ChildHandle<ClaimChild<S>, 'forking' | 'running' | 'stopping', number>;
 
 const FLUSH_ITEMS = 512;
 const FLUSH_MS = 20;
@@ -53,10 +68,10 @@ const MAX_COUNT = CLAIMS_CLOSED;
 export class ClaimedRun<R, S> {
   readonly done: Promise<Array<WorkerReport<S>>>;
   #claims: SharedClaims;
-  #children: Array<ForkedChild<WorkerReport<S>>> = [];
+  #children: ChildSet<ClaimChild<S>, 'forking' | 'running' | 'stopping', number>;
   #error: Error | undefined;
   #spec: ClaimedRunSpec<R, S>;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelTimer: (() => void) | undefined;
 
   constructor(spec: ClaimedRunSpec<R, S>) {
     if (spec.count > MAX_COUNT) {
@@ -65,6 +80,14 @@ export class ClaimedRun<R, S> {
     this.#spec = spec;
     const workers = Math.max(0, Math.min(spec.workers, Math.ceil(spec.count / spec.chunkSize)));
     this.#claims = new SharedClaims(workers);
+    this.#children = new ChildSet({
+      graceMs: spec.graceMs,
+      clock: spec.clock,
+      onMessage: (w, m) => {
+        if (isFromClaimWorker(m)) this.#onMessage(w, m);
+      },
+      onExit: () => undefined, // read by endOf in #run
+    });
     this.done = this.#run(workers);
     this.done.catch(() => undefined); // the owner awaits it; an early failure must not be unhandled
   }
@@ -78,88 +101,75 @@ export class ClaimedRun<R, S> {
   /** Aborts and kills the workers. */
   async kill(error: Error): Promise<void> {
     this.abort(error);
-    await Promise.all(this.#children.map((c) => stopChild(c, this.#spec.graceMs)));
+    await Promise.all([...this.#children.handles].map((w) => this.#children.stop(w, 'stopping')));
   }
 
   dropInChild(): void {
-    clearTimeout(this.#timer);
-    this.#children = [];
+    this.#cancelTimer?.();
+    this.#children.dropInChild();
   }
 
   async #run(workers: number): Promise<Array<WorkerReport<S>>> {
     if (workers === 0) return [];
     const spec = this.#spec;
-    const forks = await Promise.allSettled(
-      Array.from({ length: workers }, (_, w) => fork(claimWorkerMain(spec, this.#claims, w), { ...spec.forkOptions, title: spec.title })),
-    );
-    for (const f of forks) if (f.status === 'fulfilled') this.#children.push(f.value);
-    const refused = forks.find((f): f is PromiseRejectedResult => f.status === 'rejected');
-    if (refused) this.abort(refused.reason as Error);
-    if (spec.timeoutMs !== undefined) {
-      this.#timer = setTimeout(() => void this.#timedOut(), spec.timeoutMs);
-      this.#timer.unref(); // a ref'd timer would count as pending work at the next fork
-    }
-    for (const child of this.#children) {
-      child.on('message', (m) => this.#onMessage(child, m as FromClaimWorker));
-    }
-    const results = await Promise.allSettled(this.#children.map((c) => c.result));
-    await Promise.all(this.#children.map((c) => c.exited));
-    clearTimeout(this.#timer);
-    results.forEach((r, w) => {
-      if (r.status === 'rejected' && !this.#error) this.#error = this.#workerDied(this.#children[w]!, w, r.reason as Error);
+    const spawn = spec.spawn ?? ((w, claims) => fork(claimWorkerMain(spec, claims, w), { ...spec.forkOptions, title: spec.title }));
+    const handles = Array.from({ length: workers }, (_, w) => {
+      const handle = this.#children.add(spawn(w, this.#claims), 'forking', 'running', (error) => {
+        if (error) this.#decide(decideClaim({ kind: 'fork-refused', error }, spec.describeItem));
+      });
+      handle.work = w;
+      return handle;
+    });
+    await Promise.all(handles.map((h) => h.ready));
+    const running = handles.filter((h) => h.child !== undefined);
+    if (spec.timeoutMs !== undefined) this.#cancelTimer = this.#children.clock.after(spec.timeoutMs, () => this.#timedOut(running));
+    const ends = await Promise.all(running.map((h) => endOf(h.child!)));
+    this.#cancelTimer?.();
+    const reports: Array<WorkerReport<S>> = [];
+    ends.forEach((end, k) => {
+      const w = running[k]!;
+      const event: ClaimEvent = { kind: 'ended', pid: w.pid!, error: end.error, inFlight: this.#claims.inFlight(w.work!) };
+      this.#decide(decideClaim(event, spec.describeItem));
+      if (end.report) reports.push(end.report);
     });
     if (this.#error) throw this.#error;
-    return results.map((r) => (r as PromiseFulfilledResult<WorkerReport<S>>).value);
+    return reports;
   }
 
-  #onMessage(child: ForkedChild<WorkerReport<S>>, m: FromClaimWorker): void {
+  #decide(decision: ReturnType<typeof decideClaim>): void {
+    switch (decision.kind) {
+      case 'continue':
+        return;
+      case 'abort':
+        this.abort(decision.error);
+        return;
+      case 'fail':
+        this.#error ??= decision.error;
+        return;
+      case 'kill':
+        void this.kill(decision.error);
+        return;
+    }
+  }
+
+  #onMessage(w: Worker<S>, m: FromClaimWorker): void {
     if (m.k === 'v') {
+      // Values are plain data the worker's item returned (v8-deserialised): R as the caller typed it.
       if (!this.#error) this.#spec.onValues?.(m.i, m.v as R[]);
       return;
     }
-    const cause = errorFromWire(m.error, { childPid: child.pid });
-    const what = this.#spec.describeItem(m.i);
-    const code = (cause as { code?: string }).code === ErrorCodes.ERR_COWLOOP_RESULT_NOT_SERIALIZABLE
-      ? ErrorCodes.ERR_COWLOOP_RESULT_NOT_SERIALIZABLE
-      : ErrorCodes.ERR_COWLOOP_TASK_FAILED;
-    const error = new CowloopError(code, `${what} failed in worker ${child.pid}: ${cause.name}: ${cause.message}`, { cause });
-    error.stack = `${error.name} [${code}]: ${error.message}\n${frames(cause.stack ?? '')}`;
-    Object.assign(error, { itemIndex: m.i, pid: child.pid });
-    this.abort(error);
+    const pid = w.pid!;
+    const cause = errorFromWire(m.error, { childPid: pid });
+    this.#decide(decideClaim({ kind: 'item-failed', pid, index: m.i, cause }, this.#spec.describeItem));
   }
 
-  #workerDied(child: ForkedChild<WorkerReport<S>>, w: number, reason: Error): Error {
-    const exit = (reason as { exitCode?: number | null; signal?: string | null });
-    const current = this.#claims.inFlight(w);
-    const on = current >= 0 ? ` while processing ${this.#spec.describeItem(current)}` : '';
-    const how = exit.signal !== undefined || exit.exitCode !== undefined
-      ? describeExit({ code: exit.exitCode ?? null, signal: exit.signal ?? null })
-      : `failed: ${reason.message}`;
-    const code = codeOf(reason, ErrorCodes.ERR_COWLOOP_WORKER_DIED);
-    const error = new CowloopError(
-      code === ErrorCodes.ERR_COWLOOP_CHILD_EXITED ? ErrorCodes.ERR_COWLOOP_WORKER_DIED : code,
-      `worker ${child.pid} ${how}${on}`,
-      { cause: reason },
-    );
-    return Object.assign(error, { pid: child.pid, ...(current >= 0 ? { itemIndex: current } : {}) });
-  }
-
-  async #timedOut(): Promise<void> {
-    const seconds = this.#spec.timeoutMs! / 1000;
-    const busy = this.#children.flatMap((c, w) => {
-      const i = this.#claims.inFlight(w);
-      return i >= 0 && c.running ? [`${this.#spec.describeItem(i)} in worker ${c.pid}`] : [];
+  #timedOut(running: Array<Worker<S>>): void {
+    const busy = running.flatMap((w) => {
+      const index = this.#claims.inFlight(w.work!);
+      return index >= 0 && w.running ? [{ index, pid: w.pid! }] : [];
     });
-    const error = new CowloopError(
-      ErrorCodes.ERR_COWLOOP_JOB_TIMEOUT,
-      `timed out after ${seconds} s` + (busy.length > 0 ? `; still running: ${busy.join(', ')}; the workers were killed` : ''),
-    );
-    await this.kill(error);
+    this.#decide(decideClaim({ kind: 'timeout', seconds: this.#spec.timeoutMs! / 1000, busy }, this.#spec.describeItem));
   }
-}
-
-function frames(stack: string): string {
-  return stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n');
 }
 
 function claimWorkerMain<R, S>(spec: ClaimedRunSpec<R, S>, claims: SharedClaims, w: number) {

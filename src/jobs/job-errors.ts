@@ -1,8 +1,8 @@
 // Errors of jobs: each names its job and group, keeps the worker's error as `cause`, and
 // shows the worker's stack frames as its own (the parent's frames say nothing useful).
 import { codeOf, CowloopError, ErrorCodes, type ErrorCode } from '../errors.js';
-import { describeExit } from './stop-child.js';
-import type { RunFailure } from './worker-set.js';
+import { describeExit } from '../supervise/child.js';
+import type { RunFailure } from './worker-decision.js';
 
 export interface JobOutcome<R = unknown> {
   group: string;

@@ -23,9 +23,7 @@ export function mergeValues(local: unknown, remote: unknown, path = 'output'): u
     for (const v of remote) local.add(v);
     return local;
   }
-  if (ArrayBuffer.isView(local) && ArrayBuffer.isView(remote) && !(local instanceof DataView)) {
-    return addTyped(local as unknown as ArrayLike<number> & { [i: number]: number }, remote as unknown as ArrayLike<number>, path);
-  }
+  if (isBins(local) && ArrayBuffer.isView(remote)) return addTyped(local, remote, path);
   if (typeof local === 'object' && typeof remote === 'object') {
     const method = typeof (local as Adder).add === 'function' ? 'add' : typeof (local as Adder).merge === 'function' ? 'merge' : undefined;
     if (method) {
@@ -51,9 +49,20 @@ export function mergeValues(local: unknown, remote: unknown, path = 'output'): u
   throw mergeError(path, `cannot merge ${kind(local)} with ${kind(remote)}`);
 }
 
-function addTyped(local: ArrayLike<number> & { [i: number]: number }, remote: ArrayLike<number>, path: string): unknown {
-  if (local.length !== remote.length || local.constructor !== remote.constructor) {
-    throw mergeError(path, `cannot add a ${kind(remote)} of length ${remote.length} to a ${kind(local)} of length ${local.length}`);
+/**
+ * Histogram bins: a typed array (any view but a DataView). A BigInt64Array's elements are
+ * bigints, typed here as numbers: `+` adds two of a kind alike, and the constructors match.
+ */
+type Bins = { readonly length: number; [i: number]: number };
+
+function isBins(value: unknown): value is Bins {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView);
+}
+
+function addTyped(local: Bins, remote: ArrayBufferView, path: string): unknown {
+  if (!isBins(remote) || local.length !== remote.length || local.constructor !== remote.constructor) {
+    const length: unknown = Reflect.get(remote, 'length'); // a DataView has none
+    throw mergeError(path, `cannot add a ${kind(remote)} of length ${String(length)} to a ${kind(local)} of length ${local.length}`);
   }
   for (let i = 0; i < local.length; i++) local[i] = local[i]! + remote[i]!;
   return local;

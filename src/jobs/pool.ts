@@ -5,11 +5,11 @@
 import os from 'node:os';
 import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import { fork } from '../process/fork.js';
-import type { ForkedChild } from '../process/forked-child.js';
+import { endOf, type SupervisedChild } from '../supervise/child.js';
+import { ChildSet } from '../supervise/child-set.js';
 import { ClaimedRun } from './claimed-run.js';
 import { checkSeconds } from './job.js';
 import { holdParentState } from './parent-state.js';
-import { stopChild } from './stop-child.js';
 
 export interface PoolOptions {
   /** Workers forked per call (default: os.availableParallelism()). */
@@ -47,12 +47,14 @@ interface FilledPoolOptions {
 export class Pool {
   #options: FilledPoolOptions;
   #runs = new Set<Pick<ClaimedRun<unknown, unknown>, 'done' | 'kill' | 'dropInChild'>>();
-  #applies = new Set<Promise<ForkedChild<unknown>>>();
+  /** The children of apply() calls. */
+  #applies: ChildSet<SupervisedChild, 'running' | 'stopping'>;
   #closed = false;
   #release: () => void;
 
   constructor(options: PoolOptions = {}) {
     this.#options = fillPoolOptions(options);
+    this.#applies = new ChildSet({ graceMs: this.#options.graceMs, onMessage: () => undefined, onExit: () => undefined });
     this.#release = holdParentState(this);
   }
 
@@ -144,20 +146,19 @@ export class Pool {
   async apply<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, args?: A): Promise<Awaited<R>> {
     if (typeof fn !== 'function') throw invalidArgument('apply(fn)', 'a function', fn);
     this.#checkOpen('apply');
-    const list = args === undefined ? ([] as unknown as A) : args;
+    const list: unknown[] = args === undefined ? [] : args;
     if (!Array.isArray(list)) throw invalidArgument('apply(fn, args)', 'an array of arguments', args);
-    const forking = fork(() => fn(...list), { ...this.#options.forkOptions, title: 'cowloop: pool worker' }) as Promise<ForkedChild<unknown>>;
-    this.#applies.add(forking);
-    try {
-      const child = await forking;
-      try {
-        return (await child.result) as Awaited<R>;
-      } finally {
-        await child.exited;
-      }
-    } finally {
-      this.#applies.delete(forking);
-    }
+    // A is the caller's own argument list (checked an array above), or none given for a function of none.
+    const forking = fork(() => fn(...(list as A)), { ...this.#options.forkOptions, title: 'cowloop: pool worker' });
+    let refused: Error | undefined;
+    const handle = this.#applies.add(forking, 'running', 'running', (error) => {
+      refused = error;
+    });
+    await handle.ready;
+    if (!handle.child) throw refused!;
+    const end = await endOf(handle.child);
+    if (end.error) throw end.error;
+    return end.report as Awaited<R>; // the value fn returned, as the child serialised it
   }
 
   /**
@@ -170,12 +171,9 @@ export class Pool {
     if (options.force) {
       const error = new CowloopError(ErrorCodes.ERR_COWLOOP_CLOSED, 'the Pool was closed with { force: true } while this call was running');
       await Promise.all(runs.map((r) => r.kill(error)));
-      await Promise.all([...this.#applies].map(async (forking) => {
-        const child = await forking.catch(() => undefined);
-        if (child) await stopChild(child, this.#options.graceMs);
-      }));
+      await Promise.all([...this.#applies.handles].map((h) => this.#applies.stop(h, 'stopping')));
     }
-    await Promise.allSettled([...runs.map((r) => r.done), ...this.#applies]);
+    await Promise.allSettled([...runs.map((r) => r.done), ...[...this.#applies.handles].map((h) => h.ready)]);
     this.#release();
   }
 
@@ -187,7 +185,7 @@ export class Pool {
   dropInChild(): void {
     for (const run of this.#runs) run.dropInChild();
     this.#runs.clear();
-    this.#applies.clear();
+    this.#applies.dropInChild();
     this.#closed = true;
   }
 

@@ -24,6 +24,11 @@ export type FromWorker =
   | { k: 'done'; id: number; value: unknown; ms: number }
   | { k: 'fail'; id: number; error: WireError; ms: number };
 
+/** A message of a job worker (anything else on the channel is not one). */
+export function isFromWorker(m: unknown): m is FromWorker {
+  return typeof m === 'object' && m !== null && 'k' in m && 'id' in m && (m.k === 'start' || m.k === 'done' || m.k === 'fail');
+}
+
 export function jobWorkerMain(table: WorkerTable): (ctx: ChildContext) => Promise<void> {
   return (ctx) =>
     new Promise<void>((resolve) => {

@@ -1,19 +1,16 @@
 // A set of forked job workers sharing one table: a queue of runs, a free worker takes the
-// next run, per-run timeouts, and stuck or dead workers killed and replaced by new forks.
+// next run, per-run timeouts, and stuck or dead workers stopped and replaced by new forks.
+// The children themselves (forking, deadlines, stopping, reaping) are a ChildSet's
+// (src/supervise); what each message, exit or timeout means is decideWorker's.
 import { fork } from '../process/fork.js';
-import type { ChildExit, ForkedChild } from '../process/forked-child.js';
-import { errorFromWire } from '../process/wire.js';
-import { jobWorkerMain, type FromWorker, type ToWorker, type WorkerTable } from './worker-loop.js';
-import { stopChild } from './stop-child.js';
+import type { SupervisedChild } from '../supervise/child.js';
+import type { ChildHandle } from '../supervise/child-handle.js';
+import { ChildSet } from '../supervise/child-set.js';
+import type { SupervisorClock } from '../supervise/clock.js';
+import { decideWorker, type RunFailure, type WorkerEvent, type WorkerState } from './worker-decision.js';
+import { isFromWorker, jobWorkerMain, type ToWorker, type WorkerTable } from './worker-loop.js';
 
-/** Why a run did not produce a value. */
-export type RunFailure =
-  | { kind: 'error'; error: Error; pid: number; ms: number }
-  | { kind: 'timeout'; pid: number }
-  | { kind: 'died'; pid: number; exit: ChildExit; error: Error | undefined }
-  | { kind: 'cancelled'; pid: number | undefined; reason: string }
-  | { kind: 'group-timeout'; pid: number | undefined }
-  | { kind: 'fork'; error: Error };
+export type { RunFailure };
 
 export interface Run {
   readonly id: number;
@@ -24,6 +21,8 @@ export interface Run {
   onFail(failure: RunFailure): void;
 }
 
+export type JobChild = SupervisedChild<void>;
+
 export interface WorkerSetOptions {
   size: number;
   graceMs: number;
@@ -32,31 +31,34 @@ export interface WorkerSetOptions {
   deathSignal: NodeJS.Signals | 0 | undefined;
   /** Called whenever a run settles and the set has nothing queued or running. */
   onIdle(): void;
+  /** Forks a worker that serves the table (default: fork() of jobWorkerMain); tests hand in stand-ins. */
+  spawn?: (table: WorkerTable) => Promise<JobChild>;
+  clock?: SupervisorClock;
 }
 
-type WorkerState = 'forking' | 'idle' | 'busy' | 'killing' | 'stopping';
-
-interface Worker {
-  state: WorkerState;
-  child: ForkedChild<void> | undefined;
-  ready: Promise<void>;
-  run: Run | undefined;
-  timer: NodeJS.Timeout | undefined;
-  lastError: Error | undefined;
-}
+type Worker = ChildHandle<JobChild, WorkerState, Run>;
 
 export class WorkerSet {
   readonly table: WorkerTable = { runs: [], fns: [] };
   #options: WorkerSetOptions;
-  #workers = new Set<Worker>();
+  #children: ChildSet<JobChild, WorkerState, Run>;
   #queue: Run[] = [];
-  #pendingExits = new Set<Promise<unknown>>();
   #forked = false;
   #forkError: Error | undefined;
   #stopped = false;
+  #waiters: Array<() => void> = [];
 
   constructor(options: WorkerSetOptions) {
     this.#options = options;
+    const children: ChildSet<JobChild, WorkerState, Run> = new ChildSet({
+      graceMs: options.graceMs,
+      clock: options.clock,
+      onMessage: (w, m) => {
+        if (isFromWorker(m)) this.#on(w, { kind: 'message', message: m });
+      },
+      onExit: (w, exit) => this.#on(w, { kind: 'exit', exit, error: w.lastError }),
+    });
+    this.#children = children;
   }
 
   /** True until the first worker exists: entries added now are in every worker's memory. */
@@ -65,9 +67,7 @@ export class WorkerSet {
   }
 
   get idle(): boolean {
-    if (this.#queue.length > 0) return false;
-    for (const w of this.#workers) if (w.state === 'busy') return false;
-    return true;
+    return this.#queue.length === 0 && this.#children.count('busy') === 0;
   }
 
   get stopped(): boolean {
@@ -76,12 +76,12 @@ export class WorkerSet {
 
   /** Index of fn in this set's function table, if the workers know it. */
   knows(fn: unknown): number | undefined {
-    const i = this.table.fns.indexOf(fn as WorkerTable['fns'][number]);
+    const i = this.table.fns.findIndex((known) => known === fn);
     return i < 0 ? undefined : i;
   }
 
   pids(): number[] {
-    return [...this.#workers].flatMap((w) => (w.child && w.child.running ? [w.child.pid] : []));
+    return this.#children.pids();
   }
 
   enqueue(run: Run): void {
@@ -98,10 +98,10 @@ export class WorkerSet {
       this.#checkIdle();
       return;
     }
-    for (const w of this.#workers) {
-      if (w.state === 'busy' && w.run?.id === id) {
-        const run = w.run;
-        const pid = w.child!.pid;
+    for (const w of this.#children.handles) {
+      if (w.state === 'busy' && w.work?.id === id) {
+        const run = w.work;
+        const pid = w.pid!;
         this.#kill(w);
         run.onFail(failure(pid));
         this.#checkIdle();
@@ -111,9 +111,9 @@ export class WorkerSet {
     }
   }
 
-  /** Resolves when every worker killed so far has been reaped. */
-  async settled(): Promise<void> {
-    while (this.#pendingExits.size > 0) await Promise.all([...this.#pendingExits]);
+  /** Resolves when every worker stopped so far has been reaped. */
+  settled(): Promise<void> {
+    return this.#children.settled();
   }
 
   /**
@@ -125,13 +125,15 @@ export class WorkerSet {
     this.#stopped = true;
     for (const run of this.#queue.splice(0)) run.onFail({ kind: 'cancelled', pid: undefined, reason });
     for (;;) {
-      await Promise.all([...this.#workers].map((w) => w.ready));
+      await Promise.all([...this.#children.handles].map((w) => w.ready));
       let busy = false;
-      for (const w of [...this.#workers]) {
-        if (w.state === 'idle') this.#retire(w);
-        else if (w.state === 'busy' && force) {
-          const run = w.run!;
-          const pid = w.child!.pid;
+      for (const w of [...this.#children.handles]) {
+        if (w.state === 'idle') {
+          // Asked to leave; killed if it has not left after a while.
+          this.#children.retire(w, 'stopping', { k: 'stop' } satisfies ToWorker, 10 * this.#options.graceMs);
+        } else if (w.state === 'busy' && force) {
+          const run = w.work!;
+          const pid = w.pid!;
           this.#kill(w);
           run.onFail({ kind: 'cancelled', pid, reason });
         } else if (w.state === 'busy') busy = true;
@@ -142,166 +144,114 @@ export class WorkerSet {
     await this.settled();
   }
 
-  #waiters: Array<() => void> = [];
+  /** Forgets everything in a forked child; the workers are the parent's. */
+  dropInChild(): void {
+    this.#children.dropInChild();
+    this.#queue.length = 0;
+    this.#stopped = true;
+  }
 
   #notify(): void {
     for (const resolve of this.#waiters.splice(0)) resolve();
   }
 
-  /** Asks an idle worker to leave; kills it if it has not left after a while. */
-  #retire(w: Worker): void {
-    w.state = 'stopping';
-    const child = w.child!;
-    child.send({ k: 'stop' } satisfies ToWorker);
-    const deadline = setTimeout(() => void stopChild(child, this.#options.graceMs), 10 * this.#options.graceMs);
-    deadline.unref();
-    w.timer = deadline; // dropped in a child forked meanwhile, with the other timers
-    this.#track(child.exited.then(() => {
-      clearTimeout(deadline);
-      this.#workers.delete(w);
-    }));
-  }
-
-  /** Forgets everything in a forked child; the workers are the parent's. */
-  dropInChild(): void {
-    for (const w of this.#workers) clearTimeout(w.timer);
-    this.#workers.clear();
-    this.#queue.length = 0;
-    this.#pendingExits.clear();
-    this.#stopped = true;
-  }
-
-  #live(): number {
-    let n = 0;
-    for (const w of this.#workers) if (w.state === 'forking' || w.state === 'idle' || w.state === 'busy') n++;
-    return n;
-  }
-
   #pump(): void {
     if (this.#stopped) return;
-    for (const w of this.#workers) {
+    for (const w of this.#children.handles) {
       if (this.#queue.length === 0) break;
       if (w.state === 'idle') this.#assign(w, this.#queue.shift()!);
     }
     if (this.#queue.length === 0) return;
-    let forking = 0;
-    for (const w of this.#workers) if (w.state === 'forking') forking++;
-    if (this.#forkError && this.#live() === 0) {
+    let forking = this.#children.count('forking');
+    const live = () => this.#children.count('forking', 'idle', 'busy');
+    if (this.#forkError && live() === 0) {
       const error = this.#forkError;
       for (const run of this.#queue.splice(0)) run.onFail({ kind: 'fork', error });
       this.#checkIdle();
       return;
     }
     if (this.#forkError) return; // run on the workers that exist
-    while (this.#live() < this.#options.size && forking < this.#queue.length) {
+    while (live() < this.#options.size && forking < this.#queue.length) {
       this.#spawn();
       forking++;
     }
   }
 
   #spawn(): void {
-    const w: Worker = { state: 'forking', child: undefined, ready: Promise.resolve(), run: undefined, timer: undefined, lastError: undefined };
-    this.#workers.add(w);
+    const { spawn = (table) => this.#fork(table) } = this.#options;
+    this.#children.add(spawn(this.table), 'forking', 'idle', (error) => {
+      if (error) {
+        this.#forkError = error;
+        this.#pump();
+        return;
+      }
+      this.#forked = true;
+      this.#forkError = undefined;
+      this.#pump();
+      this.#checkIdle();
+    });
+  }
+
+  #fork(table: WorkerTable): Promise<JobChild> {
     const options: Parameters<typeof fork>[1] = {
       title: this.#options.title,
       allowActiveResources: this.#options.allowActiveResources,
     };
     if (this.#options.deathSignal !== undefined) options.deathSignal = this.#options.deathSignal;
-    w.ready = fork(jobWorkerMain(this.table), options).then(
-      (child) => {
-        this.#forked = true;
-        this.#forkError = undefined;
-        w.child = child;
-        w.state = 'idle';
-        child.result.catch((error: Error) => {
-          w.lastError = error;
-        });
-        child.on('message', (m) => this.#onMessage(w, m as FromWorker));
-        child.on('exit', (exit) => this.#onExit(w, exit));
-        this.#pump();
-        this.#checkIdle();
-      },
-      (error: Error) => {
-        this.#workers.delete(w);
-        this.#forkError = error;
-        this.#pump();
-      },
-    );
+    return fork(jobWorkerMain(table), options);
   }
 
   #assign(w: Worker, run: Run): void {
     w.state = 'busy';
-    w.run = run;
+    w.work = run;
     if (!w.child!.send(run.message) && !w.child!.running) {
-      // The worker died between runs; its exit handler replaces it and this run waits.
+      // The worker died between runs: it leaves the set when reaped; this run waits for another.
       w.state = 'killing';
-      w.run = undefined;
+      w.work = undefined;
       this.#queue.unshift(run);
       return;
     }
-    if (run.timeoutMs !== undefined) {
-      w.timer = setTimeout(() => {
-        w.timer = undefined;
-        const pid = w.child!.pid;
-        this.#kill(w);
-        run.onFail({ kind: 'timeout', pid });
-        this.#checkIdle();
-        this.#pump();
-      }, run.timeoutMs);
-      // Unref'd: the worker's channel keeps the loop alive, and a ref'd timer would be
-      // pending work that refuses the fork of a replacement worker.
-      w.timer.unref();
-    }
+    if (run.timeoutMs !== undefined) w.arm(this.#children.clock, run.timeoutMs, () => this.#on(w, { kind: 'timeout' }));
   }
 
-  #onMessage(w: Worker, m: FromWorker): void {
-    const run = w.run;
-    if (!run || run.id !== m.id || w.state !== 'busy') return; // a run already timed out or cancelled
-    const pid = w.child!.pid;
-    if (m.k === 'start') {
-      run.onStart(pid);
-      return;
+  #on(w: Worker, event: WorkerEvent): void {
+    const decision = decideWorker({ state: w.state, runId: w.work?.id, pid: w.pid ?? 0, event });
+    const run = w.work;
+    const pid = w.pid!;
+    switch (decision.kind) {
+      case 'ignore':
+        return;
+      case 'started':
+        run!.onStart(pid);
+        return;
+      case 'done':
+        this.#free(w);
+        run!.onDone(decision.value, pid, decision.ms);
+        this.#notify();
+        break;
+      case 'failed':
+        if (decision.worker === 'keep') this.#free(w);
+        else if (decision.worker === 'kill') this.#kill(w);
+        else w.work = undefined;
+        run!.onFail(decision.failure);
+        this.#notify();
+        break;
+      case 'replace':
+        break;
     }
-    clearTimeout(w.timer);
-    w.timer = undefined;
-    w.run = undefined;
+    this.#pump();
+    this.#checkIdle();
+  }
+
+  #free(w: Worker): void {
+    w.disarm();
+    w.work = undefined;
     w.state = 'idle';
-    if (m.k === 'done') run.onDone(m.value, pid, m.ms);
-    else run.onFail({ kind: 'error', error: errorFromWire(m.error, { childPid: pid }), pid, ms: m.ms });
-    this.#notify();
-    this.#pump();
-    this.#checkIdle();
-  }
-
-  #onExit(w: Worker, exit: ChildExit): void {
-    clearTimeout(w.timer);
-    const state = w.state;
-    if (state === 'killing' || state === 'stopping') return;
-    this.#workers.delete(w);
-    const run = w.run;
-    w.run = undefined;
-    if (state === 'busy' && run) {
-      run.onFail({ kind: 'died', pid: w.child!.pid, exit, error: w.lastError });
-      this.#notify();
-    }
-    this.#pump();
-    this.#checkIdle();
   }
 
   #kill(w: Worker): void {
-    clearTimeout(w.timer);
-    w.timer = undefined;
-    w.run = undefined;
-    w.state = 'killing';
-    this.#track(stopChild(w.child!, this.#options.graceMs).then(() => {
-      this.#workers.delete(w);
-      this.#notify();
-    }));
-  }
-
-  #track(p: Promise<unknown>): void {
-    const tracked = p.finally(() => this.#pendingExits.delete(tracked));
-    this.#pendingExits.add(tracked);
+    w.work = undefined;
+    void this.#children.stop(w, 'killing').then(() => this.#notify());
   }
 
   #checkIdle(): void {

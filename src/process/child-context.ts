@@ -9,6 +9,9 @@ import { declareOwnHandles } from './registry.js';
 import { refHandleKinds } from './safety.js';
 import { encodeFrame, encodeMessage, errorToWire, FrameDecoder, TAG_ERROR, TAG_MESSAGE, TAG_RESULT, type Tag } from './wire.js';
 
+/** Node's own (undeclared) exit step, which process.exit() calls last. */
+type NodeProcessInternals = NodeJS.Process & { reallyExit: (code: number) => void };
+
 export interface ChildContextEvents {
   message: [message: unknown];
 }
@@ -147,7 +150,7 @@ export function startChild<T>(start: ChildStart<T>): void {
   };
 
   // Node's own exit path joins platform threads that a forked child does not have.
-  (process as unknown as { reallyExit: (code: number) => void }).reallyExit = (code: number) => {
+  (process as NodeProcessInternals).reallyExit = (code: number) => {
     native().exit(code);
   };
   process.on('uncaughtException', (error) => {

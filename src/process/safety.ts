@@ -139,7 +139,8 @@ function liveWorkerThreads(): number {
   const threads = threadCount();
   nodeThreads ??= ownThreadCounts();
   if (threads <= threadsWithoutWorkers || nodeThreads.includes(threads)) return 0;
-  const report = process.report?.getReport() as unknown as { workers?: unknown[] } | undefined;
+  // getReport() is declared as a bare object; its `workers` lists the live worker threads.
+  const report = process.report?.getReport() as { workers?: unknown[] } | undefined;
   const workers = report?.workers?.length ?? 0;
   if (workers === 0) threadsWithoutWorkers = threads;
   return workers;
@@ -169,7 +170,7 @@ function threadCount(): number {
 // Loading node:inspector costs ~5 ms, on the path of the first fork. It cannot be open
 // unless the module was loaded by someone or node was started with an --inspect flag.
 function inspectorOpen(): boolean {
-  const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule inspector') ?? true;
+  const loaded = (process as NodeJS.Process & { moduleLoadList?: string[] }).moduleLoadList?.includes('NativeModule inspector') ?? true;
   const flagged = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--inspect'));
   if (!loaded && !flagged) return false;
   try {

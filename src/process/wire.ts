@@ -97,7 +97,7 @@ export function errorToWire(error: unknown): WireError {
     const props: Record<string, unknown> = {};
     for (const key of Object.keys(error)) {
       if (key === 'code' || key === 'name' || key === 'message' || key === 'stack') continue;
-      const value = (error as unknown as Record<string, unknown>)[key];
+      const value: unknown = Reflect.get(error, key);
       if (isCloneable(value)) props[key] = value;
     }
     if (Object.keys(props).length > 0) wire.props = props;

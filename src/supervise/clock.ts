@@ -1,4 +1,4 @@
-// The supervisor's time and signals, behind an interface so that tests can drive them by hand.
+// Time and signals of a supervisor, behind interfaces so that tests drive them by hand.
 export interface SupervisorClock {
   now(): number;
   /** Calls fn every ms milliseconds until cancelled; never keeps the process alive. */
@@ -12,6 +12,8 @@ export interface SignalSource {
   off(signal: 'SIGINT' | 'SIGTERM', listener: (signal: string) => void): unknown;
 }
 
+// Unref'd: a child's channel keeps the loop alive while it runs, and a ref'd timer would
+// be pending work that makes fork() refuse the next child.
 export const realClock: SupervisorClock = {
   now: () => Date.now(),
   every(ms, fn) {
