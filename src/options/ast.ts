@@ -5,7 +5,8 @@ import type { SourceLocation } from './types.js';
 export type AssignOperator = '=' | '+=' | '-=';
 
 export type ValueNode =
-  | { kind: 'number'; value: number | bigint; unit?: { name: string; location: SourceLocation }; location: SourceLocation }
+  // `text` is the number as Gaudi's reader keeps it: as written, sign included, without a trailing `L`.
+  | { kind: 'number'; value: number | bigint; text: string; unit?: { name: string; location: SourceLocation }; location: SourceLocation }
   | { kind: 'string'; value: string; location: SourceLocation }
   | { kind: 'boolean'; value: boolean; location: SourceLocation }
   | { kind: 'list'; items: ValueNode[]; location: SourceLocation }

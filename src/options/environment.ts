@@ -1,6 +1,7 @@
 // Environment variables in option values, as Gaudi's C++ reader expands them: `$NAME` and
 // `$(NAME)` (NAME of letters, digits and `_`) in the text of every value read from .opts,
 // once the reading is done. A variable that is not set is left as written.
+import { keyText, setKeyText, type SpelledValue } from './spelling.js';
 import type { OptionValue } from './types.js';
 import { isOptionMap, setEntry } from './values.js';
 
@@ -14,17 +15,21 @@ export function expandInText(text: string, env: NodeJS.ProcessEnv = process.env)
 /**
  * Every string of a value expanded: list elements, map keys and map values too, since
  * Gaudi expands the value's whole text. Of two keys that become equal, the first stays.
+ * Numbers keep their .opts text.
  */
-export function expandInValue(value: OptionValue, env: NodeJS.ProcessEnv = process.env): OptionValue {
-  if (typeof value === 'string') return expandInText(value, env);
-  if (Array.isArray(value)) return value.map((item) => expandInValue(item, env));
-  if (isOptionMap(value)) {
-    const map: { [key: string]: OptionValue } = {};
-    for (const [key, item] of Object.entries(value)) {
+export function expandInValue<V extends SpelledValue>(value: V, env: NodeJS.ProcessEnv = process.env): V {
+  if (typeof value === 'string') return expandInText(value, env) as V;
+  if (Array.isArray(value)) return value.map((item: SpelledValue) => expandInValue(item, env)) as V;
+  if (isOptionMap(value as OptionValue)) {
+    const map: { [key: string]: SpelledValue } = {};
+    for (const [key, item] of Object.entries(value as { [key: string]: SpelledValue })) {
       const name = expandInText(key, env);
-      if (!Object.hasOwn(map, name)) setEntry(map, name, expandInValue(item, env));
+      if (Object.hasOwn(map, name)) continue;
+      setEntry(map, name, expandInValue(item, env));
+      const text = keyText(value as object, key);
+      if (text !== undefined && name === key) setKeyText(map, name, text);
     }
-    return map;
+    return map as V;
   }
   return value;
 }
