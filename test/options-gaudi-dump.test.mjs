@@ -23,7 +23,7 @@ const OPTS = [
 ].join('\n');
 
 const EXPECTED = [
-  'A.Empty = [];',
+  'A.Empty = {};',
   'A.Pairs = [[1, 2], [3, 4]];',
   'A.B.Big = 18446744073709551615;',
   'A.B.Flag = 1;',
@@ -75,6 +75,10 @@ const NUMBERS = [
   'N.List += { 3.0, 1e1 };',
   'N.List -= 2;',
   'N.Flags = { true, FALSE };',
+  // Gaudi reads an empty {} as an empty map; a string key stays quoted even if it reads as a number.
+  'N.Empty = {};',
+  'N.EmptyList = [];',
+  'N.KeyKinds = { "2": "string", 3: "number" };',
 ].join('\n');
 
 test('--format gaudi prints each number as Gaudi keeps it: as written, or with six decimals after a unit', () => {
@@ -89,9 +93,12 @@ test('--format gaudi prints each number as Gaudi keeps it: as written, or with s
         'N.Big = 18446744073709551615;',
         'N.Copy = [1100000.000000, -20.000000, 33.000000, 0.400000];',
         'N.Dot = .5;',
+        'N.Empty = {};',
+        'N.EmptyList = [];',
         'N.Energy = 5000.000000;',
         'N.Exp = 1e3;',
         'N.Flags = [1, 0];',
+        'N.KeyKinds = {"2": "string", 3: "number"};',
         'N.Keys = {"s": 0.000000, 1: 1.0, 1e3: "x", 2.50: "y"};',
         'N.Lengths = [1100000.000000, -20.000000, 33.000000, 0.400000];',
         'N.List = [1, 3.0, 1e1];',

@@ -7,7 +7,7 @@ import { JobOptionsError } from './errors.js';
 import { formatJobOptions, formatValue } from './format.js';
 import { didYouMean } from './names.js';
 import { parseOpts } from './parser.js';
-import { NumberText, plainValue, setKeyText, stdToString, type SpelledValue, copyKeyTexts } from './spelling.js';
+import { copyKeyTexts, markEmptyBraces, markOptsMap, NumberText, plainValue, setKeyText, stdToString, type SpelledValue } from './spelling.js';
 import { deferredKey, PendingReference, type DeferredOperation, type DeferredValue, type ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
 import { appendValue, cloneValue, formatNumberText, mapKey, OperationProblem, removeValue, setEntry } from './values.js';
@@ -135,10 +135,14 @@ class Evaluator {
         }
         return withUnit(Number(node.value), factor);
       }
-      case 'list':
-        return node.items.map((item) => this.resolve(item, key));
+      case 'list': {
+        const list = node.items.map((item) => this.resolve(item, key));
+        if (node.braces && list.length === 0) markEmptyBraces(list);
+        return list;
+      }
       case 'map': {
         const map: { [name: string]: DeferredValue } = {};
+        markOptsMap(map);
         for (const entry of node.entries) {
           const resolved = this.resolve(entry.key, key) as string | number | bigint | boolean | NumberText;
           const name = resolved instanceof NumberText ? resolved.value : resolved;
@@ -149,6 +153,7 @@ class Evaluator {
           // Gaudi's catalogue keeps a number key as written and a boolean key as 1 or 0.
           if (resolved instanceof NumberText) setKeyText(map, text, resolved.text);
           else if (typeof name === 'boolean') setKeyText(map, text, name ? '1' : '0');
+          else if (typeof name !== 'string') setKeyText(map, text, formatNumberText(name));
         }
         return map;
       }
@@ -248,7 +253,7 @@ export function resolveReferences(state: ReadState): void {
       if (value.snapshot) return replay(value.snapshot, `${value.client}.${value.property}`);
       return cloneValue(finalValue(value.client, value.property, value, inKey));
     }
-    if (Array.isArray(value)) return value.map((item) => substitute(item, inKey));
+    if (Array.isArray(value)) return value.length === 0 ? cloneValue(value as SpelledValue[]) : value.map((item) => substitute(item, inKey));
     if (isDeferredMap(value)) {
       const map: { [key: string]: SpelledValue } = {};
       for (const [k, v] of Object.entries(value)) setEntry(map, k, substitute(v, inKey));

@@ -3,7 +3,7 @@
 import { ErrorCodes, invalidArgument } from '../errors.js';
 import { JobOptionsError, formatLocation } from './errors.js';
 import { JobOptionsCatalogue } from './catalogue.js';
-import { keyText, NumberText, type SpelledValue } from './spelling.js';
+import { isEmptyBraces, isOptsMap, keyText, NumberText, type SpelledValue } from './spelling.js';
 import type { JobOptions, OptionValue } from './types.js';
 import { formatNumberText, isOptionMap } from './values.js';
 
@@ -68,8 +68,11 @@ export function formatGaudiValue(value: SpelledValue): string {
   if (typeof value === 'string') return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
   if (typeof value === 'number' || typeof value === 'bigint') return formatNumberText(value);
   if (typeof value === 'boolean') return value ? '1' : '0';
-  if (Array.isArray(value)) return `[${value.map(formatGaudiValue).join(', ')}]`;
-  const entries = Object.entries(value).map(([k, v]) => [keyText(value, k) ?? gaudiKey(k), formatGaudiValue(v)] as const);
+  if (Array.isArray(value)) return isEmptyBraces(value) ? '{}' : `[${value.map(formatGaudiValue).join(', ')}]`;
+  // A map from .opts text knows which keys were numbers; for others, a key that reads as
+  // a number is written as one.
+  const key = (k: string): string => keyText(value, k) ?? (isOptsMap(value) ? formatGaudiValue(k) : gaudiKey(k));
+  const entries = Object.entries(value).map(([k, v]) => [key(k), formatGaudiValue(v)] as const);
   entries.sort(([a], [b]) => compareBytes(a, b));
   return `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
 }

@@ -242,7 +242,7 @@ class Parser {
     const first = this.#peek();
     if (first.type === 'punct' && first.text === '}') {
       this.#next();
-      return { kind: 'list', items: [], location };
+      return { kind: 'list', items: [], braces: true, location };
     }
     // `{:}` is the empty map, so that every value can be written back as text.
     if (first.type === 'punct' && first.text === ':' && this.#tokens[this.#at + 1]?.text === '}') {

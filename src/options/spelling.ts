@@ -17,8 +17,13 @@ export class NumberText {
 /** An option value whose numbers may carry their text. */
 export type SpelledValue = OptionValue | NumberText | SpelledValue[] | { [key: string]: SpelledValue };
 
-/** On a map: the text Gaudi keeps for keys written as numbers or booleans, by key. */
+/**
+ * On a map read from .opts text: the text Gaudi keeps for keys written as numbers or
+ * booleans, by key (its other keys are strings, which Gaudi keeps quoted).
+ */
 const KEY_TEXT = Symbol('gaudi key text');
+/** On an empty list written `{}`, which Gaudi reads as an empty map and prints `{}`. */
+const EMPTY_BRACES = Symbol('gaudi empty map');
 
 type SpelledMap = { [key: string]: SpelledValue } & { [KEY_TEXT]?: Map<string, string> };
 
@@ -40,12 +45,23 @@ export function plainValue(value: SpelledValue): OptionValue {
   return value as OptionValue;
 }
 
-/** True when some number or key of `value` carries text of its own. */
+/** True when some number, key or empty list of `value` carries text of its own. */
 export function hasSpelling(value: SpelledValue): boolean {
   if (value instanceof NumberText) return true;
-  if (Array.isArray(value)) return value.some(hasSpelling);
-  if (isMap(value)) return (value[KEY_TEXT]?.size ?? 0) > 0 || Object.values(value).some(hasSpelling);
+  if (Array.isArray(value)) return isEmptyBraces(value) || value.some(hasSpelling);
+  if (isMap(value)) return isOptsMap(value) || Object.values(value).some(hasSpelling);
   return false;
+}
+
+/** Marks `map` as read from .opts text: its keys without a text are strings. */
+export function markOptsMap(map: object): void {
+  const target = map as SpelledMap;
+  if (target[KEY_TEXT]) return;
+  Object.defineProperty(target, KEY_TEXT, { value: new Map<string, string>(), enumerable: false, configurable: true });
+}
+
+export function isOptsMap(map: object): boolean {
+  return (map as SpelledMap)[KEY_TEXT] !== undefined;
 }
 
 /** Gaudi's text for the key `key` of `map`, when it was written as a number or boolean. */
@@ -55,20 +71,25 @@ export function keyText(map: object, key: string): string | undefined {
 
 /** Records Gaudi's text for a key of `map` (a non-enumerable mark: entries stay plain). */
 export function setKeyText(map: object, key: string, text: string): void {
-  const target = map as SpelledMap;
-  let texts = target[KEY_TEXT];
-  if (!texts) {
-    texts = new Map();
-    Object.defineProperty(target, KEY_TEXT, { value: texts, enumerable: false, configurable: true });
-  }
-  texts.set(key, text);
+  markOptsMap(map);
+  (map as SpelledMap)[KEY_TEXT]!.set(key, text);
 }
 
-/** Copies the key texts of `from` that name keys `to` has. */
+/** Marks `to` as `from` is marked, with the key texts of `from` for the keys `to` has. */
 export function copyKeyTexts(from: object, to: object): void {
   const texts = (from as SpelledMap)[KEY_TEXT];
   if (!texts) return;
+  markOptsMap(to);
   for (const [key, text] of texts) if (Object.hasOwn(to, key)) setKeyText(to, key, text);
+}
+
+/** Marks an empty list as written `{}`. */
+export function markEmptyBraces(list: unknown[]): void {
+  Object.defineProperty(list, EMPTY_BRACES, { value: true, enumerable: false, configurable: true });
+}
+
+export function isEmptyBraces(list: unknown[]): boolean {
+  return list.length === 0 && (list as unknown[] & { [EMPTY_BRACES]?: boolean })[EMPTY_BRACES] === true;
 }
 
 /**

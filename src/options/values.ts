@@ -1,7 +1,7 @@
 // Option values: validation, copying, equality, and the `+=` / `-=` operations. The
 // operations also take spelled values (numbers with their .opts text, spelling.ts) and keep
 // the text of what they keep.
-import { copyKeyTexts, NumberText, type SpelledValue } from './spelling.js';
+import { copyKeyTexts, isEmptyBraces, markEmptyBraces, NumberText, type SpelledValue } from './spelling.js';
 import type { OptionValue } from './types.js';
 
 /** Why `value` is not an OptionValue (naming the offending path), or undefined when it is one. */
@@ -56,7 +56,11 @@ export function setEntry<V>(target: { [key: string]: V }, key: string, value: V)
 }
 
 export function cloneValue<V extends SpelledValue>(value: V): V {
-  if (Array.isArray(value)) return value.map(cloneValue) as V;
+  if (Array.isArray(value)) {
+    const copy = value.map(cloneValue);
+    if (isEmptyBraces(value)) markEmptyBraces(copy);
+    return copy as V;
+  }
   if (isSpelledMap(value)) {
     const copy: { [key: string]: SpelledValue } = {};
     for (const [key, item] of Object.entries(value)) setEntry(copy, key, cloneValue(item));
