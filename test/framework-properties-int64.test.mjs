@@ -85,6 +85,11 @@ test('JSON options and code give the same exact values', async (t) => {
   assert.equal(s.props.Offset, -5n);
   s.setProperty('Seed', 2n ** 63n);
   assert.equal(s.props.Seed, 9223372036854775808n);
+  // A bigint an int or a number holds exactly is taken as a number.
+  s.setProperty('Count', 5n);
+  assert.equal(s.props.Count, 5);
+  s.setProperty('Scale', -(2n ** 60n));
+  assert.equal(s.props.Scale, -(2 ** 60));
 });
 
 test('out of range, not an integer, or not a number: an error naming file:line and the range', async (t) => {

@@ -66,6 +66,7 @@ function spec<T>(kind: PropertyKind, def: T, doc: string, typeName: string, conv
 function int(def: number, doc = '', range: Range = {}): PropertySpec<number> {
   const typeName = rangeText('int', range);
   return spec('int', def, doc, typeName, (v) => {
+    if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) v = Number(v);
     if (typeof v === 'bigint') {
       throw new PropertyValueError(
         `expected ${typeName}, got ${v}, beyond the 2^53 an int holds exactly; declare the property prop.int64 or prop.uint64 to take it`,
