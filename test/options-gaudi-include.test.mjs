@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { withDir } from './helpers/tmp.mjs';
-import { bin } from './helpers/root.mjs';
+import { bin, root } from './helpers/root.mjs';
 
 function cowloop(cwd, env, ...args) {
   const r = spawnSync(process.execPath, [bin, 'options', ...args], {
@@ -125,5 +125,55 @@ test('cowloop run --strict: a file included twice stops the job before it starts
     assert.match(strict.stderr, /^cowloop: job\.opts:4:1: quiet\.opts is already included from job\.opts:3:1; in strict mode a file may be read once\n/);
     assert.match(strict.stderr, /\[ERR_COWLOOP_OPTIONS_INCLUDE\]/);
     assert.doesNotMatch(strict.stderr, /events, 0 failed/);
+  });
+});
+
+test('createApplication({ strict: true }) makes a file included twice an error at configure, as --strict does', () => {
+  withDir((dir) => {
+    write(dir, {
+      'job.opts': 'ApplicationMgr.EvtMax = 2;\n#include "quiet.opts"\n#include "quiet.opts"\n',
+      'quiet.opts': 'MessageSvc.OutputLevel = 4;\n',
+      // A host program: configures the application and prints what happened as one JSON line.
+      'host.mjs': [
+        "import { createApplication } from 'cowloop';",
+        'const strict = JSON.parse(process.argv[2]);',
+        'try {',
+        '  const app = createApplication(strict === null ? { options: "job.opts" } : { options: "job.opts", strict });',
+        '  await app.configure();',
+        '  console.log(JSON.stringify({ ok: true, level: app.options.get("MessageSvc", "OutputLevel").value }));',
+        '} catch (e) {',
+        '  console.log(JSON.stringify({ ok: false, code: e.code, message: e.message }));',
+        '}',
+      ].join('\n'),
+    });
+    // The host depends on cowloop as an installed package would.
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'cowloop'), 'dir');
+    const host = (strict) =>
+      spawnSync(process.execPath, ['host.mjs', JSON.stringify(strict)], {
+        cwd: dir,
+        env: { ...process.env, JOBOPTSEARCHPATH: '' },
+        encoding: 'utf8',
+        timeout: 60000,
+      });
+    for (const lenientFlag of [null, false]) {
+      const lenient = host(lenientFlag);
+      assert.equal(lenient.status, 0, lenient.stderr);
+      assert.deepEqual(JSON.parse(lenient.stdout), { ok: true, level: 4 });
+      assert.equal(lenient.stderr, 'cowloop: warning: job.opts:3:1: quiet.opts is already included from job.opts:2:1, ignored\n');
+    }
+    const strict = host(true);
+    assert.equal(strict.status, 0, strict.stderr);
+    assert.equal(strict.stderr, '');
+    const result = JSON.parse(strict.stdout);
+    assert.equal(result.code, 'ERR_COWLOOP_OPTIONS_INCLUDE');
+    assert.match(result.message, /^job\.opts:3:1: quiet\.opts is already included from job\.opts:2:1; in strict mode a file may be read once/);
+    const bad = host('yes');
+    assert.equal(bad.status, 0, bad.stderr);
+    assert.deepEqual(JSON.parse(bad.stdout), {
+      ok: false,
+      code: 'ERR_COWLOOP_INVALID_ARGUMENT',
+      message: 'strict must be true or false (got "yes")',
+    });
   });
 });

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { CowloopError, ErrorCodes } from '../errors.js';
+import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../options/types.js';
 import { isIoComponent } from './io-component.js';
 import { ApplicationMgr } from './application-mgr.js';
@@ -29,6 +29,11 @@ export interface ApplicationOptions {
   components?: ComponentClass[] | Record<string, ComponentClass>;
   /** Options applied on top of `options`, e.g. from the command line: `{ ApplicationMgr: { EvtMax: 10 } }`. */
   overrides?: PlainOptions;
+  /**
+   * When `options` is a file name: a file included twice, or an include cycle, is an error
+   * instead of being skipped with a warning (the command's `--strict`).
+   */
+  strict?: boolean;
   /** Where MessageSvc writes lines; default: standard output (or MessageSvc.Output). */
   messageSink?: MessageSink;
   /** Registry to look types up in after the application's own; default: the global `registry`. */
@@ -73,6 +78,7 @@ export class Application {
   readonly #context: ComponentContext;
 
   constructor(spec: ApplicationOptions = {}) {
+    if (spec.strict !== undefined && typeof spec.strict !== 'boolean') throw invalidArgument('strict', 'true or false', spec.strict);
     this.#spec = spec;
     this.registry = new ComponentRegistry(spec.registry ?? globalRegistry);
     const comps = spec.components ?? [];
@@ -173,7 +179,7 @@ export class Application {
     // A new cycle after terminate starts from fresh components (the old ones stay readable until now).
     this.#components.clear();
     this.#services.length = 0;
-    const options = await loadOptionsInput(this.#spec.options);
+    const options = await loadOptionsInput(this.#spec.options, { strict: this.#spec.strict === true });
     for (const [client, props] of Object.entries(this.#spec.overrides ?? {})) {
       for (const [prop, value] of Object.entries(props)) options.set(client, prop, value as OptionValue, OVERRIDE_LOCATION);
     }

@@ -11,10 +11,10 @@ export function isJobOptions(value: unknown): value is JobOptions {
   return !!v && typeof v.entries === 'function' && typeof v.client === 'function' && typeof v.set === 'function';
 }
 
-/** Resolves an OptionsInput to a JobOptions catalogue. */
-export async function loadOptionsInput(input: OptionsInput | undefined): Promise<JobOptions> {
+/** Resolves an OptionsInput to a JobOptions catalogue; `strict` applies to a file read here. */
+export async function loadOptionsInput(input: OptionsInput | undefined, read: { strict?: boolean } = {}): Promise<JobOptions> {
   if (input === undefined) return jobOptionsFromObject({});
   if (isJobOptions(input)) return input;
-  if (typeof input === 'string') return loadJobOptions(input);
+  if (typeof input === 'string') return loadJobOptions(input, { strict: read.strict === true });
   return jobOptionsFromObject(input);
 }

@@ -4,7 +4,7 @@
 // checked when applied and the job-options reference is generated from the declarations.
 import type { OptionValue } from '../options/types.js';
 
-export type PropertyKind = 'int' | 'number' | 'string' | 'bool' | 'list' | 'map' | 'enum' | 'level';
+export type PropertyKind = 'int' | 'int64' | 'uint64' | 'number' | 'string' | 'bool' | 'list' | 'map' | 'enum' | 'level';
 
 /** Thrown by `convert`; the component adds the option's name and location. */
 export class PropertyValueError extends Error {}
@@ -33,6 +33,7 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return `a list (${json(value).slice(0, 60)})`;
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return `a map (${json(value).slice(0, 60)})`;
+  if (typeof value === 'bigint') return `integer ${value}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -65,6 +66,12 @@ function spec<T>(kind: PropertyKind, def: T, doc: string, typeName: string, conv
 function int(def: number, doc = '', range: Range = {}): PropertySpec<number> {
   const typeName = rangeText('int', range);
   return spec('int', def, doc, typeName, (v) => {
+    if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) v = Number(v);
+    if (typeof v === 'bigint') {
+      throw new PropertyValueError(
+        `expected ${typeName}, got ${v}, beyond the 2^53 an int holds exactly; declare the property prop.int64 or prop.uint64 to take it`,
+      );
+    }
     if (typeof v !== 'number' || !Number.isInteger(v)) fail(typeName, v);
     return checkRange(v, range, typeName);
   });
@@ -73,9 +80,65 @@ function int(def: number, doc = '', range: Range = {}): PropertySpec<number> {
 function number(def = 0, doc = '', range: Range = {}): PropertySpec<number> {
   const typeName = rangeText('number', range);
   return spec('number', def, doc, typeName, (v) => {
+    // An integer written beyond 2^53 arrives exact, as a bigint: taken only when a number
+    // holds it exactly, never rounded.
+    if (typeof v === 'bigint') {
+      const n = Number(v);
+      if (BigInt(n) !== v) {
+        throw new PropertyValueError(
+          `expected ${typeName}, got ${v}, which would lose precision as a number (it would become ${BigInt(n)}); declare the property prop.int64 or prop.uint64 to keep it exact`,
+        );
+      }
+      return checkRange(n, range, typeName);
+    }
     if (typeof v !== 'number' || Number.isNaN(v)) fail(typeName, v);
     return checkRange(v, range, typeName);
   });
+}
+
+interface BigRange {
+  min?: bigint;
+  max?: bigint;
+}
+
+const INT64: Required<BigRange> = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+const UINT64: Required<BigRange> = { min: 0n, max: 2n ** 64n - 1n };
+
+/**
+ * A 64-bit integer as a bigint: every value of a C++ int64_t / uint64_t, exactly (seeds,
+ * masks, identifiers). Takes a bigint, or a number that is an integer up to 2^53.
+ */
+function wide(kind: 'int64' | 'uint64', limits: Required<BigRange>, def: bigint, doc: string, range: BigRange): PropertySpec<bigint> {
+  const min = range.min !== undefined && range.min > limits.min ? range.min : limits.min;
+  const max = range.max !== undefined && range.max < limits.max ? range.max : limits.max;
+  const typeName = range.min === undefined && range.max === undefined ? kind : `${kind} in [${min}, ${max}]`;
+  return spec(kind, def, doc, typeName, (v) => {
+    let n: bigint;
+    if (typeof v === 'bigint') {
+      n = v;
+    } else if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      n = BigInt(v);
+    } else if (typeof v === 'number' && Number.isInteger(v)) {
+      throw new PropertyValueError(
+        `expected ${typeName}, got number ${v}, which is not exact beyond 2^53: write the integer's digits (or a bigint in code)`,
+      );
+    } else {
+      fail(typeName, v);
+    }
+    if (n < limits.min || n > limits.max) {
+      throw new PropertyValueError(`expected ${typeName}, got ${n}, out of range: ${kind === 'int64' ? 'an' : 'a'} ${kind} holds ${limits.min} to ${limits.max}`);
+    }
+    if (n < min || n > max) fail(typeName, n);
+    return n;
+  });
+}
+
+function int64(def: bigint | number = 0n, doc = '', range: BigRange = {}): PropertySpec<bigint> {
+  return wide('int64', INT64, BigInt(def), doc, range);
+}
+
+function uint64(def: bigint | number = 0n, doc = '', range: BigRange = {}): PropertySpec<bigint> {
+  return wide('uint64', UINT64, BigInt(def), doc, range);
 }
 
 function string(def = '', doc = ''): PropertySpec<string> {
@@ -137,7 +200,7 @@ function any(def: OptionValue, doc = ''): PropertySpec<OptionValue> {
   return spec('map', def, doc, 'any value', (v) => v as OptionValue);
 }
 
-export const prop = { int, number, string, bool, list, map, choice, enum: choice, any };
+export const prop = { int, int64, uint64, number, string, bool, list, map, choice, enum: choice, any };
 
 /** A plain-data description of one property, for generated references and `--help` output. */
 export interface PropertyInfo {

@@ -8,6 +8,11 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** A default as JSON; a 64-bit integer (bigint) as its digits. */
+function defaultText(value: unknown): string {
+  return typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+}
+
 /** Markdown: one section per component type, one table row per property. */
 export function jobOptionsReference(registry: ComponentRegistry = globalRegistry, types: string[] = registry.typeNames()): string {
   const out: string[] = [];
@@ -16,7 +21,7 @@ export function jobOptionsReference(registry: ComponentRegistry = globalRegistry
     if (!cls) continue;
     out.push(`### ${type}`, '', '| Property | Type | Default | Description |', '| --- | --- | --- | --- |');
     for (const p of describeProperties(collectProperties(cls))) {
-      out.push(`| ${p.name} | ${cell(p.type)} | \`${cell(JSON.stringify(p.default))}\` | ${cell(p.doc)} |`);
+      out.push(`| ${p.name} | ${cell(p.type)} | \`${cell(defaultText(p.default))}\` | ${cell(p.doc)} |`);
     }
     out.push('');
   }

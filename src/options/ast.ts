@@ -5,10 +5,12 @@ import type { SourceLocation } from './types.js';
 export type AssignOperator = '=' | '+=' | '-=';
 
 export type ValueNode =
-  | { kind: 'number'; value: number | bigint; unit?: { name: string; location: SourceLocation }; location: SourceLocation }
+  // `text` is the number as Gaudi's reader keeps it: as written, sign included, without a trailing `L`.
+  | { kind: 'number'; value: number | bigint; text: string; unit?: { name: string; location: SourceLocation }; location: SourceLocation }
   | { kind: 'string'; value: string; location: SourceLocation }
   | { kind: 'boolean'; value: boolean; location: SourceLocation }
-  | { kind: 'list'; items: ValueNode[]; location: SourceLocation }
+  // `braces`: written `{ ... }` (Gaudi reads an empty `{}` as an empty map).
+  | { kind: 'list'; items: ValueNode[]; braces?: boolean; location: SourceLocation }
   // Keys are strings, numbers (with units) or booleans, as in Gaudi; a key becomes text.
   | { kind: 'map'; entries: { key: ValueNode; value: ValueNode }[]; location: SourceLocation }
   // `@Client.Property`: the value Client.Property has once every file has been read.

@@ -3,6 +3,7 @@ import { ErrorCodes } from '../errors.js';
 import { JobOptionsError } from './errors.js';
 import { CLIENT_NAME, PROPERTY_NAME } from './names.js';
 import type { JobOptions, OptionEntry, OptionValue, SourceLocation } from './types.js';
+import { hasSpelling, plainValue, type SpelledValue } from './spelling.js';
 import { appendValue, cloneValue, OperationProblem, optionValueProblem, removeValue, setEntry } from './values.js';
 
 const CODE_LOCATION: SourceLocation = { file: '<code>', line: 1, column: 1 };
@@ -10,6 +11,8 @@ const CODE_LOCATION: SourceLocation = { file: '<code>', line: 1, column: 1 };
 export class JobOptionsCatalogue implements JobOptions {
   // client -> property -> entry; Map keeps the order in which each was first set.
   readonly #clients = new Map<string, Map<string, OptionEntry>>();
+  // By `client\0property`: the value with the .opts text of its numbers, when it has any.
+  readonly #spelled = new Map<string, SpelledValue>();
 
   /** A catalogue from `{ Client: { Property: value } }`. */
   static fromObject(
@@ -76,6 +79,18 @@ export class JobOptionsCatalogue implements JobOptions {
       this.#clients.set(client, properties);
     }
     properties.set(property, { client, property, value: cloneValue(value), location: { ...location } });
+    this.#spelled.delete(`${client}\0${property}`);
+  }
+
+  /** Sets a value read from .opts text, keeping the text of its numbers for Gaudi's dump. */
+  setSpelled(client: string, property: string, value: SpelledValue, location: SourceLocation = CODE_LOCATION): void {
+    this.set(client, property, plainValue(value), location);
+    if (hasSpelling(value)) this.#spelled.set(`${client}\0${property}`, cloneValue(value));
+  }
+
+  /** The value with the .opts text of its numbers (see spelling.ts); the plain value when none. */
+  spelled(client: string, property: string): SpelledValue | undefined {
+    return this.#spelled.get(`${client}\0${property}`) ?? this.get(client, property)?.value;
   }
 
   /** `Client.Property += value` (append to a list, merge into a map). */
@@ -92,6 +107,7 @@ export class JobOptionsCatalogue implements JobOptions {
   delete(client: string, property: string): boolean {
     const properties = this.#clients.get(client);
     if (!properties?.delete(property)) return false;
+    this.#spelled.delete(`${client}\0${property}`);
     if (properties.size === 0) this.#clients.delete(client);
     return true;
   }
@@ -107,7 +123,7 @@ export class JobOptionsCatalogue implements JobOptions {
   }
 
   #operate(
-    operation: (key: string, current: OptionValue | undefined, rhs: OptionValue) => OptionValue,
+    operation: (key: string, current: SpelledValue | undefined, rhs: SpelledValue) => SpelledValue,
     client: string,
     property: string,
     value: OptionValue,
@@ -117,16 +133,16 @@ export class JobOptionsCatalogue implements JobOptions {
     const key = `${client}.${property}`;
     const problem = optionValueProblem(value, key);
     if (problem) throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_VALUE, problem, location);
-    let result: OptionValue;
+    let result: SpelledValue;
     try {
-      result = operation(key, this.get(client, property)?.value, value);
+      result = operation(key, this.spelled(client, property), value);
     } catch (error) {
       if (error instanceof OperationProblem) {
         throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_OPERATION, error.message, location);
       }
       throw error;
     }
-    this.set(client, property, result, location);
+    this.setSpelled(client, property, result, location);
   }
 }
 

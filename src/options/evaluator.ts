@@ -7,9 +7,10 @@ import { JobOptionsError } from './errors.js';
 import { formatJobOptions, formatValue } from './format.js';
 import { didYouMean } from './names.js';
 import { parseOpts } from './parser.js';
+import { copyKeyTexts, markEmptyBraces, markOptsMap, NumberText, plainValue, setKeyText, stdToString, type SpelledValue } from './spelling.js';
 import { deferredKey, PendingReference, type DeferredOperation, type DeferredValue, type ReadState } from './state.js';
 import type { OptionValue, SourceLocation } from './types.js';
-import { appendValue, cloneValue, mapKey, OperationProblem, removeValue, setEntry } from './values.js';
+import { appendValue, cloneValue, formatNumberText, mapKey, OperationProblem, removeValue, setEntry } from './values.js';
 
 /** Hooks the evaluator uses for files it does not read itself. */
 export interface IncludeHandler {
@@ -83,22 +84,22 @@ class Evaluator {
     if (hasPending(value) || (log && operator !== '=')) {
       // The value depends on a reference: replay the operations once every file is read.
       if (operator === '=' || !log) {
-        const current = operator === '=' ? undefined : catalogue.get(client, property)?.value;
+        const current = operator === '=' ? undefined : catalogue.spelled(client, property);
         const start: DeferredOperation[] = current === undefined ? [] : [{ ...operation, operator: '=', value: current }];
         this.state.deferred.set(waiting, [...start, operation]);
         catalogue.set(client, property, placeholder(operator === '=' ? value : current ?? value), location);
       } else {
         log.push(operation);
-        catalogue.set(client, property, catalogue.get(client, property)!.value, location);
+        catalogue.setSpelled(client, property, catalogue.spelled(client, property)!, location);
       }
       this.state.trace(`${key} ${operator} ${formatValue(placeholder(value))};`, location);
       return;
     }
     this.state.deferred.delete(waiting);
-    let result = value as OptionValue;
+    let result = value as SpelledValue;
     if (operator !== '=') {
       try {
-        const current = catalogue.get(client, property)?.value;
+        const current = catalogue.spelled(client, property);
         result = operator === '+=' ? appendValue(key, current, result) : removeValue(key, current, result);
       } catch (error) {
         if (!(error instanceof OperationProblem)) throw error;
@@ -107,8 +108,8 @@ class Evaluator {
         });
       }
     }
-    catalogue.set(client, property, result, location);
-    this.state.trace(`${key} ${operator} ${formatValue(value as OptionValue)};`, location);
+    catalogue.setSpelled(client, property, result, location);
+    this.state.trace(`${key} ${operator} ${formatValue(plainValue(value as SpelledValue))};`, location);
   }
 
   resolve(node: ValueNode, key: string): DeferredValue {
@@ -117,11 +118,14 @@ class Evaluator {
       case 'boolean':
         return node.value;
       case 'number': {
-        if (!node.unit) return node.value;
+        if (!node.unit) return spelledNumber(node.value, node.text);
         const factor = this.state.units.get(node.unit.name);
         if (factor === undefined) {
           const known = [...this.state.units.keys()];
-          const hint = known.length === 0 ? '; no #units file has been read before this line' : didYouMean(node.unit.name, known);
+          let hint = known.length === 0 ? '; no #units file has been read before this line' : didYouMean(node.unit.name, known);
+          if (/^[+-]?0$/.test(node.text) && /^[xX][0-9A-Fa-f]+$/.test(node.unit.name)) {
+            hint += `: .opts numbers are decimal (Gaudi reads 0${node.unit.name} as 0 times a unit ${node.unit.name})`;
+          }
           throw new JobOptionsError(
             ErrorCodes.ERR_COWLOOP_OPTIONS_UNITS,
             `unknown unit '${node.unit.name}' in the value of ${key}${hint}`,
@@ -131,15 +135,25 @@ class Evaluator {
         }
         return withUnit(Number(node.value), factor);
       }
-      case 'list':
-        return node.items.map((item) => this.resolve(item, key));
+      case 'list': {
+        const list = node.items.map((item) => this.resolve(item, key));
+        if (node.braces && list.length === 0) markEmptyBraces(list);
+        return list;
+      }
       case 'map': {
         const map: { [name: string]: DeferredValue } = {};
+        markOptsMap(map);
         for (const entry of node.entries) {
-          const name = this.resolve(entry.key, key) as string | number | bigint | boolean;
+          const resolved = this.resolve(entry.key, key) as string | number | bigint | boolean | NumberText;
+          const name = resolved instanceof NumberText ? resolved.value : resolved;
           const text = typeof name === 'string' ? name : mapKey(name);
           // As in Gaudi's C++ reader, the first of two equal keys wins.
-          if (!Object.hasOwn(map, text)) setEntry(map, text, this.resolve(entry.value, key));
+          if (Object.hasOwn(map, text)) continue;
+          setEntry(map, text, this.resolve(entry.value, key));
+          // Gaudi's catalogue keeps a number key as written and a boolean key as 1 or 0.
+          if (resolved instanceof NumberText) setKeyText(map, text, resolved.text);
+          else if (typeof name === 'boolean') setKeyText(map, text, name ? '1' : '0');
+          else if (typeof name !== 'string') setKeyText(map, text, formatNumberText(name));
         }
         return map;
       }
@@ -159,7 +173,7 @@ class Evaluator {
         }
         const log = this.state.deferred.get(deferredKey(node.client, node.property));
         if (log) return new PendingReference(node.client, node.property, node.location, this.source, [...log]);
-        return cloneValue(entry.value);
+        return cloneValue(this.state.catalogue.spelled(node.client, node.property)!);
       }
     }
   }
@@ -167,26 +181,37 @@ class Evaluator {
 
 /**
  * A number times its unit, as Gaudi's C++ reader stores it: the product printed with six
- * decimals (std::to_string), so 1*fm with mm = 1 is 0.
+ * decimals (std::to_string), so 1*fm with mm = 1 is 0, and 5*GeV is the text 5000.000000.
  */
-function withUnit(value: number, factor: number): number {
+function withUnit(value: number, factor: number): SpelledValue {
   const product = value * factor;
-  if (!Number.isFinite(product) || Math.abs(product) >= 1e21 || Object.is(product, -0)) return product;
-  return Number(product.toFixed(6));
+  if (!Number.isFinite(product)) return product;
+  const text = stdToString(product);
+  return spelledNumber(Number(text), text);
+}
+
+/** A number, with its text only when Gaudi's differs from how the value prints anyway. */
+function spelledNumber(value: number | bigint, text: string): SpelledValue {
+  return formatNumberText(value) === text ? value : new NumberText(value, text);
+}
+
+function isDeferredMap(value: DeferredValue): value is { [key: string]: DeferredValue } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof NumberText) && !(value instanceof PendingReference);
 }
 
 function hasPending(value: DeferredValue): boolean {
   if (value instanceof PendingReference) return true;
   if (Array.isArray(value)) return value.some(hasPending);
-  if (typeof value === 'object' && value !== null) return Object.values(value).some(hasPending);
+  if (isDeferredMap(value)) return Object.values(value).some(hasPending);
   return false;
 }
 
 /** What the catalogue holds until references are resolved: `@Client.Property` as text. */
 function placeholder(value: DeferredValue): OptionValue {
   if (value instanceof PendingReference) return `@${value.client}.${value.property}`;
+  if (value instanceof NumberText) return value.value;
   if (Array.isArray(value)) return value.map(placeholder);
-  if (typeof value === 'object' && value !== null) {
+  if (isDeferredMap(value)) {
     const map: { [key: string]: OptionValue } = {};
     for (const [k, v] of Object.entries(value)) setEntry(map, k, placeholder(v));
     return map;
@@ -199,11 +224,11 @@ function placeholder(value: DeferredValue): OptionValue {
  * reference takes the final value of its target (itself resolved first if it waits too).
  */
 export function resolveReferences(state: ReadState): void {
-  const done = new Map<string, OptionValue>();
+  const done = new Map<string, SpelledValue>();
   const open: string[] = [];
   const catalogue = state.catalogue;
 
-  const finalValue = (client: string, property: string, via: PendingReference, inKey: string): OptionValue => {
+  const finalValue = (client: string, property: string, via: PendingReference, inKey: string): SpelledValue => {
     const waiting = deferredKey(client, property);
     const known = done.get(waiting);
     if (known !== undefined) return known;
@@ -220,25 +245,26 @@ export function resolveReferences(state: ReadState): void {
         { source: via.source },
       );
     }
-    return entry.value;
+    return catalogue.spelled(client, property)!;
   };
 
-  const substitute = (value: DeferredValue, inKey: string): OptionValue => {
+  const substitute = (value: DeferredValue, inKey: string): SpelledValue => {
     if (value instanceof PendingReference) {
       if (value.snapshot) return replay(value.snapshot, `${value.client}.${value.property}`);
       return cloneValue(finalValue(value.client, value.property, value, inKey));
     }
-    if (Array.isArray(value)) return value.map((item) => substitute(item, inKey));
-    if (typeof value === 'object' && value !== null) {
-      const map: { [key: string]: OptionValue } = {};
+    if (Array.isArray(value)) return value.length === 0 ? cloneValue(value as SpelledValue[]) : value.map((item) => substitute(item, inKey));
+    if (isDeferredMap(value)) {
+      const map: { [key: string]: SpelledValue } = {};
       for (const [k, v] of Object.entries(value)) setEntry(map, k, substitute(v, inKey));
+      copyKeyTexts(value, map);
       return map;
     }
     return value;
   };
 
-  const replay = (log: DeferredOperation[], key: string): OptionValue => {
-    let result: OptionValue | undefined;
+  const replay = (log: DeferredOperation[], key: string): SpelledValue => {
+    let result: SpelledValue | undefined;
     for (const operation of log) {
       const value = substitute(operation.value, key);
       try {
@@ -254,7 +280,7 @@ export function resolveReferences(state: ReadState): void {
     return result!;
   };
 
-  const settle = (client: string, property: string, log: DeferredOperation[]): OptionValue => {
+  const settle = (client: string, property: string, log: DeferredOperation[]): SpelledValue => {
     const waiting = deferredKey(client, property);
     const key = `${client}.${property}`;
     if (open.includes(waiting)) {
@@ -278,7 +304,7 @@ export function resolveReferences(state: ReadState): void {
     const [client, property] = waiting.split('\0') as [string, string];
     const value = settle(client, property, log);
     const entry = catalogue.get(client, property)!;
-    catalogue.set(client, property, value, entry.location);
+    catalogue.setSpelled(client, property, value, entry.location);
   }
   state.deferred.clear();
 }

@@ -2,8 +2,10 @@
 // own dump format (`Client.Property = value;`, sorted) for comparison with Gaudi's output.
 import { ErrorCodes, invalidArgument } from '../errors.js';
 import { JobOptionsError, formatLocation } from './errors.js';
+import { JobOptionsCatalogue } from './catalogue.js';
+import { isEmptyBraces, isOptsMap, keyText, NumberText, type SpelledValue } from './spelling.js';
 import type { JobOptions, OptionValue } from './types.js';
-import { isOptionMap } from './values.js';
+import { formatNumberText, isOptionMap } from './values.js';
 
 export interface FormatJobOptionsOptions {
   /** Append `// file:line:column` to each line, naming where the value was set. */
@@ -27,8 +29,7 @@ export function quoteString(text: string): string {
 
 export function formatValue(value: OptionValue): string {
   if (typeof value === 'string') return quoteString(value);
-  if (typeof value === 'number') return formatNumber(value);
-  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return formatNumberText(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return value.length === 0 ? '{}' : `{ ${value.map(formatValue).join(', ')} }`;
   if (isOptionMap(value)) {
@@ -37,13 +38,6 @@ export function formatValue(value: OptionValue): string {
     return `{ ${entries.map(([k, v]) => `${quoteString(k)}: ${formatValue(v)}`).join(', ')} }`;
   }
   throw invalidArgument('value', 'an option value (string, number, bigint, boolean, array or map of them)', value);
-}
-
-/** A number that reads back as the same number: an integer beyond 2^53 in exponent form. */
-function formatNumber(value: number): string {
-  if (Object.is(value, -0)) return '-0';
-  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return value.toExponential();
-  return String(value);
 }
 
 /** One `Client.Property = value;` line per entry, clients separated by a blank line. */
@@ -65,15 +59,20 @@ export function formatJobOptions(options: JobOptions, format: FormatJobOptionsOp
 
 /**
  * A value as Gaudi's catalogue prints it: strings quoted with `"` and `\` escaped
- * (std::quoted), lists `[a, b]`, maps `{key: value}` sorted by key, numeric keys bare.
+ * (std::quoted), lists `[a, b]`, maps `{key: value}` sorted by key, numeric keys bare;
+ * numbers as written in .opts text (`1e3`, `+4`, `5000.000000` for 5*GeV), booleans as 1
+ * and 0, as Gaudi's reader keeps them.
  */
-export function formatGaudiValue(value: OptionValue): string {
+export function formatGaudiValue(value: SpelledValue): string {
+  if (value instanceof NumberText) return value.text;
   if (typeof value === 'string') return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
-  if (typeof value === 'number') return formatNumber(value);
-  if (typeof value === 'bigint') return String(value);
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (Array.isArray(value)) return `[${value.map(formatGaudiValue).join(', ')}]`;
-  const entries = Object.entries(value).map(([k, v]) => [gaudiKey(k), formatGaudiValue(v)] as const);
+  if (typeof value === 'number' || typeof value === 'bigint') return formatNumberText(value);
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (Array.isArray(value)) return isEmptyBraces(value) ? '{}' : `[${value.map(formatGaudiValue).join(', ')}]`;
+  // A map from .opts text knows which keys were numbers; for others, a key that reads as
+  // a number is written as one.
+  const key = (k: string): string => keyText(value, k) ?? (isOptsMap(value) ? formatGaudiValue(k) : gaudiKey(k));
+  const entries = Object.entries(value).map(([k, v]) => [key(k), formatGaudiValue(v)] as const);
   entries.sort(([a], [b]) => compareBytes(a, b));
   return `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
 }
@@ -90,7 +89,10 @@ export function formatGaudiOptions(options: JobOptions): string {
   const lines: string[] = [];
   for (const client of clients) {
     const entries = [...options.client(client).values()].sort((a, b) => compareBytes(a.property, b.property));
-    for (const entry of entries) lines.push(`${client}.${entry.property} = ${formatGaudiValue(entry.value)};`);
+    for (const entry of entries) {
+      const value = options instanceof JobOptionsCatalogue ? options.spelled(client, entry.property)! : entry.value;
+      lines.push(`${client}.${entry.property} = ${formatGaudiValue(value)};`);
+    }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -95,8 +95,9 @@ function expandEnvironmentInValues(state: ReadState): void {
     const [client, property] = waiting.split('\0') as [string, string];
     const entry = state.catalogue.get(client, property);
     if (!entry) continue;
-    const value = expandInValue(entry.value);
-    if (!valuesEqual(value, entry.value)) state.catalogue.set(client, property, value, entry.location);
+    const spelled = state.catalogue.spelled(client, property)!;
+    const value = expandInValue(spelled);
+    if (!valuesEqual(value, spelled)) state.catalogue.setSpelled(client, property, value, entry.location);
   }
 }
 

@@ -179,13 +179,19 @@ class Parser {
     const token = this.#next();
     const location = this.#location(token);
     if (token.type === 'string') return { kind: 'string', value: token.value as string, location };
-    if (token.type === 'number') return this.#parseUnit({ kind: 'number', value: token.value as number | bigint, location });
+    if (token.type === 'number') {
+      return this.#parseUnit({ kind: 'number', value: token.value as number | bigint, text: numberText(token), location });
+    }
     if (token.type === 'punct' && (token.text === '-' || token.text === '+')) {
       const number = this.#next();
       if (number.type !== 'number') this.#fail(`expected a number after '${token.text}' in the value of ${key}`, number, token);
+      // As in Gaudi's grammar, the sign is part of the number: nothing may come between.
+      if (number.line !== token.endLine || number.column !== token.endColumn) {
+        this.#fail(`expected the number right after '${token.text}' in the value of ${key}: write ${token.text}${number.text}, without a space`, number, token);
+      }
       const magnitude = number.value as number | bigint;
       const value = token.text === '-' ? negate(magnitude) : magnitude;
-      return this.#parseUnit({ kind: 'number', value, location });
+      return this.#parseUnit({ kind: 'number', value, text: token.text + numberText(number), location });
     }
     if (token.type === 'name') {
       const word = token.text.toLowerCase();
@@ -236,7 +242,7 @@ class Parser {
     const first = this.#peek();
     if (first.type === 'punct' && first.text === '}') {
       this.#next();
-      return { kind: 'list', items: [], location };
+      return { kind: 'list', items: [], braces: true, location };
     }
     // `{:}` is the empty map, so that every value can be written back as text.
     if (first.type === 'punct' && first.text === ':' && this.#tokens[this.#at + 1]?.text === '}') {
@@ -335,6 +341,11 @@ class Parser {
   #failAt(detail: string, location: SourceLocation): never {
     throw new JobOptionsError(ErrorCodes.ERR_COWLOOP_OPTIONS_SYNTAX, detail, location, { source: this.#text });
   }
+}
+
+/** A number token's text without the `L` that C++ allows after it (Gaudi drops it too). */
+function numberText(token: Token): string {
+  return token.text.endsWith('L') ? token.text.slice(0, -1) : token.text;
 }
 
 function negate(value: number | bigint): number | bigint {

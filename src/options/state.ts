@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { AssignOperator, Statement } from './ast.js';
 import { JobOptionsCatalogue } from './catalogue.js';
 import { formatLocation } from './errors.js';
+import type { SpelledValue } from './spelling.js';
 import type { OptionValue, SourceLocation } from './types.js';
 
 export interface ReadOptions {
@@ -48,8 +49,8 @@ export class PendingReference {
   ) {}
 }
 
-/** A value that may still hold references: OptionValue with PendingReference leaves. */
-export type DeferredValue = OptionValue | PendingReference | DeferredValue[] | { [key: string]: DeferredValue };
+/** A value that may still hold references: a spelled value with PendingReference leaves. */
+export type DeferredValue = SpelledValue | PendingReference | DeferredValue[] | { [key: string]: DeferredValue };
 
 /** One `=`, `+=` or `-=` of a property whose value depends on a reference. */
 export interface DeferredOperation {
@@ -126,7 +127,7 @@ export class ReadState {
     const log = this.deferred.get(deferredKey(client, property));
     if (!log) return false;
     log.push({ operator, value, location, source: '' });
-    this.catalogue.set(client, property, this.catalogue.get(client, property)!.value, location);
+    this.catalogue.setSpelled(client, property, this.catalogue.spelled(client, property)!, location);
     return true;
   }
 

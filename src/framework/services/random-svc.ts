@@ -7,7 +7,7 @@ import { Service } from '../service.js';
 import { Rng } from './random.js';
 
 const randomProperties = {
-  Seed: prop.int(12345, 'job-wide seed mixed into every per-event stream', { min: 0 }),
+  Seed: prop.uint64(12345n, 'job-wide seed mixed into every per-event stream'),
 };
 
 export class RandomSvc extends Service {

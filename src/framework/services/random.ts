@@ -16,17 +16,26 @@ function hashString(s: string, h: number): number {
   return mix32(h);
 }
 
-function hashNumber(n: number, h: number): number {
-  // Integers up to 2^53 are split into two 32-bit halves; other numbers are hashed as text.
-  if (!Number.isSafeInteger(n)) return hashString(String(n), h);
-  const lo = n >>> 0;
-  const hi = Math.floor(n / 0x100000000) >>> 0;
+function hashNumber(n: number | bigint, h: number): number {
+  // Integers up to 2^53 (and, as bigints, up to 2^64) are split into two 32-bit halves, so
+  // a seed hashes the same as a number or a bigint; other numbers are hashed as text.
+  let lo: number;
+  let hi: number;
+  if (typeof n === 'bigint') {
+    if (n < 0n || n >= 2n ** 64n) return hashString(String(n), h);
+    lo = Number(n & 0xffffffffn);
+    hi = Number(n >> 32n);
+  } else {
+    if (!Number.isSafeInteger(n)) return hashString(String(n), h);
+    lo = n >>> 0;
+    hi = Math.floor(n / 0x100000000) >>> 0;
+  }
   h = mix32((h ^ lo) + 0x9e3779b9);
   return mix32((h ^ hi) + 0x7f4a7c15);
 }
 
 /** A 32-bit hash of a tuple; the order of the parts matters. */
-export function hashTuple(parts: ReadonlyArray<number | string>): number {
+export function hashTuple(parts: ReadonlyArray<number | bigint | string>): number {
   let h = 0x811c9dc5;
   for (const p of parts) h = typeof p === 'string' ? hashString(p, h ^ 0x5bd1e995) : hashNumber(p, h);
   return h;
@@ -40,8 +49,8 @@ export class Rng {
   #spare: number | undefined;
 
   /** Seeds the generator from a tuple, e.g. new Rng([seed, run, event, 'Finder']). */
-  constructor(seed: ReadonlyArray<number | string> | number) {
-    let x = hashTuple(typeof seed === 'number' ? [seed] : seed);
+  constructor(seed: ReadonlyArray<number | bigint | string> | number | bigint) {
+    let x = hashTuple(typeof seed === 'number' || typeof seed === 'bigint' ? [seed] : seed);
     // splitmix32 expands the hash into the four state words (never all zero).
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
