@@ -25,7 +25,8 @@
 // node's own cost per range: fork, outputs re-opened and finalised, the range put in place).
 // One node is killed at killAt x (the ideal job time): its leases run out after leaseMs and
 // other nodes take those ranges again; every range's events are counted to check that none
-// is lost and how many run twice.
+// is lost and how many run twice. When Redis cannot keep up, the job stretches without end:
+// the model stops at maxFactor x the ideal job time and says how much of the job was done.
 
 /** Seeded uniform [0, 1) (mulberry32). */
 function rng(seed) {
@@ -327,7 +328,7 @@ function simulate(p) {
   if (p.killAt > 0) {
     const at = p.killAt * idealMs;
     agenda.at(at, () => {
-      const victim = nodes.find((x) => x.alive && x.running.size === W) ?? nodes.find((x) => x.alive);
+      const victim = nodes.filter((x) => x.alive).reduce((a, b) => (b.running.size > a.running.size ? b : a));
       victim.alive = false;
       victim.end = at;
       let lostEvents = 0;
@@ -349,10 +350,21 @@ function simulate(p) {
     const t0 = rand() * 100;
     agenda.at(t0, () => exchange(node, t0));
   }
-  while (agenda.size) agenda.next()[2]();
-  if (nodes.some((x) => x.alive && x.end < 0)) throw new Error('a node never stopped');
+  // A saturated Redis stretches the job without end: the model stops at maxFactor x the ideal time.
+  const limitMs = (p.maxFactor ?? 5) * idealMs;
+  let saturated = false;
+  while (agenda.size) {
+    const e = agenda.next();
+    if (e[0] > limitMs) {
+      saturated = true;
+      break;
+    }
+    e[2]();
+  }
+  if (!saturated && nodes.some((x) => x.alive && x.end < 0)) throw new Error('a node never stopped');
   // The job is complete at its last acknowledgement (the nodes stop within a poll interval).
-  const endMs = lastAckMs;
+  const endMs = saturated ? limitMs : lastAckMs;
+  if (drainedAt < 0) drainedAt = endMs;
   let ackedCount = 0;
   let rerun = 0;
   for (let r = 0; r < M; r++) {
@@ -382,20 +394,22 @@ function simulate(p) {
   return {
     rangeSize: R,
     ranges: M,
-    lostEvents: (M - ackedCount) * R, // ranges never acknowledged (0 when every range was placed)
+    saturated,
+    done: ackedCount / M,
+    lostEvents: saturated ? null : (M - ackedCount) * R, // ranges never acknowledged (0 when every range was placed)
     jobS: endMs / 1000,
     idealS: idealMs / 1000,
     drainedS: drainedAt / 1000,
-    tailS: (endMs - drainedAt) / 1000,
-    efficiency: (p.events * p.eventMs) / ((p.nodes - (kill ? 1 : 0)) * W * endMs),
+    tailS: saturated ? null : (endMs - drainedAt) / 1000,
+    efficiency: (ackedCount / M) * (p.events * p.eventMs) / ((p.nodes - (kill ? 1 : 0)) * W * endMs),
     overheadShare: overheadMsUsed / (overheadMsUsed + eventMsUsed),
     redisOpsPerS: sOps / secs,
     redisConnPerS: sConn / secs,
     redisCpu: sBusy / 1e6 / secs,
     redisCpuPeak: peak,
     peakWindowS: (span * bucketMs) / 1000,
-    commandsPerRange: commands / M,
-    exchangesPerRange: exchanges / M,
+    commandsPerRange: commands / Math.max(1, ackedCount),
+    exchangesPerRange: exchanges / Math.max(1, ackedCount),
     meanWaitMs: waitMs / exchanges,
     kill: kill ?? null,
     rerunEvents: rerun,

@@ -29,6 +29,7 @@ const { values: flags } = parseArgs({
     'rtt-ms': { type: 'string' },
     'range-overhead-ms': { type: 'string' },
     'kill-at': { type: 'string', default: '0.5' },
+    'max-factor': { type: 'string', default: '5' },
     sizes: { type: 'string', default: '100,200,500,1000,2000,5000' },
     protocols: { type: 'string', default: 'reads-first,current' },
     seed: { type: 'string', default: '1' },
@@ -61,6 +62,7 @@ const base = {
   // range times the workers that shared it, less the exchange with Redis (modelled apart).
   rangeOverheadMs: flags['range-overhead-ms'] !== undefined ? number('range-overhead-ms', flags['range-overhead-ms']) : Math.max(0, measured.workSlopeMs * measured.workers - costs.exchangeMs),
   killAt: number('kill-at', flags['kill-at']),
+  maxFactor: number('max-factor', flags['max-factor']),
   seed: number('seed', flags.seed),
   costs,
 };
@@ -79,7 +81,7 @@ function choice(results) {
   out.push('4x headroom (under 25 % of its one core in the steady state) and the node\'s own cost per range stays under 5 % of the worker time.');
   for (const protocol of [...new Set(results.map((r) => r.protocol))]) {
     const rows = results.filter((r) => r.protocol === protocol);
-    const ok = rows.find((r) => r.redisCpu <= 0.25 && r.overheadShare <= 0.05);
+    const ok = rows.find((r) => !r.saturated && r.redisCpu <= 0.25 && r.overheadShare <= 0.05);
     if (!ok) {
       const least = rows.reduce((a, b) => (b.redisCpu < a.redisCpu ? b : a));
       out.push(`${protocol}: no size in the table qualifies (Redis at ${pc(least.redisCpu)} in the steady state at range size ${least.rangeSize.toLocaleString('en-US')}, the node's cost ${pc(least.overheadShare)} of the worker time).`);
@@ -105,7 +107,7 @@ for (const protocol of protocols) {
     r.predictedRerun = r.kill ? r.kill.leased * rangeSize : 0;
     results.push(r);
     if (flags.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-    else process.stderr.write(`${protocol} R=${rangeSize}: job ${r.jobS.toFixed(0)} s, Redis ${(100 * r.redisCpu).toFixed(1)} % (${r.modelSeconds.toFixed(1)} s to model)\n`);
+    else process.stderr.write(`${protocol} R=${rangeSize}: job ${r.saturated ? 'unfinished' : `${r.jobS.toFixed(0)} s`}, Redis ${(100 * r.redisCpu).toFixed(1)} % (${r.modelSeconds.toFixed(1)} s to model)\n`);
   }
 }
 if (!flags.json) {
@@ -117,14 +119,14 @@ if (!flags.json) {
     '',
     `Command: \`${cmd}\` (a model: it runs in a few seconds on any machine; see \`benchmarks/scale-out/queue-model.js\`).`,
     `${int(base.nodes)} nodes of ${base.workers} workers, ${int(base.events)} events of ${base.eventMs} ms on average (coefficient of variation ${base.eventCv} per event, node speeds within ±${pc(base.nodeSpread)}),`,
-    `lease ${base.leaseMs / 1000} s, one node killed at ${pc(base.killAt)} of the ideal job time (${int((base.events * base.eventMs) / (base.nodes * base.workers) / 1000)} s).`,
+    `lease ${base.leaseMs / 1000} s, one node killed at ${pc(base.killAt)} of the ideal job time (${int((base.events * base.eventMs) / (base.nodes * base.workers) / 1000)} s); a job Redis cannot keep up with is stopped at ${base.maxFactor}x that time (\"unfinished\").`,
     `Calibration: Redis costs from \`${costs.command}\` (redis-server ${costs.redis}): a connection with its ready check ${costs.connectionCpuUs.toFixed(0)} µs of server CPU,`,
     `${costs.commandIoUs.toFixed(1)} µs per command for its request and reply, XAUTOCLAIM ${costs.xautoclaimPageUs.toFixed(1)} µs a call scanning 10 pending entries, XPENDING IDLE ${(costs.xpendingIdle.perEntryUs * 1000).toFixed(1)} ns per pending entry;`,
     `round trip ${base.rttMs.toFixed(3)} ms (loopback); the node's own cost per range ${base.rangeOverheadMs.toFixed(1)} ms (fork, outputs, placing; from \`${measured.command}\`).`,
     '',
     '| protocol | range size | range time (s) | ranges | Redis commands/s | connections/s | Redis CPU (steady) | Redis CPU (busiest 10 s) | commands per range | node loss: ranges leased | events run again (model) | predicted: leased x size | events lost | tail (s) | job (s) / ideal (s) | worker time on events |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.protocol} | ${int(r.rangeSize)} | ${((r.rangeSize * base.eventMs) / 1000).toFixed(1)} | ${int(r.ranges)} | ${int(r.redisOpsPerS)} | ${int(r.redisConnPerS)} | ${pc(r.redisCpu)} | ${pc(r.redisCpuPeak)} | ${r.commandsPerRange.toFixed(1)} | ${r.kill ? r.kill.leased : '-'} | ${int(r.rerunEvents)} | ${int(r.predictedRerun)} | ${int(r.lostEvents)} | ${r.tailS.toFixed(1)} | ${r.jobS.toFixed(0)} / ${r.idealS.toFixed(0)} | ${pc(r.efficiency)} |`),
+    ...results.map((r) => `| ${r.protocol} | ${int(r.rangeSize)} | ${((r.rangeSize * base.eventMs) / 1000).toFixed(1)} | ${int(r.ranges)} | ${int(r.redisOpsPerS)} | ${int(r.redisConnPerS)} | ${pc(r.redisCpu)} | ${pc(r.redisCpuPeak)} | ${r.commandsPerRange.toFixed(1)} | ${r.kill ? r.kill.leased : '-'} | ${int(r.rerunEvents)} | ${int(r.predictedRerun)} | ${r.saturated ? '-' : int(r.lostEvents)} | ${r.saturated ? '-' : r.tailS.toFixed(1)} | ${r.saturated ? `unfinished: ${(Math.floor(1000 * r.done) / 10).toFixed(1)} % of the ranges done at ${r.jobS.toFixed(0)}` : r.jobS.toFixed(0)} / ${r.idealS.toFixed(0)} | ${pc(r.efficiency)} |`),
     '',
     ...choice(results),
   ];

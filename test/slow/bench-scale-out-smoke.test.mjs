@@ -25,11 +25,12 @@ async function model(args) {
 }
 
 test('the queue model: no event lost, re-runs bounded by the leased ranges, load and re-work move with the range size', async () => {
-  const results = await model(['--nodes', '20', '--workers', '2', '--events', '40000', '--event-ms', '1', '--lease', '2', '--sizes', SIZES.join(','), '--protocols', 'reads-first,current']);
+  const results = await model(['--nodes', '20', '--workers', '2', '--events', '40000', '--event-ms', '1', '--range-overhead-ms', '5', '--lease', '2', '--sizes', SIZES.join(','), '--protocols', 'reads-first,current']);
   assert.deepEqual(results.map((r) => `${r.protocol} ${r.rangeSize}`), SIZES.map((s) => `reads-first ${s}`).concat(SIZES.map((s) => `current ${s}`)));
   for (const r of results) {
     const at = `${r.protocol}, range size ${r.rangeSize}`;
     assert.equal(r.ranges, Math.ceil(40000 / r.rangeSize), at);
+    assert.equal(r.saturated, false, `${at}: the model stopped before the job's end`);
     assert.equal(r.lostEvents, 0, `${at}: events lost`);
     assert.ok(r.kill && r.kill.leased >= 1 && r.kill.leased <= 2, `${at}: the killed node held ${r.kill?.leased} ranges`);
     assert.ok(r.rerunEvents > 0 && r.rerunEvents <= r.kill.leased * r.rangeSize, `${at}: ${r.rerunEvents} events run again, ${r.kill.leased} ranges leased`);
