@@ -383,13 +383,14 @@ function simulate(p) {
     sConn += conns[b] ?? 0;
   }
   const secs = ((to - from) * bucketMs) / 1000;
-  // Busiest 10 s of the job (the tail's polling included), or busiest 2 % of a shorter one.
-  const span = Math.max(1, Math.min(Math.round(10000 / bucketMs), Math.round(busy.length / 50)));
+  // Busiest 10 s of the job (the tail's polling included), or busiest tenth of a shorter one.
+  const span = Math.max(1, Math.min(Math.round(10000 / bucketMs), Math.round(busy.length / 10)));
   let peak = 0;
+  let peakAt = 0;
   for (let b = 0; b + span <= busy.length; b++) {
     let s = 0;
     for (let k = b; k < b + span; k++) s += busy[k] ?? 0;
-    peak = Math.max(peak, s / 1e3 / (span * bucketMs));
+    if (s / 1e3 / (span * bucketMs) > peak) [peak, peakAt] = [s / 1e3 / (span * bucketMs), b * bucketMs];
   }
   return {
     rangeSize: R,
@@ -408,6 +409,7 @@ function simulate(p) {
     redisCpu: sBusy / 1e6 / secs,
     redisCpuPeak: peak,
     peakWindowS: (span * bucketMs) / 1000,
+    peakAtS: peakAt / 1000,
     commandsPerRange: commands / Math.max(1, ackedCount),
     exchangesPerRange: exchanges / Math.max(1, ackedCount),
     meanWaitMs: waitMs / exchanges,

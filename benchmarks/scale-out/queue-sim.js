@@ -84,18 +84,41 @@ function choice(results) {
     const ok = rows.find((r) => !r.saturated && r.redisCpu <= 0.25 && r.overheadShare <= 0.05);
     if (!ok) {
       const least = rows.reduce((a, b) => (b.redisCpu < a.redisCpu ? b : a));
-      out.push(`${protocol}: no size in the table qualifies (Redis at ${pc(least.redisCpu)} in the steady state at range size ${least.rangeSize.toLocaleString('en-US')}, the node's cost ${pc(least.overheadShare)} of the worker time).`);
+      out.push(`${protocol}: no size in the table qualifies (Redis at ${pc(least.redisCpu)} in the steady state at range size ${least.rangeSize.toLocaleString('en-US')}, the node's cost ${pc(least.overheadShare)} of the worker time;`);
+      out.push(`${Math.round(rows.reduce((a, r) => a + r.commandsPerRange, 0) / rows.length)} Redis commands per range on average over the sizes, against ${results.find((r) => r.protocol !== protocol)?.commandsPerRange.toFixed(1) ?? '-'} for the other protocol).`);
       continue;
     }
     const rangeS = (ok.rangeSize * base.eventMs) / 1000;
     out.push(
       `${protocol}: range size ${ok.rangeSize.toLocaleString('en-US')} (ranges of ${rangeS.toFixed(1)} s at ${base.eventMs} ms an event): Redis at ${pc(ok.redisCpu)} (busiest 10 s ${pc(ok.redisCpuPeak)}),`,
       `the node's cost per range ${pc(ok.overheadShare)} of the worker time, a node loss re-runs ${ok.rerunEvents.toLocaleString('en-US')} events (${ok.kill?.leased ?? 0} leased ranges; ${((ok.rerunEvents * base.eventMs) / 1000).toFixed(0)} worker-seconds),`,
-      `the tail ${ok.tailS.toFixed(1)} s (${pc(ok.tailS / ok.jobS)} of the job), the workers on events ${pc(ok.efficiency)} of their time.`,
+      `the tail ${ok.tailS.toFixed(1)} s (${pc(ok.tailS / ok.jobS)} of the job), the workers on events ${pc(ok.efficiency)} of their time; Redis's busiest ${ok.peakWindowS.toFixed(0)} s start at ${ok.peakAtS.toFixed(0)} s of the job (last unread range taken at ${ok.drainedS.toFixed(0)} s${ok.peakAtS >= ok.drainedS ? ': the tail, when idle nodes ask every second for leases that ran out' : ''}).`,
     );
   }
   out.push('');
   return out;
+}
+
+/** The model against the real node it stands for: one node as queue-overhead.js ran it, the commands per range. */
+function check() {
+  if (!measured.perRange || !measured.rangeFixedMs) return [];
+  const real = Object.values(measured.perRange.commands).reduce((a, c) => a + c.calls, 0);
+  const m = simulate({
+    ...base,
+    nodes: 1,
+    workers: measured.workers,
+    events: measured.ranges * measured.rangeSize,
+    rangeSize: measured.rangeSize,
+    eventMs: Math.max(0.001, measured.rangePerEventMs),
+    rangeOverheadMs: measured.rangeFixedMs,
+    killAt: 0,
+    protocol: 'current',
+  });
+  return [
+    `Check against the real node: one node of ${measured.workers} workers, ${measured.ranges} ranges of ${measured.rangeSize} events as \`${measured.command}\` ran it against a real redis-server:`,
+    `the model (current protocol) makes ${m.commandsPerRange.toFixed(2)} Redis commands per range, the server counted ${real.toFixed(2)} (the ready check's INFO, XACK, XCLAIM, XAUTOCLAIM, XREADGROUP, and XPENDING at the end).`,
+    '',
+  ];
 }
 
 const results = [];
@@ -129,6 +152,7 @@ if (!flags.json) {
     ...results.map((r) => `| ${r.protocol} | ${int(r.rangeSize)} | ${((r.rangeSize * base.eventMs) / 1000).toFixed(1)} | ${int(r.ranges)} | ${int(r.redisOpsPerS)} | ${int(r.redisConnPerS)} | ${pc(r.redisCpu)} | ${pc(r.redisCpuPeak)} | ${r.commandsPerRange.toFixed(1)} | ${r.kill ? r.kill.leased : '-'} | ${int(r.rerunEvents)} | ${int(r.predictedRerun)} | ${r.saturated ? '-' : int(r.lostEvents)} | ${r.saturated ? '-' : r.tailS.toFixed(1)} | ${r.saturated ? `unfinished: ${(Math.floor(1000 * r.done) / 10).toFixed(1)} % of the ranges done at ${r.jobS.toFixed(0)}` : r.jobS.toFixed(0)} / ${r.idealS.toFixed(0)} | ${pc(r.efficiency)} |`),
     '',
     ...choice(results),
+    ...check(),
   ];
   const outFile = flags.out ?? path.join(root, 'benchmarks', 'results', 'queue-sim.md');
   fs.writeFileSync(outFile, `${lines.join('\n')}\n`);
