@@ -142,7 +142,7 @@ if (!flags.json) {
     '',
     `Command: \`${cmd}\` (a model: it runs in a few seconds on any machine; see \`benchmarks/scale-out/queue-model.js\`).`,
     `${int(base.nodes)} nodes of ${base.workers} workers, ${int(base.events)} events of ${base.eventMs} ms on average (coefficient of variation ${base.eventCv} per event, node speeds within ±${pc(base.nodeSpread)}),`,
-    `lease ${base.leaseMs / 1000} s, one node killed at ${pc(base.killAt)} of the ideal job time (${int((base.events * base.eventMs) / (base.nodes * base.workers) / 1000)} s); a job Redis cannot keep up with is stopped at ${base.maxFactor}x that time (\"unfinished\").`,
+    `lease ${base.leaseMs / 1000} s, one node killed at ${pc(base.killAt)} of the ideal job time (${int((base.events * base.eventMs) / (base.nodes * base.workers) / 1000)} s); a job Redis cannot keep up with is stopped at ${base.maxFactor}x that time ("unfinished").`,
     `Calibration: Redis costs from \`${costs.command}\` (redis-server ${costs.redis}): a connection with its ready check ${costs.connectionCpuUs.toFixed(0)} µs of server CPU,`,
     `${costs.commandIoUs.toFixed(1)} µs per command for its request and reply, XAUTOCLAIM ${costs.xautoclaimPageUs.toFixed(1)} µs a call scanning 10 pending entries, XPENDING IDLE ${(costs.xpendingIdle.perEntryUs * 1000).toFixed(1)} ns per pending entry;`,
     `round trip ${base.rttMs.toFixed(3)} ms (loopback); the node's own cost per range ${base.rangeOverheadMs.toFixed(1)} ms (fork, outputs, placing; from \`${measured.command}\`).`,
