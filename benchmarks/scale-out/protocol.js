@@ -56,6 +56,27 @@ async function claim(redis, stream, consumer, count, leaseMs) {
   return { ids, autoclaims, reads };
 }
 
+/**
+ * The alternative the model calls reads-first: unread ranges first (XREADGROUP), and only
+ * when too few, one XPENDING IDLE for leases that ran out and XCLAIM of those.
+ */
+async function claimReadsFirst(redis, stream, consumer, count, leaseMs) {
+  const ids = [];
+  let commands = 1;
+  const read = await redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count), 'STREAMS', stream, '>');
+  for (const e of read?.[0]?.[1] ?? []) ids.push(e[0]);
+  if (ids.length < count) {
+    commands++;
+    const expired = await redis.call('XPENDING', stream, GROUP, 'IDLE', String(leaseMs), '-', '+', String(count - ids.length));
+    if (expired.length) {
+      commands++;
+      const taken = await redis.call('XCLAIM', stream, GROUP, consumer, String(leaseMs), ...expired.map((e) => e[0]));
+      for (const e of taken) if (e) ids.push(e[0]);
+    }
+  }
+  return { ids, commands };
+}
+
 async function renew(redis, stream, consumer, ids) {
   if (ids.length) await redis.call('XCLAIM', stream, GROUP, consumer, '0', ...ids, 'JUSTID');
 }
@@ -68,4 +89,4 @@ async function leased(redis, stream) {
   return Number((await redis.call('XPENDING', stream, GROUP))[0]);
 }
 
-module.exports = { GROUP, open, close, submit, claim, renew, ack, leased };
+module.exports = { GROUP, open, close, submit, claim, claimReadsFirst, renew, ack, leased };

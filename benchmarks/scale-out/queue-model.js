@@ -101,10 +101,10 @@ class Fenwick {
  * Runs the model once. p: { nodes, workers, events, rangeSize, eventMs, eventCv, nodeSpread,
  * leaseMs, rangeOverheadMs, rttMs, protocol, killAt, seed, costs }. Returns the job's figures.
  */
-function simulate(p) {
-  const c = p.costs;
+/** Server CPU (µs) of each step of an exchange, from redis-costs.json. */
+function stepCosts(c) {
   const io = c.commandIoUs;
-  const cost = {
+  return {
     // Measured alone, or what a whole exchange cost beyond its commands, whichever is more.
     connection: Math.max(c.connectionCpuUs, c.exchangeCpuUs - c.exchangeCommandsUs),
     xack: io + c.commandUs.xack,
@@ -117,6 +117,17 @@ function simulate(p) {
     xpendingIdleCall: io + c.xpendingIdle.baseUs,
     xpendingIdleEntry: c.xpendingIdle.perEntryUs,
   };
+}
+
+/** Server CPU (µs) of one exchange that acks a range, renews, and takes one with `pending` leases, none expired. */
+function exchangeUs(c, protocol, pending) {
+  const k = stepCosts(c);
+  const take = protocol === 'current' ? Math.max(1, Math.ceil(pending / 10)) * k.xautoclaimCall + pending * k.xautoclaimEntry + k.xreadgroup : k.xreadgroup;
+  return k.connection + k.xack + k.xclaim + take;
+}
+
+function simulate(p) {
+  const cost = stepCosts(p.costs);
   const R = p.rangeSize;
   const M = Math.ceil(p.events / R);
   const W = p.workers;
@@ -419,4 +430,4 @@ function simulate(p) {
   };
 }
 
-module.exports = { simulate };
+module.exports = { simulate, exchangeUs };
