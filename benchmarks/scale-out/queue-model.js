@@ -1,0 +1,433 @@
+'use strict';
+// A discrete-event model of a queued job: N nodes running `cowloop work` with W workers
+// each, pulling ranges of R events from one Redis server. Deterministic (seeded).
+//
+// Nodes follow the loop of src/service/work-node.ts: an exchange with Redis (a connection
+// opened and closed, XACK per finished range, XCLAIM to renew the leases still running,
+// then taking ranges for the free workers), one forked worker per range taken, then a wait
+// until a range ends, or lease/3 (renewal) while ranges run, or the poll interval while
+// idle. A node with nothing running and nothing taken asks XPENDING and stops when no
+// range is leased any more.
+//
+// Redis is one FIFO server: an exchange occupies it for the sum of its commands' server
+// CPU (calibrated by redis-ops.js: the connection with its ready check, each command's
+// execution time plus its request/reply I/O, and XAUTOCLAIM's cost per pending entry
+// scanned), and the node waits for that, for the queue ahead of it, and for one round
+// trip per command. Taking ranges follows one of two protocols:
+//   current:     XAUTOCLAIM from cursor 0-0, call after call (each scans at most 10 x COUNT
+//                pending entries) until enough expired leases are found or the list ends,
+//                then XREADGROUP for unread ranges (src/service/range-queue.ts);
+//   reads-first: XREADGROUP first; only when it returns too few, one XPENDING IDLE (the
+//                server scans the list once) and XCLAIM of the expired leases it found.
+//
+// A range of R events on a node takes R x eventMs x (node speed) with the spread of a sum
+// of R events (per-event coefficient of variation eventCv), plus rangeOverheadMs (the
+// node's own cost per range: fork, outputs re-opened and finalised, the range put in place).
+// One node is killed at killAt x (the ideal job time): its leases run out after leaseMs and
+// other nodes take those ranges again; every range's events are counted to check that none
+// is lost and how many run twice. When Redis cannot keep up, the job stretches without end:
+// the model stops at maxFactor x the ideal job time and says how much of the job was done.
+
+/** Seeded uniform [0, 1) (mulberry32). */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Min-heap of [time, seq, fn]. */
+class Agenda {
+  #h = [];
+  #seq = 0;
+  get size() {
+    return this.#h.length;
+  }
+  at(t, fn) {
+    const h = this.#h;
+    const e = [t, this.#seq++, fn];
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p][0] < t || (h[p][0] === t && h[p][1] < e[1])) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = e;
+  }
+  next() {
+    const h = this.#h;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const r = l + 1;
+        const c = r < h.length && (h[r][0] < h[l][0] || (h[r][0] === h[l][0] && h[r][1] < h[l][1])) ? r : l;
+        if (h[c][0] > last[0] || (h[c][0] === last[0] && h[c][1] > last[1])) break;
+        h[i] = h[c];
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+/** Counts of pending ranges by index, for the rank of a range in the pending list. */
+class Fenwick {
+  constructor(n) {
+    this.t = new Int32Array(n + 1);
+  }
+  add(i, d) {
+    for (i++; i < this.t.length; i += i & -i) this.t[i] += d;
+  }
+  /** Pending ranges with index <= i. */
+  rank(i) {
+    let s = 0;
+    for (i++; i > 0; i -= i & -i) s += this.t[i];
+    return s;
+  }
+}
+
+/**
+ * Runs the model once. p: { nodes, workers, events, rangeSize, eventMs, eventCv, nodeSpread,
+ * leaseMs, rangeOverheadMs, rttMs, protocol, killAt, seed, costs }. Returns the job's figures.
+ */
+/** Server CPU (µs) of each step of an exchange, from redis-costs.json. */
+function stepCosts(c) {
+  const io = c.commandIoUs;
+  return {
+    // Measured alone, or what a whole exchange cost beyond its commands, whichever is more.
+    connection: Math.max(c.connectionCpuUs, c.exchangeCpuUs - c.exchangeCommandsUs),
+    xack: io + c.commandUs.xack,
+    xclaim: io + c.commandUs.xclaim,
+    xreadgroup: io + c.commandUs.xreadgroup,
+    xautoclaimCall: io + c.commandUs.xautoclaimEmpty,
+    // Beyond the call's own cost, per pending entry scanned (a page is 10 entries at COUNT 1).
+    xautoclaimEntry: Math.max(0, (c.xautoclaimPageUs - c.commandUs.xautoclaimEmpty) / 10),
+    xpendingSummary: io + c.xpendingIdle.baseUs,
+    xpendingIdleCall: io + c.xpendingIdle.baseUs,
+    xpendingIdleEntry: c.xpendingIdle.perEntryUs,
+  };
+}
+
+/** Server CPU (µs) of one exchange that acks a range, renews, and takes one with `pending` leases, none expired. */
+function exchangeUs(c, protocol, pending) {
+  const k = stepCosts(c);
+  const take = protocol === 'current' ? Math.max(1, Math.ceil(pending / 10)) * k.xautoclaimCall + pending * k.xautoclaimEntry + k.xreadgroup : k.xreadgroup;
+  return k.connection + k.xack + k.xclaim + take;
+}
+
+function simulate(p) {
+  const cost = stepCosts(p.costs);
+  const R = p.rangeSize;
+  const M = Math.ceil(p.events / R);
+  const W = p.workers;
+  const rand = rng(p.seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const pollMs = Math.max(100, Math.min(1000, p.leaseMs / 4));
+
+  // Redis state.
+  let nextUnread = 0;
+  let pendingCount = 0;
+  const pending = new Fenwick(M);
+  const owner = new Int32Array(M).fill(-1);
+  const delivered = new Float64Array(M); // time of the last delivery or renewal (XPENDING idle starts there)
+  const acked = new Uint8Array(M);
+  const runs = new Uint8Array(M);
+  /** Ranges leased by dead nodes, not yet taken again (the only leases that can run out). */
+  let orphans = [];
+  let serverFree = 0;
+
+  // Figures, in time buckets of 1/500 of the ideal job time.
+  const idealMs = (p.events * p.eventMs) / (p.nodes * W);
+  const bucketMs = Math.max(1, idealMs / 500);
+  const busy = []; // server µs per bucket
+  const ops = []; // commands per bucket
+  const conns = [];
+  const addLoad = (t, us, n) => {
+    const b = Math.floor(t / bucketMs);
+    busy[b] = (busy[b] ?? 0) + us;
+    ops[b] = (ops[b] ?? 0) + n;
+    conns[b] = (conns[b] ?? 0) + 1;
+  };
+  let commands = 0;
+  let exchanges = 0;
+  let waitMs = 0;
+  let drainedAt = -1;
+  let eventMsUsed = 0; // worker time spent on events, re-runs included
+  let overheadMsUsed = 0;
+  let partialLost = 0; // events a killed node had processed in ranges it never finished
+  let lastAckMs = 0;
+  let kill;
+
+  const nodes = Array.from({ length: p.nodes }, (_, i) => ({
+    i,
+    speed: 1 + p.nodeSpread * (2 * rand() - 1),
+    alive: true,
+    running: new Map(), // range -> { start, ms }
+    settled: [],
+    waiting: false,
+    gen: 0,
+    end: -1,
+  }));
+
+  const agenda = new Agenda();
+
+  /** Expired orphan leases at time t, lowest index first (the order XAUTOCLAIM meets them). */
+  function expired(t) {
+    return orphans.filter((r) => !acked[r] && owner[r] >= 0 && !nodes[owner[r]].alive && t - delivered[r] >= p.leaseMs).sort((a, b) => a - b);
+  }
+
+  function lease(r, node, t) {
+    if (owner[r] < 0) {
+      pending.add(r, 1);
+      pendingCount++;
+    }
+    owner[r] = node.i;
+    delivered[r] = t;
+  }
+
+  /** Takes up to `count` ranges for node at time t; returns [ranges, server µs, commands]. */
+  function take(node, count, t) {
+    const got = [];
+    let us = 0;
+    let n = 0;
+    const fromExpired = (list, limit) => {
+      for (const r of list.slice(0, limit)) {
+        got.push(r);
+        lease(r, node, t);
+      }
+      if (list.length) orphans = orphans.filter((r) => !got.includes(r));
+    };
+    const fromStream = (limit) => {
+      const k = Math.min(limit, M - nextUnread);
+      for (let j = 0; j < k; j++) {
+        got.push(nextUnread);
+        lease(nextUnread, node, t);
+        nextUnread++;
+      }
+      if (nextUnread === M && drainedAt < 0) drainedAt = t;
+    };
+    const exp = orphans.length ? expired(t) : [];
+    if (p.protocol === 'current') {
+      // Scanned: up to the count-th expired lease, or the whole list.
+      const scanned = exp.length >= count ? pending.rank(exp[count - 1]) : pendingCount;
+      const calls = Math.max(1, Math.ceil(scanned / (10 * count)));
+      us += calls * cost.xautoclaimCall + scanned * cost.xautoclaimEntry;
+      n += calls;
+      fromExpired(exp, count);
+      if (got.length < count) {
+        us += cost.xreadgroup;
+        n++;
+        fromStream(count - got.length);
+      }
+    } else {
+      us += cost.xreadgroup;
+      n++;
+      fromStream(count);
+      if (got.length < count && pendingCount > 0) {
+        const want = count - got.length;
+        const scanned = exp.length >= want ? pending.rank(exp[want - 1]) : pendingCount;
+        us += cost.xpendingIdleCall + scanned * cost.xpendingIdleEntry;
+        n++;
+        if (exp.length) {
+          us += cost.xclaim;
+          n++;
+          fromExpired(exp, want);
+        }
+      }
+    }
+    return [got, us, n];
+  }
+
+  function rangeMs(node) {
+    const mean = R * p.eventMs;
+    const sd = p.eventMs * p.eventCv * Math.sqrt(R);
+    return Math.max(0.1 * mean, mean + sd * normal()) * node.speed;
+  }
+
+  function exchange(node, t) {
+    if (!node.alive) return;
+    node.waiting = false;
+    node.gen++;
+    const start = Math.max(t, serverFree);
+    let us = cost.connection;
+    let n = 1; // the ready check's INFO
+    // Put finished ranges in place and acknowledge them.
+    for (const r of node.settled) {
+      us += cost.xack;
+      n++;
+      if (!acked[r]) {
+        acked[r] = 1;
+        lastAckMs = Math.max(lastAckMs, start);
+        pending.add(r, -1);
+        pendingCount--;
+        owner[r] = -1;
+      }
+    }
+    node.settled = [];
+    if (node.running.size) {
+      us += cost.xclaim;
+      n++;
+      for (const r of node.running.keys()) if (owner[r] === node.i) delivered[r] = start;
+    }
+    const free = W - node.running.size;
+    let got = [];
+    if (free > 0) {
+      const [g, u, k] = take(node, free, start);
+      got = g;
+      us += u;
+      n += k;
+    }
+    let finished = false;
+    if (got.length === 0 && node.running.size === 0) {
+      us += cost.xpendingSummary;
+      n++;
+      finished = pendingCount === 0;
+    }
+    serverFree = start + us / 1000;
+    addLoad(start, us, n);
+    commands += n;
+    exchanges++;
+    waitMs += start - t;
+    // The node hears back after the server's work and one round trip per command (+2 for connecting).
+    const done = serverFree + (n + 2) * p.rttMs;
+    agenda.at(done, () => afterExchange(node, done, got, finished));
+  }
+
+  function afterExchange(node, t, got, finished) {
+    if (!node.alive) return;
+    if (finished) {
+      node.end = t;
+      return;
+    }
+    for (const r of got) {
+      const ms = rangeMs(node);
+      runs[r]++;
+      node.running.set(r, { start: t, ms });
+      const end = t + p.rangeOverheadMs + ms;
+      agenda.at(end, () => rangeDone(node, r, end));
+    }
+    if (node.settled.length) return exchange(node, t);
+    node.waiting = true;
+    const gen = node.gen;
+    const wakeAt = t + (node.running.size ? p.leaseMs / 3 : pollMs);
+    agenda.at(wakeAt, () => {
+      if (node.alive && node.waiting && node.gen === gen) exchange(node, wakeAt);
+    });
+  }
+
+  function rangeDone(node, r, t) {
+    if (!node.alive) return;
+    const run = node.running.get(r);
+    node.running.delete(r);
+    eventMsUsed += run.ms;
+    overheadMsUsed += p.rangeOverheadMs;
+    node.settled.push(r);
+    if (node.waiting) exchange(node, t);
+  }
+
+  if (p.killAt > 0) {
+    const at = p.killAt * idealMs;
+    agenda.at(at, () => {
+      const victim = nodes.filter((x) => x.alive).reduce((a, b) => (b.running.size > a.running.size ? b : a));
+      victim.alive = false;
+      victim.end = at;
+      let lostEvents = 0;
+      for (const [r, run] of victim.running) {
+        const doneMs = Math.max(0, at - run.start - p.rangeOverheadMs);
+        const frac = Math.min(1, doneMs / run.ms);
+        lostEvents += Math.floor(frac * R);
+        eventMsUsed += Math.min(run.ms, doneMs);
+        orphans.push(r);
+      }
+      partialLost += lostEvents;
+      kill = { at, leased: victim.running.size, partialEvents: lostEvents };
+      victim.running.clear();
+    });
+  }
+
+  // Nodes start together, each spread over the first 100 ms (they are started by a batch system).
+  for (const node of nodes) {
+    const t0 = rand() * 100;
+    agenda.at(t0, () => exchange(node, t0));
+  }
+  // A saturated Redis stretches the job without end: the model stops at maxFactor x the ideal time.
+  const limitMs = (p.maxFactor ?? 5) * idealMs;
+  let saturated = false;
+  while (agenda.size) {
+    const e = agenda.next();
+    if (e[0] > limitMs) {
+      saturated = true;
+      break;
+    }
+    e[2]();
+  }
+  if (!saturated && nodes.some((x) => x.alive && x.end < 0)) throw new Error('a node never stopped');
+  // The job is complete at its last acknowledgement (the nodes stop within a poll interval).
+  const endMs = saturated ? limitMs : lastAckMs;
+  if (drainedAt < 0) drainedAt = endMs;
+  let ackedCount = 0;
+  let rerun = 0;
+  for (let r = 0; r < M; r++) {
+    ackedCount += acked[r];
+    if (runs[r] > 1) rerun += (runs[r] - 1) * Math.min(R, p.events - r * R);
+  }
+  // Steady state: the buckets between 10 % and 90 % of the time until the last unread range is taken.
+  const from = Math.floor((0.1 * drainedAt) / bucketMs);
+  const to = Math.max(from + 1, Math.floor((0.9 * drainedAt) / bucketMs));
+  let sBusy = 0;
+  let sOps = 0;
+  let sConn = 0;
+  for (let b = from; b < to; b++) {
+    sBusy += busy[b] ?? 0;
+    sOps += ops[b] ?? 0;
+    sConn += conns[b] ?? 0;
+  }
+  const secs = ((to - from) * bucketMs) / 1000;
+  // Busiest 10 s of the job (the tail's polling included), or busiest tenth of a shorter one.
+  const span = Math.max(1, Math.min(Math.round(10000 / bucketMs), Math.round(busy.length / 10)));
+  let peak = 0;
+  let peakAt = 0;
+  for (let b = 0; b + span <= busy.length; b++) {
+    let s = 0;
+    for (let k = b; k < b + span; k++) s += busy[k] ?? 0;
+    if (s / 1e3 / (span * bucketMs) > peak) [peak, peakAt] = [s / 1e3 / (span * bucketMs), b * bucketMs];
+  }
+  return {
+    rangeSize: R,
+    ranges: M,
+    saturated,
+    done: ackedCount / M,
+    lostEvents: saturated ? null : (M - ackedCount) * R, // ranges never acknowledged (0 when every range was placed)
+    jobS: endMs / 1000,
+    idealS: idealMs / 1000,
+    drainedS: drainedAt / 1000,
+    tailS: saturated ? null : (endMs - drainedAt) / 1000,
+    efficiency: (ackedCount / M) * (p.events * p.eventMs) / ((p.nodes - (kill ? 1 : 0)) * W * endMs),
+    overheadShare: overheadMsUsed / (overheadMsUsed + eventMsUsed),
+    redisOpsPerS: sOps / secs,
+    redisConnPerS: sConn / secs,
+    redisCpu: sBusy / 1e6 / secs,
+    redisCpuPeak: peak,
+    peakWindowS: (span * bucketMs) / 1000,
+    peakAtS: peakAt / 1000,
+    commandsPerRange: commands / Math.max(1, ackedCount),
+    exchangesPerRange: exchanges / Math.max(1, ackedCount),
+    meanWaitMs: waitMs / exchanges,
+    kill: kill ?? null,
+    rerunEvents: rerun,
+    partialLost,
+  };
+}
+
+module.exports = { simulate, exchangeUs };
