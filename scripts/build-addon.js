@@ -1,13 +1,14 @@
 // Builds the addon for one Node.js release into the package's prebuilt-binary layout:
 //   prebuilds/linux-x64/node.abi<ABI>.glibc.node
-// Each release builds in its own directory (.node-releases/<major>/build-addon/), so
-// build/ (the machine's own node) is never touched.
+// Each release builds in its own directory of this checkout (.addon-builds/<major>/), so
+// build/ (the machine's own node) is never touched, and checkouts that share one
+// .node-releases/ do not build into each other's folders.
 // Usage: node scripts/build-addon.js <major>...   (e.g. 20 22 24 26; "all" = every supported one)
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { nodeRelease, describeRelease, releasesDir } = require('./node-release.js');
+const { nodeRelease, describeRelease } = require('./node-release.js');
 
 const root = path.join(__dirname, '..');
 
@@ -23,7 +24,7 @@ function nodeGyp() {
 function buildFor(major) {
   const dir = nodeRelease(major);
   const { version, abi } = describeRelease(dir);
-  const work = path.join(releasesDir, String(major), 'build-addon');
+  const work = path.join(root, '.addon-builds', String(major));
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   fs.cpSync(path.join(root, 'native'), path.join(work, 'native'), { recursive: true });
