@@ -2,6 +2,7 @@
 // return into JavaScript. Mechanism only: when and whether to fork is decided in
 // src/process/.
 #include "common.h"
+#include "maps.h"
 
 #include <node.h>
 #include <uv.h>
@@ -121,33 +122,10 @@ struct PrepareStats {
   unsigned failures = 0;   // madvise refusals (special mappings), harmless
 };
 
-// True for mappings that no file backs: V8's heap, malloc arenas, ArrayBuffer stores.
-bool IsAnonymous(const char* path, size_t len) {
-  if (len == 0) return true;
-  if (path[0] == '/') return false;
-  // [heap] and [anon:name] are ordinary anonymous memory; [stack], [vdso], [vvar] and
-  // [vsyscall] are special and are inherited (or refused) by the kernel on its own.
-  if (len >= 6 && std::strncmp(path, "[heap]", 6) == 0) return true;
-  if (len >= 6 && std::strncmp(path, "[anon:", 6) == 0) return true;
-  return false;
-}
-
-void MarkLine(const char* line, size_t len, PrepareStats* stats) {
-  // Format: start-end perms offset dev inode [path]
-  char* end = nullptr;
-  unsigned long start = std::strtoul(line, &end, 16);
-  if (end == nullptr || *end != '-') return;
-  unsigned long stop = std::strtoul(end + 1, &end, 16);
-  // Skip the five fixed fields; what remains (after spaces) is the path.
-  const char* p = end;
-  const char* limit = line + len;
-  for (int field = 0; field < 4 && p < limit; ++field) {
-    while (p < limit && *p == ' ') ++p;
-    while (p < limit && *p != ' ') ++p;
-  }
-  while (p < limit && *p == ' ') ++p;
-  if (!IsAnonymous(p, static_cast<size_t>(limit - p))) return;
-  if (madvise(reinterpret_cast<void*>(start), stop - start, MADV_DOFORK) == 0) {
+void MarkInheritable(const Mapping& m, void* context) {
+  auto* stats = static_cast<PrepareStats*>(context);
+  if (!m.anonymous) return;
+  if (madvise(reinterpret_cast<void*>(m.start), m.end - m.start, MADV_DOFORK) == 0) {
     stats->mappings++;
   } else {
     stats->failures++;
@@ -155,38 +133,10 @@ void MarkLine(const char* line, size_t len, PrepareStats* stats) {
 }
 
 // V8 marks its heap MADV_DONTFORK; a child forked without undoing that has no JS heap.
-// /proc/self/maps (not smaps: no page-table walk) is read with plain read(2) into a
-// stack buffer, so nothing here allocates from V8's heap between marking and fork().
+// /proc/self/maps (not smaps: no page-table walk) is read without allocating, so nothing
+// here allocates from V8's heap between marking and fork().
 int MakeAnonymousMappingsInheritable(PrepareStats* stats) {
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  char buf[65536];
-  size_t have = 0;
-  for (;;) {
-    ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return err;
-    }
-    have += static_cast<size_t>(n);
-    size_t begin = 0;
-    for (size_t i = 0; i < have; ++i) {
-      if (buf[i] == '\n') {
-        MarkLine(buf + begin, i - begin, stats);
-        begin = i + 1;
-      }
-    }
-    if (n == 0) {
-      if (begin < have) MarkLine(buf + begin, have - begin, stats);
-      break;
-    }
-    std::memmove(buf, buf + begin, have - begin);
-    have -= begin;
-  }
-  close(fd);
-  return 0;
+  return ForEachMapping(MarkInheritable, stats);
 }
 
 uint64_t NowNs() {

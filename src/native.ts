@@ -13,6 +13,15 @@ export interface ForkOutcome {
   mappings: number;
 }
 
+export interface HugePagesOutcome {
+  mappings: number;
+  eligibleBytes: number;
+  collapsedBytes: number;
+  refused: number;
+  collapseErrno: number;
+  ns: number;
+}
+
 export interface ExitStatus {
   code: number | null;
   signal: number | null;
@@ -28,6 +37,7 @@ export interface NativeBinding {
   interfaceVersion: number;
   fork(deathSignal: number): ForkOutcome;
   prepareFork(): { prepareNs: number; mappings: number };
+  hugePages(minBytes: number, advise: boolean, collapse: boolean): HugePagesOutcome;
   platformThreads(): number;
   pipe(): [number, number];
   exit(code: number): never;
@@ -41,7 +51,7 @@ export interface NativeBinding {
 let binding: NativeBinding | undefined;
 
 /** The export version this TypeScript expects (kInterfaceVersion in native/common.h). */
-const INTERFACE_VERSION = 3;
+const INTERFACE_VERSION = 4;
 
 /** The package's root: build/ and prebuilds/ lie here. */
 const packageRoot = path.join(__dirname, '..', '..');
