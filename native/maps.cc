@@ -42,6 +42,7 @@ void VisitLine(const char* line, size_t len, void (*visit)(const Mapping&, void*
   m.writable = limit - perms > 3 && perms[1] == 'w';
   m.is_private = limit - perms > 3 && perms[3] == 'p';
   m.anonymous = IsAnonymous(p, static_cast<size_t>(limit - p));
+  m.brk_heap = limit - p >= 6 && std::strncmp(p, "[heap]", 6) == 0;
   visit(m, context);
 }
 

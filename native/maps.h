@@ -13,6 +13,8 @@ struct Mapping {
   bool is_private;
   // Not backed by a file: V8's heap, malloc arenas and [heap], ArrayBuffer stores.
   bool anonymous;
+  // [heap], the brk area of malloc's main arena.
+  bool brk_heap;
 };
 
 // Calls visit(mapping, context) for every line of /proc/self/maps. Reads with plain

@@ -14,17 +14,18 @@ import { native } from '../native.js';
 export const HUGE_PAGES_MIN_BYTES = 32 * 2 ** 20;
 
 export interface HugePagesResult {
-  /** Bytes now in huge pages (blocks already huge count too). */
+  /** Bytes collapsed by this call (blocks already huge are left alone). */
   collapsedBytes: number;
   /** Time the collapse took, in ms. */
   ms: number;
 }
 
 /**
- * Collapses the fully resident 2 MiB blocks of the large anonymous mappings into huge
- * pages (MADV_COLLAPSE). Blocks with pages not yet touched are skipped, so the parent's
- * memory does not grow, and no mapping is advised MADV_HUGEPAGE, so a child's later page
- * faults there still take small pages. A kernel without MADV_COLLAPSE (before Linux 6.1)
+ * Collapses the fully resident 2 MiB blocks of the large anonymous mappings (malloc's
+ * [heap] aside) into huge pages (MADV_COLLAPSE). Blocks with pages not yet written are
+ * skipped, so the parent's memory does not grow; blocks already huge are skipped too (with
+ * PAGEMAP_SCAN, Linux 6.7), so a second call costs about a millisecond. No mapping is
+ * advised MADV_HUGEPAGE, so a child's later page faults there still take small pages. A kernel without MADV_COLLAPSE (before Linux 6.1)
  * collapses nothing: then the mappings are advised instead, for khugepaged to collapse in
  * the background.
  */
