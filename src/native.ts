@@ -10,6 +10,8 @@ export interface ForkOutcome {
   self: number;
   prepareNs: number;
   forkNs: number;
+  /** CPU time the parent's thread spent in the system call. */
+  forkCpuNs: number;
   mappings: number;
 }
 

@@ -61,6 +61,8 @@ test('fork({ hugePages: true }) puts a 64 MiB Float64Array in huge pages; a chil
 test('fork() without hugePages reports no huge-page time', async () => {
   const child = await fork(() => 1);
   assert.equal(child.timing.hugePagesMs, 0);
+  assert.equal(typeof child.timing.forkCpuMs, 'number');
+  assert.ok(child.timing.forkCpuMs >= 0 && child.timing.forkCpuMs <= child.timing.forkMs + 1);
   assert.equal(await child.result, 1);
   await child.exited;
 });

@@ -33,7 +33,7 @@ const PLANS = {
     rebuildRepeat: 3,
     sharedValuesMiB: [1024],
     soak: { forks: 1000, concurrency: 2, objects: 2_000_000, state: 16 },
-    huge: { sizeMiB: 1024, rounds: 3, repeat: 8 },
+    huge: { sizeMiB: 1024, rounds: 4, repeat: 8 },
   },
   quick: {
     sizesMiB: [8, 32],
@@ -93,8 +93,8 @@ function runLatency(plan) {
 
 /**
  * Compiles kernel-floor.c and hands `use` a function measuring fork() of a plain C process
- * with the same amount of memory, the kernel's own cost: (sizeMiB, 'small'|'huge', repeat)
- * -> ms per fork. Without a C compiler `use` is not called and the result is undefined.
+ * with the same amount of memory, the kernel's own cost: (sizeMiB, 'small'|'huge', repeat,
+ * cpu) -> ms per fork (CPU time with cpu, else wall time). Without a C compiler `use` is not called and the result is undefined.
  */
 function withKernelFloor(use) {
   const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-floor-')), 'kernel-floor');
@@ -104,9 +104,10 @@ function withKernelFloor(use) {
       process.stderr.write(`[driver] no C compiler (cc): kernel floor not measured\n`);
       return undefined;
     }
-    return use((sizeMiB, pages, repeat) => {
-      process.stderr.write(`[driver] kernel-floor ${sizeMiB} ${pages} ${repeat}\n`);
-      const r = spawnSync(exe, [String(sizeMiB), pages, String(repeat)], { encoding: 'utf8' });
+    return use((sizeMiB, pages, repeat, cpu = false) => {
+      const args = [String(sizeMiB), pages, String(repeat), ...(cpu ? ['cpu'] : [])];
+      process.stderr.write(`[driver] kernel-floor ${args.join(' ')}\n`);
+      const r = spawnSync(exe, args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`kernel-floor failed: ${r.stderr}`);
       return JSON.parse(r.stdout);
     });
@@ -156,7 +157,13 @@ function runHuge(plan) {
         const args = [...RUN_FLAGS, runScript, '--size', String(sizeMiB), '--method', 'cowloop', '--work', '--repeat', String(repeat), ...config.flags];
         out.runs.push({ round, config: config.name, ...runJson(args, `huge-page run (${config.name})`, config.env) });
       }
-      out.floor.push({ round, small: measure(sizeMiB, 'small', repeat), huge: measure(sizeMiB, 'huge', repeat) });
+      out.floor.push({
+        round,
+        small: measure(sizeMiB, 'small', repeat),
+        huge: measure(sizeMiB, 'huge', repeat),
+        smallCpu: measure(sizeMiB, 'small', repeat, true),
+        hugeCpu: measure(sizeMiB, 'huge', repeat, true),
+      });
     }
   });
   out.uptimeAfter = uptime();

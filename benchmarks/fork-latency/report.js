@@ -150,6 +150,7 @@ function summariseHuge(huge) {
       p90: percentile(of('totalMs'), 90),
       min: min(of('totalMs')),
       fork: median(of('forkMs')),
+      forkCpu: median(of('forkCpuMs')),
       prepare: median(of('prepareMs')),
       rest: median(later.map((s) => s.totalMs - s.forkMs - s.prepareMs - s.hugePagesMs)),
       hugeFirst: median(runs.map((r) => r.samples[0].hugePagesMs)),
@@ -160,22 +161,31 @@ function summariseHuge(huge) {
       buildMs: median(runs.map((r) => r.buildMs)),
     };
   });
-  const floorOf = (pages) => huge.floor.flatMap((f) => f[pages].slice(1));
-  return { rows, floorSmall: median(floorOf('small')), floorHuge: median(floorOf('huge')), floorSmallMin: min(floorOf('small')), floorHugeMin: min(floorOf('huge')) };
+  const floorOf = (pages) => huge.floor.flatMap((f) => (f[pages] ?? []).slice(1));
+  return {
+    rows,
+    floorSmall: median(floorOf('small')),
+    floorHuge: median(floorOf('huge')),
+    floorSmallMin: min(floorOf('small')),
+    floorHugeMin: min(floorOf('huge')),
+    floorSmallCpu: median(floorOf('smallCpu')),
+    floorHugeCpu: median(floorOf('hugeCpu')),
+  };
 }
 
 function hugeSection(huge, mode) {
   if (!huge) return [];
-  const { rows, floorSmall, floorHuge, floorSmallMin, floorHugeMin } = summariseHuge(huge);
+  const { rows, floorSmall, floorHuge, floorSmallMin, floorHugeMin, floorSmallCpu, floorHugeCpu } = summariseHuge(huge);
   const byName = Object.fromEntries(rows.map((r) => [r.config, r]));
   const best = rows.reduce((a, b) => (b.median < a.median ? b : a));
   const tableRows = rows.map((r) => [
     HUGE_LABELS[r.config] ?? r.config, String(r.forks), fmtMs(r.median), fmtMs(r.p90), fmtMs(r.min), fmtMs(r.fork),
-    fmtMs(r.prepare), fmtMs(r.rest), r.config === 'hugePages' || r.config === 'both' ? `${fmtMs(r.hugeFirst)} / ${fmtMs(r.hugeLater)}` : '–',
+    fmtMs(r.forkCpu), fmtMs(r.prepare), fmtMs(r.rest), r.config === 'hugePages' || r.config === 'both' ? `${fmtMs(r.hugeFirst)} / ${fmtMs(r.hugeLater)}` : '–',
     `${fmtInt(r.parentHugeMiB)} of ${fmtInt(r.parentRssMiB)} MiB`, `${r.childUssMiB.toFixed(1)} MiB`, fmtMs(r.buildMs),
   ]);
-  tableRows.push(['kernel floor, 4 KiB pages (`kernel-floor.c`)', String(huge.floor.length * (huge.repeat - 1)), fmtMs(floorSmall), '–', fmtMs(floorSmallMin), fmtMs(floorSmall), '–', '–', '–', '–', '–', '–']);
-  tableRows.push(['kernel floor, huge pages', String(huge.floor.length * (huge.repeat - 1)), fmtMs(floorHuge), '–', fmtMs(floorHugeMin), fmtMs(floorHuge), '–', '–', '–', '–', '–', '–']);
+  const floorRuns = String(huge.floor.length * (huge.repeat - 1));
+  tableRows.push(['kernel floor, 4 KiB pages (`kernel-floor.c`)', floorRuns, fmtMs(floorSmall), '–', fmtMs(floorSmallMin), fmtMs(floorSmall), fmtMs(floorSmallCpu), '–', '–', '–', '–', '–', '–']);
+  tableRows.push(['kernel floor, huge pages', floorRuns, fmtMs(floorHuge), '–', fmtMs(floorHugeMin), fmtMs(floorHuge), fmtMs(floorHugeCpu), '–', '–', '–', '–', '–', '–']);
   const d = byName.default;
   const h = byName.hugePages;
   return [
@@ -189,7 +199,9 @@ function hugeSection(huge, mode) {
     `The same ${fmtSize(huge.sizeMiB)} state as above, four ways, each in its own node process ` +
       `(\`run.js --size ${huge.sizeMiB} --work [--huge-pages]\`), all four and then the kernel floor once per round, ` +
       `${huge.rounds} rounds of ${huge.repeat} forks (the first fork of each process reported apart): so load from ` +
-      'other work falls on every configuration alike. *hugePages*: the time `fork()` spent collapsing large mappings ' +
+      'other work falls on every configuration alike. Medians. *`forkCpuMs`*: the CPU time of the system call ' +
+      '(`CLOCK_THREAD_CPUTIME_ID`; for the floor, `kernel-floor.c ... cpu` in separate forks): the wall time less ' +
+      'the waits for a core, though not less the slowdown other work causes on the same cores. *hugePages*: the time `fork()` spent collapsing large mappings ' +
       'into huge pages (`timing.hugePagesMs`), on the first fork of a process and then the median of the others. ' +
       '*Rest*: fork to first message less the system call, the preparation and that time. *Parent in huge pages*: ' +
       'AnonHugePages of the parent after its forks. *Child USS*: private memory of each child after some work on the ' +
@@ -197,14 +209,16 @@ function hugeSection(huge, mode) {
       'objects and 4 MiB of Buffers), from its /proc/self/smaps_rollup.',
     '',
     table(
-      ['Configuration', 'Forks', 'Median', 'p90', 'Min', '`forkMs`', '`prepareMs`', 'Rest', 'hugePages first / later', 'Parent in huge pages', 'Child USS', 'State built in'],
+      ['Configuration', 'Forks', 'Median', 'p90', 'Min', '`forkMs`', '`forkCpuMs`', '`prepareMs`', 'Rest', 'hugePages first / later', 'Parent in huge pages', 'Child USS', 'State built in'],
       tableRows,
     ),
     '',
     `Fastest: ${HUGE_LABELS[best.config] ?? best.config}, median ${fmtMs(best.median)} from \`fork()\` to the first ` +
       `message (goal ${GOAL_MS} ms: ${best.median <= GOAL_MS ? 'met' : 'not met'} in this run), against ` +
       `${fmtMs(d.median)} with the defaults; the kernel alone forks ${fmtSize(huge.sizeMiB)} in ${fmtMs(floorSmall)} ` +
-      `with 4 KiB pages and ${fmtMs(floorHuge)} with huge pages in the same rounds.` +
+      `with 4 KiB pages and ${fmtMs(floorHuge)} with huge pages in the same rounds (CPU time ${fmtMs(floorSmallCpu)} ` +
+      `and ${fmtMs(floorHugeCpu)}; cowloop's system call ${fmtMs(best.forkCpu)} of CPU in that configuration, ${fmtMs(d.forkCpu)} ` +
+      'with the defaults).' +
       (h ? ` The \`hugePages\` option cost ${fmtMs(h.hugeFirst)} on the first fork of a process (the kernel copies ` +
         "every collapsed block once) and a child's private memory after the same work was " +
         `${h.childUssMiB.toFixed(1)} MiB against ${d.childUssMiB.toFixed(1)} MiB with the defaults.` : ''),

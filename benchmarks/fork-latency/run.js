@@ -117,6 +117,7 @@ async function timeCowloopFork(state, expected, options) {
     hugePagesMs: child.timing.hugePagesMs,
     prepareMs: child.timing.prepareMs,
     forkMs: child.timing.forkMs,
+    forkCpuMs: child.timing.forkCpuMs,
     childMemory: result.memory,
   };
 }

@@ -220,6 +220,7 @@ function forkQueued(): void {
         hugePagesMs: request.options.hugePages ? hugePagesMs : 0,
         prepareMs: outcome.prepareNs / 1e6,
         forkMs: outcome.forkNs / 1e6,
+        forkCpuMs: outcome.forkCpuNs / 1e6,
       },
     });
   }

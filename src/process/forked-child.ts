@@ -31,6 +31,8 @@ export interface ForkTiming {
   prepareMs: number;
   /** The fork() system call itself (page-table copy), in ms. */
   forkMs: number;
+  /** CPU time the parent spent in that system call, in ms: forkMs less any wait for a core. */
+  forkCpuMs: number;
 }
 
 const signalNames = new Map<number, string>(
