@@ -121,6 +121,7 @@ std::shared_ptr<Barrier> ParkPlatformThreads(Napi::Env env, bool* busy) {
 struct PrepareStats {
   unsigned mappings = 0;   // anonymous mappings marked MADV_DOFORK
   unsigned failures = 0;   // madvise refusals (special mappings), harmless
+  bool second_pass = false;  // marked one by one after a run was refused
   // The current run of anonymous mappings with no other mapping between them.
   uintptr_t run_start = 0;
   uintptr_t run_end = 0;
@@ -174,6 +175,7 @@ int MakeAnonymousMappingsInheritable(PrepareStats* stats) {
   if (err != 0 || !stats->one_by_one) return err;
   // A run held a mapping the kernel refuses (a device's, say): again, one call per mapping.
   stats->mappings = 0;
+  stats->second_pass = true;
   return ForEachMapping(MarkInheritable, stats);
 }
 
@@ -320,7 +322,8 @@ Napi::Value PlatformThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, platform ? platform->NumberOfWorkerThreads() : 0);
 }
 
-// prepareFork() -> { prepareNs, mappings }: the preparation alone, for measurement.
+// prepareFork() -> { prepareNs, mappings, failures, secondPass }: the preparation alone, for
+// measurement.
 Napi::Value PrepareFork(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t t0 = NowNs();
@@ -330,6 +333,8 @@ Napi::Value PrepareFork(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("prepareNs", Napi::Number::New(env, static_cast<double>(NowNs() - t0)));
   out.Set("mappings", Napi::Number::New(env, stats.mappings));
+  out.Set("failures", Napi::Number::New(env, stats.failures));
+  out.Set("secondPass", Napi::Boolean::New(env, stats.second_pass));
   return out;
 }
 

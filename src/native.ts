@@ -38,7 +38,7 @@ export interface NativeBinding {
   /** The version of these exports (native/common.h). */
   interfaceVersion: number;
   fork(deathSignal: number): ForkOutcome;
-  prepareFork(): { prepareNs: number; mappings: number };
+  prepareFork(): { prepareNs: number; mappings: number; failures: number; secondPass: boolean };
   hugePages(minBytes: number, advise: boolean, collapse: boolean): HugePagesOutcome;
   platformThreads(): number;
   pipe(): [number, number];
