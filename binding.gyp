@@ -8,6 +8,8 @@
         "native/addon.cc",
         "native/errors.cc",
         "native/fork.cc",
+        "native/huge_pages.cc",
+        "native/maps.cc",
         "native/reap.cc",
         "native/shared_memory.cc"
       ],

@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #else
   exports.Set("supported", Napi::Boolean::New(env, true));
   InitFork(env, exports);
+  InitHugePages(env, exports);
   InitReap(env, exports);
   InitSharedMemory(env, exports);
 #endif

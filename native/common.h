@@ -11,7 +11,7 @@ namespace cowloop {
 // The version of the addon's exports. Raise it with every change to what they take or
 // return: src/native.ts refuses a build of another version (a clone not rebuilt after an
 // update), which would otherwise be called with arguments it ignores.
-constexpr int kInterfaceVersion = 3;
+constexpr int kInterfaceVersion = 4;
 
 // Every system error the addon throws goes through here: an Error carrying `code` (libuv's
 // name for the errno, as Node's own system errors do), `errno` and `syscall`, with a
@@ -30,6 +30,7 @@ bool ArgInt32Array(const Napi::CallbackInfo& info, size_t index, const char* fun
                    std::vector<int32_t>* out);
 
 void InitFork(Napi::Env env, Napi::Object exports);
+void InitHugePages(Napi::Env env, Napi::Object exports);
 void InitReap(Napi::Env env, Napi::Object exports);
 void InitSharedMemory(Napi::Env env, Napi::Object exports);
 

@@ -10,7 +10,18 @@ export interface ForkOutcome {
   self: number;
   prepareNs: number;
   forkNs: number;
+  /** CPU time the parent's thread spent in the system call. */
+  forkCpuNs: number;
   mappings: number;
+}
+
+export interface HugePagesOutcome {
+  mappings: number;
+  eligibleBytes: number;
+  collapsedBytes: number;
+  refused: number;
+  collapseErrno: number;
+  ns: number;
 }
 
 export interface ExitStatus {
@@ -27,7 +38,8 @@ export interface NativeBinding {
   /** The version of these exports (native/common.h). */
   interfaceVersion: number;
   fork(deathSignal: number): ForkOutcome;
-  prepareFork(): { prepareNs: number; mappings: number };
+  prepareFork(): { prepareNs: number; mappings: number; failures: number; secondPass: boolean };
+  hugePages(minBytes: number, advise: boolean, collapse: boolean): HugePagesOutcome;
   platformThreads(): number;
   pipe(): [number, number];
   exit(code: number): never;
@@ -41,7 +53,7 @@ export interface NativeBinding {
 let binding: NativeBinding | undefined;
 
 /** The export version this TypeScript expects (kInterfaceVersion in native/common.h). */
-const INTERFACE_VERSION = 3;
+const INTERFACE_VERSION = 4;
 
 /** The package's root: build/ and prebuilds/ lie here. */
 const packageRoot = path.join(__dirname, '..', '..');

@@ -6,9 +6,12 @@
 //   node benchmarks/fork-latency/driver.js --quick      small sizes, a few seconds; prints
 //                                                       the markdown unless --out is given
 //   node benchmarks/fork-latency/driver.js --out FILE   write FILE instead
-//   node benchmarks/fork-latency/driver.js --part latency|soak
-//                     measure one part again; the other comes from the last full run's
-//                     raw data (benchmarks/fork-latency/last-results.json)
+//   node benchmarks/fork-latency/driver.js --part latency|huge|soak
+//                     measure one part again; the others come from the last full run's
+//                     raw data (benchmarks/fork-latency/last-results.json). "huge" is the
+//                     huge-page comparison at 1 GiB: the default, fork's hugePages option,
+//                     glibc's malloc in huge pages, and both, in interleaved rounds with the
+//                     kernel floor (4 KiB and huge pages) measured in each round
 'use strict';
 
 const { spawnSync } = require('node:child_process');
@@ -30,6 +33,7 @@ const PLANS = {
     rebuildRepeat: 3,
     sharedValuesMiB: [1024],
     soak: { forks: 1000, concurrency: 2, objects: 2_000_000, state: 16 },
+    huge: { sizeMiB: 1024, rounds: 4, repeat: 8 },
   },
   quick: {
     sizesMiB: [8, 32],
@@ -37,6 +41,7 @@ const PLANS = {
     rebuildRepeat: 1,
     sharedValuesMiB: [32],
     soak: { forks: 6, concurrency: 2, objects: 200_000, state: 4 },
+    huge: { sizeMiB: 64, rounds: 1, repeat: 3 },
   },
 };
 
@@ -45,11 +50,12 @@ const PLANS = {
 const RUN_FLAGS = ['--single-threaded'];
 const SOAK_FLAGS = ['--single-threaded', '--max-semi-space-size=1'];
 
-function runJson(args, label) {
+function runJson(args, label, env) {
   const shown = `node ${args.map((a) => (path.isAbsolute(a) ? rel(a) : a)).join(' ')}`;
-  process.stderr.write(`[driver] ${shown}\n`);
+  process.stderr.write(`[driver] ${env ? `${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${shown}\n`);
   const r = spawnSync(process.execPath, args, {
     cwd: root,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 2 ** 20,
@@ -85,9 +91,12 @@ function runLatency(plan) {
   return runs;
 }
 
-/** fork() of a plain C process with the same amount of memory: the kernel's own cost. */
-function runKernelFloor(plan) {
-  const sizeMiB = Math.max(...plan.sizesMiB);
+/**
+ * Compiles kernel-floor.c and hands `use` a function measuring fork() of a plain C process
+ * with the same amount of memory, the kernel's own cost: (sizeMiB, 'small'|'huge', repeat,
+ * cpu) -> ms per fork (CPU time with cpu, else wall time). Without a C compiler `use` is not called and the result is undefined.
+ */
+function withKernelFloor(use) {
   const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-floor-')), 'kernel-floor');
   try {
     const cc = spawnSync('cc', ['-O2', '-o', exe, path.join(__dirname, 'kernel-floor.c')], { encoding: 'utf8' });
@@ -95,22 +104,70 @@ function runKernelFloor(plan) {
       process.stderr.write(`[driver] no C compiler (cc): kernel floor not measured\n`);
       return undefined;
     }
-    const measure = (pages) => {
-      process.stderr.write(`[driver] kernel-floor ${sizeMiB} ${pages} ${plan.forkRepeat}\n`);
-      const r = spawnSync(exe, [String(sizeMiB), pages, String(plan.forkRepeat)], { encoding: 'utf8' });
+    return use((sizeMiB, pages, repeat, cpu = false) => {
+      const args = [String(sizeMiB), pages, String(repeat), ...(cpu ? ['cpu'] : [])];
+      process.stderr.write(`[driver] kernel-floor ${args.join(' ')}\n`);
+      const r = spawnSync(exe, args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`kernel-floor failed: ${r.stderr}`);
       return JSON.parse(r.stdout);
-    };
-    let thp = 'unknown';
-    try {
-      thp = fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').trim();
-    } catch {
-      /* no THP */
-    }
-    return { sizeMiB, small: measure('small'), huge: measure('huge'), thp };
+    });
   } finally {
     fs.rmSync(path.dirname(exe), { recursive: true, force: true });
   }
+}
+
+function thpSettings() {
+  const read = (name) => {
+    try {
+      return fs.readFileSync(`/sys/kernel/mm/transparent_hugepage/${name}`, 'utf8').trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return { enabled: read('enabled'), defrag: read('defrag') };
+}
+
+function runKernelFloor(plan) {
+  const sizeMiB = Math.max(...plan.sizesMiB);
+  return withKernelFloor((measure) => ({
+    sizeMiB,
+    small: measure(sizeMiB, 'small', plan.forkRepeat),
+    huge: measure(sizeMiB, 'huge', plan.forkRepeat),
+    thp: thpSettings().enabled,
+  }));
+}
+
+// The huge-page comparison: each configuration in its own node process, all of them once
+// per round, so that load from other work falls on all alike.
+const HUGE_CONFIGS = [
+  { name: 'default', flags: [], env: undefined },
+  { name: 'hugePages', flags: ['--huge-pages'], env: undefined },
+  { name: 'malloc', flags: [], env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } },
+  { name: 'both', flags: ['--huge-pages'], env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } },
+];
+
+function runHuge(plan) {
+  const { sizeMiB, rounds, repeat } = plan.huge;
+  const runScript = path.join(__dirname, 'run.js');
+  const uptime = () => spawnSync('uptime', { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const out = { sizeMiB, rounds, repeat, thp: thpSettings(), uptimeBefore: uptime(), runs: [], floor: [] };
+  withKernelFloor((measure) => {
+    for (let round = 0; round < rounds; round++) {
+      for (const config of HUGE_CONFIGS) {
+        const args = [...RUN_FLAGS, runScript, '--size', String(sizeMiB), '--method', 'cowloop', '--work', '--repeat', String(repeat), ...config.flags];
+        out.runs.push({ round, config: config.name, ...runJson(args, `huge-page run (${config.name})`, config.env) });
+      }
+      out.floor.push({
+        round,
+        small: measure(sizeMiB, 'small', repeat),
+        huge: measure(sizeMiB, 'huge', repeat),
+        smallCpu: measure(sizeMiB, 'small', repeat, true),
+        hugeCpu: measure(sizeMiB, 'huge', repeat, true),
+      });
+    }
+  });
+  out.uptimeAfter = uptime();
+  return out;
 }
 
 function runSoak(plan) {
@@ -129,7 +186,7 @@ function main() {
       part: { type: 'string', default: 'all' },
     },
   });
-  if (!['all', 'latency', 'soak'].includes(args.part)) throw new Error(`--part must be all, latency or soak (got ${args.part})`);
+  if (!['all', 'latency', 'huge', 'soak'].includes(args.part)) throw new Error(`--part must be all, latency, huge or soak (got ${args.part})`);
   const mode = args.quick ? 'quick' : 'full';
   const plan = PLANS[mode];
   const out = args.out ? path.resolve(args.out) : args.quick ? undefined : defaultOut;
@@ -146,10 +203,12 @@ function main() {
     loadAverage: os.loadavg()[0],
   });
   const data = { ...saved };
-  if (args.part !== 'soak') data.latency = { ...provenance(), runs: runLatency(plan), kernelFloor: runKernelFloor(plan) };
-  if (args.part !== 'latency') data.soak = { ...provenance(), result: runSoak(plan) };
+  const measures = (part) => args.part === 'all' || args.part === part;
+  if (measures('latency')) data.latency = { ...provenance(), runs: runLatency(plan), kernelFloor: runKernelFloor(plan) };
+  if (measures('huge')) data.huge = { ...provenance(), ...runHuge(plan) };
+  if (measures('soak')) data.soak = { ...provenance(), result: runSoak(plan) };
   if (raw) fs.writeFileSync(raw, `${JSON.stringify(data, null, 1)}\n`);
-  const missing = ['latency', 'soak'].filter((part) => !data[part]);
+  const missing = ['latency', 'huge', 'soak'].filter((part) => !data[part]);
   if (missing.length > 0) {
     process.stderr.write(`[driver] kept the ${args.part} results; no ${missing[0]} results yet, so no report: ` +
       `run the driver with --part ${missing[0]}\n`);

@@ -129,13 +129,110 @@ function kernelFloorParagraph(floor, forks) {
   ];
 }
 
+const HUGE_LABELS = {
+  default: 'default (4 KiB pages)',
+  hugePages: '`fork(main, { hugePages: true })`',
+  malloc: '`GLIBC_TUNABLES=glibc.malloc.hugetlb=1`',
+  both: 'both',
+};
+
+/** The huge-page comparison: later forks of every round pooled per configuration. */
+function summariseHuge(huge) {
+  const configs = [...new Set(huge.runs.map((r) => r.config))];
+  const rows = configs.map((config) => {
+    const runs = huge.runs.filter((r) => r.config === config);
+    const later = runs.flatMap((r) => r.samples.slice(1));
+    const of = (key) => later.map((s) => s[key]);
+    return {
+      config,
+      forks: later.length,
+      median: median(of('totalMs')),
+      p90: percentile(of('totalMs'), 90),
+      min: min(of('totalMs')),
+      fork: median(of('forkMs')),
+      forkCpu: median(of('forkCpuMs')),
+      prepare: median(of('prepareMs')),
+      rest: median(later.map((s) => s.totalMs - s.forkMs - s.prepareMs - s.hugePagesMs)),
+      hugeFirst: median(runs.map((r) => r.samples[0].hugePagesMs)),
+      hugeLater: median(of('hugePagesMs')),
+      parentHugeMiB: median(runs.map((r) => r.parentMemory.anonHuge)),
+      parentRssMiB: median(runs.map((r) => r.parentMemory.rss)),
+      childUssMiB: median(later.map((s) => s.childMemory.uss)),
+      buildMs: median(runs.map((r) => r.buildMs)),
+    };
+  });
+  const floorOf = (pages) => huge.floor.flatMap((f) => (f[pages] ?? []).slice(1));
+  return {
+    rows,
+    floorSmall: median(floorOf('small')),
+    floorHuge: median(floorOf('huge')),
+    floorSmallMin: min(floorOf('small')),
+    floorHugeMin: min(floorOf('huge')),
+    floorSmallCpu: median(floorOf('smallCpu')),
+    floorHugeCpu: median(floorOf('hugeCpu')),
+  };
+}
+
+function hugeSection(huge, mode) {
+  if (!huge) return [];
+  const { rows, floorSmall, floorHuge, floorSmallMin, floorHugeMin, floorSmallCpu, floorHugeCpu } = summariseHuge(huge);
+  const byName = Object.fromEntries(rows.map((r) => [r.config, r]));
+  const best = rows.reduce((a, b) => (b.median < a.median ? b : a));
+  const tableRows = rows.map((r) => [
+    HUGE_LABELS[r.config] ?? r.config, String(r.forks), fmtMs(r.median), fmtMs(r.p90), fmtMs(r.min), fmtMs(r.fork),
+    fmtMs(r.forkCpu), fmtMs(r.prepare), fmtMs(r.rest), r.config === 'hugePages' || r.config === 'both' ? `${fmtMs(r.hugeFirst)} / ${fmtMs(r.hugeLater)}` : '–',
+    `${fmtInt(r.parentHugeMiB)} of ${fmtInt(r.parentRssMiB)} MiB`, `${r.childUssMiB.toFixed(1)} MiB`, fmtMs(r.buildMs),
+  ]);
+  const floorRuns = String(huge.floor.length * (huge.repeat - 1));
+  tableRows.push(['kernel floor, 4 KiB pages (`kernel-floor.c`)', floorRuns, fmtMs(floorSmall), '–', fmtMs(floorSmallMin), fmtMs(floorSmall), fmtMs(floorSmallCpu), '–', '–', '–', '–', '–', '–']);
+  tableRows.push(['kernel floor, huge pages', floorRuns, fmtMs(floorHuge), '–', fmtMs(floorHugeMin), fmtMs(floorHuge), fmtMs(floorHugeCpu), '–', '–', '–', '–', '–', '–']);
+  const d = byName.default;
+  const h = byName.hugePages;
+  return [
+    `### Huge pages at ${fmtSize(huge.sizeMiB)}`,
+    '',
+    provenanceLine(huge, mode),
+    '',
+    `\`uptime\` before: \`${huge.uptimeBefore}\`; after: \`${huge.uptimeAfter}\`. Transparent huge pages: ` +
+      `enabled \`${huge.thp.enabled}\`, defrag \`${huge.thp.defrag}\`.`,
+    '',
+    `The same ${fmtSize(huge.sizeMiB)} state as above, four ways, each in its own node process ` +
+      `(\`run.js --size ${huge.sizeMiB} --work [--huge-pages]\`), all four and then the kernel floor once per round, ` +
+      `${huge.rounds} rounds of ${huge.repeat} forks (the first fork of each process reported apart): so load from ` +
+      'other work falls on every configuration alike. Medians. *`forkCpuMs`*: the CPU time of the system call ' +
+      '(`CLOCK_THREAD_CPUTIME_ID`; for the floor, `kernel-floor.c ... cpu` in separate forks): the wall time less ' +
+      'the waits for a core, though not less the slowdown other work causes on the same cores. *hugePages*: the time `fork()` spent collapsing large mappings ' +
+      'into huge pages (`timing.hugePagesMs`), on the first fork of a process and then the median of the others. ' +
+      '*Rest*: fork to first message less the system call, the preparation and that time. *Parent in huge pages*: ' +
+      'AnonHugePages of the parent after its forks. *Child USS*: private memory of each child after some work on the ' +
+      'inherited state (1% of the records written, one value per 2 MiB of the Float64Array written, 100,000 new ' +
+      'objects and 4 MiB of Buffers), from its /proc/self/smaps_rollup.',
+    '',
+    table(
+      ['Configuration', 'Forks', 'Median', 'p90', 'Min', '`forkMs`', '`forkCpuMs`', '`prepareMs`', 'Rest', 'hugePages first / later', 'Parent in huge pages', 'Child USS', 'State built in'],
+      tableRows,
+    ),
+    '',
+    `Fastest: ${HUGE_LABELS[best.config] ?? best.config}, median ${fmtMs(best.median)} from \`fork()\` to the first ` +
+      `message (goal ${GOAL_MS} ms: ${best.median <= GOAL_MS ? 'met' : 'not met'} in this run), against ` +
+      `${fmtMs(d.median)} with the defaults; the kernel alone forks ${fmtSize(huge.sizeMiB)} in ${fmtMs(floorSmall)} ` +
+      `with 4 KiB pages and ${fmtMs(floorHuge)} with huge pages in the same rounds (CPU time ${fmtMs(floorSmallCpu)} ` +
+      `and ${fmtMs(floorHugeCpu)}; cowloop's system call ${fmtMs(best.forkCpu)} of CPU in that configuration, ${fmtMs(d.forkCpu)} ` +
+      'with the defaults).' +
+      (h ? ` The \`hugePages\` option cost ${fmtMs(h.hugeFirst)} on the first fork of a process (the kernel copies ` +
+        "every collapsed block once) and a child's private memory after the same work was " +
+        `${h.childUssMiB.toFixed(1)} MiB against ${d.childUssMiB.toFixed(1)} MiB with the defaults.` : ''),
+    '',
+  ];
+}
+
 function provenanceLine({ command, date, revision, machine, loadAverage }, mode) {
   const load = Number.isFinite(loadAverage) ? `, load average ${loadAverage.toFixed(1)} when it started` : '';
   return `Command: \`${command}\`${mode === 'quick' ? ' (quick mode: small sizes, few repetitions; not a result)' : ''}, ` +
     `${date}, ${revision}. Machine: ${machine}${load}.`;
 }
 
-function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
+function formatResults({ mode, runFlags, soakFlags, latency, huge, soak: soakPart }) {
   const runs = latency.runs;
   const soak = soakPart.result;
   const isShared = (r) => r.values === 'shared';
@@ -220,6 +317,7 @@ function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
     '',
     ...sharedParagraph(forks, sharedForks),
     ...kernelFloorParagraph(latency.kernelFloor, forks),
+    ...hugeSection(huge, mode),
     '### Where a fork\'s time goes',
     '',
     'Medians over the forks after the first. *Resolved*: `fork()` call until its promise resolves in the parent. ' +
@@ -260,4 +358,4 @@ function formatResults({ mode, runFlags, soakFlags, latency, soak: soakPart }) {
   ].join('\n')}\n`;
 }
 
-module.exports = { formatResults, summariseFork, summariseRebuild };
+module.exports = { formatResults, summariseFork, summariseRebuild, summariseHuge };

@@ -6,6 +6,12 @@
 //   node --single-threaded benchmarks/fork-latency/run.js --size 500 --method child-process --repeat 3
 //   ... --values shared    the Float64Array in cowloop's sharedMemory (MAP_SHARED) instead of
 //                          an ArrayBuffer: fork() copies no page tables for shared mappings
+//   ... --huge-pages       fork(main, { hugePages: true }): large mappings in 2 MiB pages
+//   ... --work             after its first message, each child does some work (writes 1% of
+//                          the records, a value per 2 MiB, allocates) and reports its private
+//                          memory (USS) and AnonHugePages from /proc/self/smaps_rollup
+// With GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the environment, glibc advises its own
+// mappings MADV_HUGEPAGE: the Float64Array's store is born in huge pages.
 //
 // cowloop:        time from calling fork() to the child's first message in the parent; the
 //                 child sends it as the first thing in main, with the state inherited.
@@ -51,7 +57,31 @@ function safetyCheckMs() {
   return median(times);
 }
 
-async function timeCowloopFork(state, expected) {
+/** Fields of /proc/self/smaps_rollup, in MiB. */
+function rollupMiB() {
+  const text = fs.readFileSync('/proc/self/smaps_rollup', 'utf8');
+  const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    rss: kib('Rss') / 1024,
+    uss: (kib('Private_Clean') + kib('Private_Dirty')) / 1024,
+    anonHuge: kib('AnonHugePages') / 1024,
+  };
+}
+
+/** What a worker does to the state it inherited, so its private memory means something. */
+function workOn(state) {
+  const every = 100;
+  for (let i = 0; i < state.records.size; i += every) state.records.get(i).hits++;
+  const perBlock = (2 * 2 ** 20) / Float64Array.BYTES_PER_ELEMENT;
+  for (let i = 0; i < state.values.length; i += perBlock) state.values[i] += 1;
+  const made = [];
+  for (let i = 0; i < 100_000; i++) made.push({ i, s: `w${i}` });
+  const buffers = [];
+  for (let i = 0; i < 64; i++) buffers.push(Buffer.alloc(64 * 1024, i));
+  return made.length + buffers.length;
+}
+
+async function timeCowloopFork(state, expected, options) {
   const calledNs = nowNs();
   const child = await fork((ctx) => {
     // What the child did between fork() and here: page faults (mostly copy-on-write) and
@@ -63,15 +93,18 @@ async function timeCowloopFork(state, expected) {
       userMs: usage.userCPUTime / 1000,
       systemMs: usage.systemCPUTime / 1000,
     });
-    return checksum(state);
-  });
+    const sum = checksum(state);
+    if (!options.work) return { sum };
+    workOn(state);
+    return { sum, memory: rollupMiB() };
+  }, { hugePages: options.hugePages });
   const resolvedNs = nowNs();
   const { first, arrivedNs } = await new Promise((resolve) => {
     child.once('message', (m) => resolve({ first: m, arrivedNs: nowNs() }));
   });
   const [result, exit] = await Promise.all([child.result, child.exited]);
-  if (exit.code !== 0 || result !== expected) {
-    throw new Error(`child ${child.pid} exited ${JSON.stringify(exit)} with ${result} (expected ${expected})`);
+  if (exit.code !== 0 || result.sum !== expected) {
+    throw new Error(`child ${child.pid} exited ${JSON.stringify(exit)} with ${result.sum} (expected ${expected})`);
   }
   return {
     totalMs: ms(arrivedNs - calledNs),
@@ -81,8 +114,11 @@ async function timeCowloopFork(state, expected) {
     childFaults: first.faults,
     childUserMs: first.userMs,
     childSystemMs: first.systemMs,
+    hugePagesMs: child.timing.hugePagesMs,
     prepareMs: child.timing.prepareMs,
     forkMs: child.timing.forkMs,
+    forkCpuMs: child.timing.forkCpuMs,
+    childMemory: result.memory,
   };
 }
 
@@ -119,6 +155,8 @@ async function main() {
       method: { type: 'string', default: 'cowloop' },
       repeat: { type: 'string', default: '21' },
       values: { type: 'string', default: 'private' },
+      'huge-pages': { type: 'boolean', default: false },
+      work: { type: 'boolean', default: false },
     },
   });
   const sizeMiB = Number(args.size);
@@ -142,7 +180,7 @@ async function main() {
   const samples = [];
   for (let i = 0; i < repeat; i++) {
     const sample = args.method === 'cowloop'
-      ? await timeCowloopFork(state, expected)
+      ? await timeCowloopFork(state, expected, { hugePages: args['huge-pages'], work: args.work })
       : await timeChildProcessFork(state, expected);
     samples.push(sample);
     log(`${args.method} #${i + 1}/${repeat}: ${sample.totalMs.toFixed(2)} ms`);
@@ -152,12 +190,16 @@ async function main() {
     sizeMiB,
     method: args.method,
     values: args.values,
+    hugePages: args['huge-pages'],
+    mallocTunables: process.env.GLIBC_TUNABLES ?? '',
     repeat,
     node: process.version,
     execArgv: process.execArgv,
     buildMs,
     state: { valueCount: state.valueCount, recordCount: state.recordCount, ...state.measured },
     mapsLines: mapsCount(),
+    // After the forks: how much of the parent is in huge pages.
+    parentMemory: rollupMiB(),
     samples,
   };
   if (args.method === 'cowloop') {

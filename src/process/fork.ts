@@ -8,7 +8,8 @@ import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import { native } from '../native.js';
 import { runChildForkHooks } from './child-hooks.js';
 import { startChild, type ChildContext } from './child-context.js';
-import { closeFds, ForkedChild } from './forked-child.js';
+import { closeFds, ForkedChild, type ForkTiming } from './forked-child.js';
+import { collapseToHugePages } from './huge-pages.js';
 import { listenForExits } from './registry.js';
 import { forkSafety, IN_WORKER_THREAD } from './safety.js';
 
@@ -23,6 +24,13 @@ export interface ForkOptions {
   deathSignal?: NodeJS.Signals | 0;
   /** Kinds from process.getActiveResourcesInfo() children may inherit (default none). */
   allowActiveResources?: string[];
+  /**
+   * Before forking, move the parent's large anonymous mappings (typed-array state, large
+   * JS objects) into 2 MiB huge pages, so that fork() copies fewer page tables (default
+   * false). The first time costs about as much as copying that memory once; see
+   * docs/guide.md, "Huge pages".
+   */
+  hugePages?: boolean;
 }
 
 interface FilledForkOptions {
@@ -31,6 +39,7 @@ interface FilledForkOptions {
   cpus: number[] | undefined;
   deathSignal: number;
   allowActiveResources: string[];
+  hugePages: boolean;
 }
 
 interface Request {
@@ -85,7 +94,7 @@ export function fork<T>(
 
 function fillOptions(options: ForkOptions): FilledForkOptions {
   if (options === null || typeof options !== 'object') throw invalidArgument('options', 'an object', options);
-  const { index, title, cpus, deathSignal = 'SIGKILL', allowActiveResources = [] } = options;
+  const { index, title, cpus, deathSignal = 'SIGKILL', allowActiveResources = [], hugePages = false } = options;
   if (index !== undefined && (!Number.isInteger(index) || index < 0)) {
     throw invalidArgument('options.index', 'a non-negative integer', index);
   }
@@ -105,7 +114,15 @@ function fillOptions(options: ForkOptions): FilledForkOptions {
   if (!Array.isArray(allowActiveResources) || !allowActiveResources.every((k) => typeof k === 'string')) {
     throw invalidArgument('options.allowActiveResources', 'an array of resource kinds', allowActiveResources);
   }
-  return { index, title, cpus: cpus ? [...cpus] : undefined, deathSignal: signal, allowActiveResources: [...allowActiveResources] };
+  if (typeof hugePages !== 'boolean') throw invalidArgument('options.hugePages', 'true or false', hugePages);
+  return {
+    index,
+    title,
+    cpus: cpus ? [...cpus] : undefined,
+    deathSignal: signal,
+    allowActiveResources: [...allowActiveResources],
+    hugePages,
+  };
 }
 
 interface Forked {
@@ -114,7 +131,7 @@ interface Forked {
   index: number;
   readFd: number;
   writeFd: number;
-  timing: { prepareMs: number; forkMs: number };
+  timing: ForkTiming;
 }
 
 function forkQueued(): void {
@@ -129,6 +146,15 @@ function forkQueued(): void {
 
   const binding = safeNative(batch, settle);
   if (binding) listenForExits();
+  // Once per batch: the children of one batch share the parent's memory as it is now.
+  let hugePagesMs = 0;
+  if (binding && batch.some((r) => r.options.hugePages)) {
+    try {
+      hugePagesMs = collapseToHugePages().ms;
+    } catch (cause) {
+      for (const r of batch.splice(0)) settle.push(() => r.reject(forkFailed('cannot read /proc/self/maps for huge pages', cause)));
+    }
+  }
   for (const request of binding ? batch : []) {
     const safety = forkSafety({ allowActiveResources: request.options.allowActiveResources });
     const problem = safety.details[0];
@@ -190,7 +216,12 @@ function forkQueued(): void {
       index,
       readFd: toParent[0],
       writeFd: toChild[1],
-      timing: { prepareMs: outcome.prepareNs / 1e6, forkMs: outcome.forkNs / 1e6 },
+      timing: {
+        hugePagesMs: request.options.hugePages ? hugePagesMs : 0,
+        prepareMs: outcome.prepareNs / 1e6,
+        forkMs: outcome.forkNs / 1e6,
+        forkCpuMs: outcome.forkCpuNs / 1e6,
+      },
     });
   }
   // Only now, with every fork of the batch done, create handles and settle promises.

@@ -22,10 +22,17 @@ export interface ChildExit {
 }
 
 export interface ForkTiming {
+  /**
+   * Moving large mappings into huge pages before the batch this child was forked in
+   * (ForkOptions.hugePages), in ms; 0 without that option.
+   */
+  hugePagesMs: number;
   /** Making V8's heap inheritable (reading /proc/self/maps, madvise), in ms. */
   prepareMs: number;
   /** The fork() system call itself (page-table copy), in ms. */
   forkMs: number;
+  /** CPU time the parent spent in that system call, in ms: forkMs less any wait for a core. */
+  forkCpuMs: number;
 }
 
 const signalNames = new Map<number, string>(
