@@ -34,6 +34,11 @@ export interface MergeStats {
   truncated: number;
   /** Inputs that did not exist (with allowMissing). */
   missing: string[];
+  /**
+   * Records only: "streamed" when every input was NDJSON in event order (each read once, no
+   * index), "indexed" otherwise (an index of each input first: slower, takes any order).
+   */
+  method?: 'streamed' | 'indexed';
 }
 
 const READ_BYTES = 1 << 20;
@@ -211,7 +216,12 @@ export function mergeRecordFiles(inputs: readonly string[], output: string, opti
         });
       }
     }
-    if (format !== 'ndjson' || !mergeInOrder(opened, target, stats)) mergeIndexed(opened, format, target, stats);
+    if (format === 'ndjson' && mergeInOrder(opened, target, stats)) {
+      stats.method = 'streamed';
+    } else {
+      mergeIndexed(opened, format, target, stats);
+      stats.method = 'indexed';
+    }
   } catch (error) {
     if (error instanceof CowloopError) throw error;
     throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, `merging into ${target} failed, the inputs are kept: ${(error as Error).message}`, {
