@@ -10,8 +10,13 @@ import * as fs from 'node:fs';
 import type { AtomicFileWriter } from '../../util/atomic-file.js';
 import { CursorHeap, type HeapCursor } from './cursor-heap.js';
 
-/** Bytes read from each input at a time (a record longer than this grows its buffer). */
+/**
+ * Bytes read from each input at a time: 2 MB, less when there are more than 16 inputs so
+ * that the buffers stay near 32 MB in all (a record longer than its buffer grows it).
+ */
 const CHUNK_BYTES = 2 << 20;
+const MIN_CHUNK_BYTES = 64 << 10;
+const ALL_CHUNKS_BYTES = 32 << 20;
 const LF = 0x0a;
 const PREFIX = Buffer.from('{"event":');
 
@@ -49,16 +54,18 @@ class StreamCursor implements HeapCursor {
   start = 0;
   end = 0;
   readonly #fd: number;
-  #buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  #buf: Buffer;
   /** The valid part of #buf. */
-  #view = this.#buf.subarray(0, 0);
+  #view: Buffer;
   #filePos = 0;
   #eof = false;
   /** Event number found by the last #parseAt. */
   #parsed = 0;
 
-  constructor(fd: number) {
+  constructor(fd: number, chunkBytes: number) {
     this.#fd = fd;
+    this.#buf = Buffer.allocUnsafe(chunkBytes);
+    this.#view = this.#buf.subarray(0, 0);
     this.#moveTo(0);
   }
 
@@ -182,7 +189,8 @@ function trimmedEquals(a: Buffer, aStart: number, aEnd: number, b: Buffer, bLeng
  */
 export function mergeInOrderNdjson(fds: readonly number[], out: AtomicFileWriter): StreamMergeCounts {
   const counts: StreamMergeCounts = { records: 0, duplicates: 0, conflicts: 0, truncated: 0 };
-  const cursors = fds.map((fd) => new StreamCursor(fd));
+  const chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.min(CHUNK_BYTES, Math.floor(ALL_CHUNKS_BYTES / Math.max(1, fds.length))));
+  const cursors = fds.map((fd) => new StreamCursor(fd, chunkBytes));
   const heap = new CursorHeap<StreamCursor>();
   cursors.forEach((c, rank) => {
     if (!c.done) heap.push(c, rank);
