@@ -7,7 +7,9 @@
 // bytes). The files are laid out as workers of the sharedqueue strategy leave them: chunks of
 // 100 consecutive events, chunk c in file c mod k. CPU time (user + system) is measured next
 // to wall time: on a machine shared with other work it varies far less.
-//   node benchmarks/merge/run.js [--files K] [--mb TOTAL] [--rounds R] [--quick]
+//   node benchmarks/merge/run.js [--files K] [--mb TOTAL] [--rounds R] [--quick] [--before DIR]
+// --before DIR: the same two cowloop rows for another build of cowloop (a checkout at DIR,
+// built), taking turns with the others.
 // Writes benchmarks/results/merge.md (--quick: 64 MB, 1 round, benchmarks/results/merge-quick.md).
 const { execFileSync, spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
@@ -17,7 +19,13 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
 const { values: opts } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, files: { type: 'string' }, mb: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    files: { type: 'string' },
+    mb: { type: 'string' },
+    rounds: { type: 'string' },
+    before: { type: 'string' },
+  },
 });
 const quick = opts.quick;
 const k = Number(opts.files ?? 8);
@@ -68,16 +76,16 @@ function timed(cmd, args, out, dir) {
   return { ms, cpu };
 }
 
-/** mergeOutputs in this process: the merge without starting node and loading cowloop. */
-function inProcess(files, out) {
-  const { mergeOutputs } = require(root);
+/** mergeOutputs of the build at `from`, in this process: the merge without starting node and loading cowloop. */
+function inProcess(from, files, out) {
+  const { mergeOutputs } = require(from);
   spawnSync('sync');
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const stats = mergeOutputs(files, out);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const c = process.cpuUsage(c0);
-  if (stats.method !== 'streamed') throw new Error(`the merge took the ${stats.method} way`);
+  if (from === root && stats.method !== 'streamed') throw new Error(`the merge took the ${stats.method} way`);
   return { ms, cpu: (c.user + c.system) / 1000 };
 }
 
@@ -106,10 +114,25 @@ function main() {
       },
       {
         label: '`mergeOutputs` in one process (the same merge, fsync + rename, without starting node)',
-        run: () => inProcess(files, path.join(dir, 'in-process.ndjson')),
+        run: () => inProcess(root, files, path.join(dir, 'in-process.ndjson')),
         check: path.join(dir, 'in-process.ndjson'),
       },
     ];
+    if (opts.before) {
+      const before = path.resolve(opts.before);
+      contenders.push(
+        {
+          label: `\`cowloop merge\`, end to end, build at ${path.basename(before)} (before)`,
+          run: () => timed(process.execPath, [path.join(before, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'before.ndjson'), ...files], undefined, dir),
+          check: path.join(dir, 'before.ndjson'),
+        },
+        {
+          label: `\`mergeOutputs\` in one process, build at ${path.basename(before)} (before)`,
+          run: () => inProcess(before, files, path.join(dir, 'before-in-process.ndjson')),
+          check: path.join(dir, 'before-in-process.ndjson'),
+        },
+      );
+    }
     const times = contenders.map(() => []);
     for (let r = 0; r < rounds; r++) {
       contenders.forEach((c, i) => {
@@ -121,14 +144,13 @@ function main() {
       });
     }
     // The ordered outputs are the events in order, byte for byte the same (cmp fails otherwise).
-    execFileSync('cmp', [contenders[1].check, contenders[2].check]);
-    execFileSync('cmp', [contenders[1].check, contenders[3].check]);
+    for (const c of contenders.slice(2)) execFileSync('cmp', [contenders[1].check, c.check]);
     fs.renameSync(contenders[2].check, reference);
     const mb = bytes / 1e6;
     const load = os.loadavg()[0].toFixed(1);
     const wall = times.map((ts) => median(ts.map((t) => t.ms)));
     const cpu = times.map((ts) => median(ts.map((t) => t.cpu)));
-    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${opts.files ? ` --files ${k}` : ''}${opts.mb ? ` --mb ${totalMB}` : ''}${opts.rounds ? ` --rounds ${rounds}` : ''}`;
+    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${opts.files ? ` --files ${k}` : ''}${opts.mb ? ` --mb ${totalMB}` : ''}${opts.rounds ? ` --rounds ${rounds}` : ''}${opts.before ? ' --before <build>' : ''}`;
     const lines = [
       '## Merge throughput',
       '',
