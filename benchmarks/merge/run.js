@@ -1,10 +1,15 @@
 'use strict';
 // Merge throughput: the ordered k-way merge of per-worker NDJSON files (what the master does
-// at the end of a multi-process run), through `cowloop merge`, against `sort -m` (the same
-// merge by a C program) and `cat` of the same files (no ordering: the floor of reading and
-// writing the bytes). The files are laid out as workers of the sharedqueue strategy leave
-// them: chunks of 100 consecutive events, chunk c in file c mod k.
-//   node benchmarks/merge/run.js [--files K] [--mb TOTAL] [--rounds R] [--quick]
+// at the end of a multi-process run), through `cowloop merge` (end to end: node started
+// twice, as the command re-executes itself) and through mergeOutputs called in this process
+// (the merge alone: what the master pays at finalize), against `sort -m` (the same merge by a
+// C program) and `cat` of the same files (no ordering: the floor of reading and writing the
+// bytes). The files are laid out as workers of the sharedqueue strategy leave them: chunks of
+// 100 consecutive events, chunk c in file c mod k. CPU time (user + system) is measured next
+// to wall time: on a machine shared with other work it varies far less.
+//   node benchmarks/merge/run.js [--files K] [--mb TOTAL] [--rounds R] [--quick] [--before DIR]
+// --before DIR: the same two cowloop rows for another build of cowloop (a checkout at DIR,
+// built), taking turns with the others.
 // Writes benchmarks/results/merge.md (--quick: 64 MB, 1 round, benchmarks/results/merge-quick.md).
 const { execFileSync, spawnSync } = require('node:child_process');
 const { parseArgs } = require('node:util');
@@ -14,7 +19,13 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..', '..');
 const { values: opts } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, files: { type: 'string' }, mb: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    files: { type: 'string' },
+    mb: { type: 'string' },
+    rounds: { type: 'string' },
+    before: { type: 'string' },
+  },
 });
 const quick = opts.quick;
 const k = Number(opts.files ?? 8);
@@ -43,18 +54,39 @@ function writeInputs(dir) {
   return { files, records: event, bytes };
 }
 
+const TIME = '/usr/bin/time'; // GNU time: the command's CPU time
+const hasTime = fs.existsSync(TIME);
+
 /**
- * Wall time of a command, ms (its output goes to `out`). The disk is synced first, outside
- * the time: another contender's gigabyte still being written back would otherwise slow
- * this one's writes (and cowloop's fsync) down.
+ * Wall and CPU time of a command, ms (its output goes to `out`). The disk is synced first,
+ * outside the time: another contender's gigabyte still being written back would otherwise
+ * slow this one's writes (and cowloop's fsync) down.
  */
-function timed(cmd, args, out) {
+function timed(cmd, args, out, dir) {
   spawnSync('sync');
+  const cpuFile = path.join(dir, 'cpu.txt');
+  const [file, argv] = hasTime ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
+  const fd = out === undefined ? 'ignore' : fs.openSync(out, 'w');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', out === undefined ? 'ignore' : fs.openSync(out, 'w'), 'pipe'], maxBuffer: 1 << 26 });
+  const r = spawnSync(file, argv, { stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (typeof fd === 'number') fs.closeSync(fd);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return ms;
+  const cpu = hasTime ? fs.readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, x) => a + Number(x) * 1000, 0) : NaN;
+  return { ms, cpu };
+}
+
+/** mergeOutputs of the build at `from`, in this process: the merge without starting node and loading cowloop. */
+function inProcess(from, files, out) {
+  const { mergeOutputs } = require(from);
+  spawnSync('sync');
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const stats = mergeOutputs(files, out);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  if (from === root && stats.method !== 'streamed') throw new Error(`the merge took the ${stats.method} way`);
+  return { ms, cpu: (c.user + c.system) / 1000 };
 }
 
 function median(xs) {
@@ -63,54 +95,90 @@ function median(xs) {
 }
 
 function main() {
+  const loadAtStart = os.loadavg()[0].toFixed(1);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-merge-'));
   try {
     const { files, records, bytes } = writeInputs(dir);
     const reference = path.join(dir, 'serial.ndjson');
     const contenders = [
-      { label: '`cat` (no ordering: the floor)', run: () => timed('cat', files, path.join(dir, 'cat.ndjson')) },
+      { label: '`cat` (no ordering: the floor)', run: () => timed('cat', files, path.join(dir, 'cat.ndjson'), dir) },
       {
         label: '`sort -m -t: -k2,2n` (C, LC_ALL=C)',
-        run: () => timed('env', ['LC_ALL=C', 'sort', '-m', '-t:', '-k2,2n', '-S', '64M', ...files], path.join(dir, 'sort.ndjson')),
+        run: () => timed('env', ['LC_ALL=C', 'sort', '-m', '-t:', '-k2,2n', '-S', '64M', ...files], path.join(dir, 'sort.ndjson'), dir),
         check: path.join(dir, 'sort.ndjson'),
       },
       {
-        label: '`cowloop merge` (node, event-ordered, duplicates checked, fsync + rename)',
-        run: () => timed(process.execPath, [path.join(root, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'merged.ndjson'), ...files]),
+        label: '`cowloop merge`, end to end (node started twice, event-ordered, duplicates checked, fsync + rename)',
+        run: () => timed(process.execPath, [path.join(root, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'merged.ndjson'), ...files], undefined, dir),
         check: path.join(dir, 'merged.ndjson'),
       },
+      {
+        label: '`mergeOutputs` in one process (the same merge, fsync + rename, without starting node)',
+        run: () => inProcess(root, files, path.join(dir, 'in-process.ndjson')),
+        check: path.join(dir, 'in-process.ndjson'),
+      },
     ];
+    if (opts.before) {
+      const before = path.resolve(opts.before);
+      contenders.push(
+        {
+          label: `\`cowloop merge\`, end to end, build at ${path.basename(before)} (before)`,
+          run: () => timed(process.execPath, [path.join(before, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'before.ndjson'), ...files], undefined, dir),
+          check: path.join(dir, 'before.ndjson'),
+        },
+        {
+          label: `\`mergeOutputs\` in one process, build at ${path.basename(before)} (before)`,
+          run: () => inProcess(before, files, path.join(dir, 'before-in-process.ndjson')),
+          check: path.join(dir, 'before-in-process.ndjson'),
+        },
+      );
+    }
+    // The command's fixed cost: the same command merging one record.
+    const one = path.join(dir, 'one.ndjson');
+    fs.writeFileSync(one, '{"event":0}\n');
+    const fixed = [];
     const times = contenders.map(() => []);
     for (let r = 0; r < rounds; r++) {
+      fixed.push(timed(process.execPath, [path.join(root, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'one-merged.ndjson'), one], undefined, dir));
       contenders.forEach((c, i) => {
         if (c.check) fs.rmSync(c.check, { force: true }); // its own previous output
         times[i].push(c.run());
         fs.rmSync(path.join(dir, 'cat.ndjson'), { force: true });
-        process.stderr.write(`round ${r + 1}/${rounds} ${c.label}: ${times[i].at(-1).toFixed(0)} ms\n`);
+        const t = times[i].at(-1);
+        process.stderr.write(`round ${r + 1}/${rounds} ${c.label}: ${t.ms.toFixed(0)} ms, CPU ${t.cpu.toFixed(0)} ms\n`);
       });
     }
-    // Both ordered outputs are the events in order, byte for byte the same.
-    const a = execFileSync('cmp', [contenders[1].check, contenders[2].check], { encoding: 'utf8' });
-    void a;
+    // The ordered outputs are the events in order, byte for byte the same (cmp fails otherwise).
+    for (const c of contenders.slice(2)) execFileSync('cmp', [contenders[1].check, c.check]);
     fs.renameSync(contenders[2].check, reference);
     const mb = bytes / 1e6;
-    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${opts.files ? ` --files ${k}` : ''}${opts.mb ? ` --mb ${totalMB}` : ''}${opts.rounds ? ` --rounds ${rounds}` : ''}`;
+    const load = os.loadavg()[0].toFixed(1);
+    const wall = times.map((ts) => median(ts.map((t) => t.ms)));
+    const cpu = times.map((ts) => median(ts.map((t) => t.cpu)));
+    const best = times.map((ts) => Math.min(...ts.map((t) => t.ms)));
+    const cmd = `node benchmarks/merge/run.js${quick ? ' --quick' : ''}${opts.files ? ` --files ${k}` : ''}${opts.mb ? ` --mb ${totalMB}` : ''}${opts.rounds ? ` --rounds ${rounds}` : ''}${opts.before ? ' --before <build>' : ''}`;
     const lines = [
       '## Merge throughput',
       '',
       `Command: \`${cmd}\` (node ${process.version}, ${os.availableParallelism()} cores, median of ${rounds} round${rounds === 1 ? '' : 's'}, ` +
-        'the contenders taking turns in each round; the files in the page cache, written just before).',
+        `the contenders taking turns in each round; the files in the page cache, written just before; load average ${loadAtStart} at the start, ${load} at the end).`,
       '',
       `${k} NDJSON files, ${mb.toFixed(0)} MB and ${records.toLocaleString('en')} records of about ${Math.round(bytes / records)} bytes in all, ` +
         `laid out as the sharedqueue strategy leaves them (chunks of ${CHUNK} events, chunk c in file c mod ${k}). ` +
-        'The outputs of `sort -m` and `cowloop merge` are compared byte for byte.',
+        'The outputs of `sort -m`, `cowloop merge` and `mergeOutputs` are compared byte for byte.',
       '',
-      '| merge | ms | MB/s | x cat |',
-      '|---|---|---|---|',
-      ...contenders.map((c, i) => `| ${c.label} | ${median(times[i]).toFixed(0)} | ${(mb / (median(times[i]) / 1000)).toFixed(0)} | ${(median(times[i]) / median(times[0])).toFixed(2)} |`),
+      '| merge | wall ms | MB/s | x cat | best round: ms, MB/s | CPU ms (user + system) | MB per CPU second |',
+      '|---|---|---|---|---|---|---|',
+      ...contenders.map(
+        (c, i) =>
+          `| ${c.label} | ${wall[i].toFixed(0)} | ${(mb / (wall[i] / 1000)).toFixed(0)} | ${(wall[i] / wall[0]).toFixed(2)} | ` +
+          `${best[i].toFixed(0)}, ${(mb / (best[i] / 1000)).toFixed(0)} | ${cpu[i].toFixed(0)} | ${(mb / (cpu[i] / 1000)).toFixed(0)} |`,
+      ),
       '',
-      '`cowloop merge` includes starting node and loading cowloop (about 0.1 s), indexing every input and the fsync before the rename ' +
-        '(`cat` and `sort` do not sync; the disk is synced before each run, outside its time).',
+      'Wall, CPU and the ratio to `cat`: medians over the rounds. `cowloop merge` includes starting node twice (the command ' +
+        're-executes itself with `--single-threaded`) and loading cowloop: merging one record with it took ' +
+        `${median(fixed.map((t) => t.ms)).toFixed(0)} ms (CPU ${median(fixed.map((t) => t.cpu)).toFixed(0)} ms), medians of the same rounds. ` +
+        'Both cowloop rows include the fsync before the rename (`cat` and `sort` do not sync; the disk is synced before each run, outside its time).',
       '',
     ];
     const out = path.join(root, 'benchmarks', 'results', quick ? 'merge-quick.md' : 'merge.md');

@@ -1,12 +1,16 @@
 // k-way merge of per-worker NDJSON or CSV files by event number. Records are copied as raw
 // bytes (never parsed and re-printed), so the result is byte-identical to the file one
 // serial writer makes. An event found twice (re-run after a worker crash) is kept once.
+// NDJSON inputs as workers write them take a streamed path (ndjson-stream-merge.ts); any
+// other input, or one that path gives up on, is merged through a byte-offset index of each.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { recordFormatOf, type RecordFormat } from '../format.js';
 import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
 import { writeAtomically } from '../../util/atomic-file.js';
+import { CursorHeap } from './cursor-heap.js';
+import { mergeInOrderNdjson, NotInOrder } from './ndjson-stream-merge.js';
 
 export interface RecordMergeOptions {
   /** "auto" (by the output's extension), "ndjson" or "csv". */
@@ -30,6 +34,11 @@ export interface MergeStats {
   truncated: number;
   /** Inputs that did not exist (with allowMissing). */
   missing: string[];
+  /**
+   * Records only: "streamed" when every input was NDJSON in event order (each read once, no
+   * index), "indexed" otherwise (an index of each input first: slower, takes any order).
+   */
+  method?: 'streamed' | 'indexed';
 }
 
 const READ_BYTES = 1 << 20;
@@ -104,10 +113,6 @@ class Cursor {
     if (n === 1 || this.order) return this.bytes();
     const { starts } = this.index;
     return this.#range(starts[this.pos], starts[this.pos + n]);
-  }
-
-  close(): void {
-    fs.closeSync(this.#fd);
   }
 
   #record(pos: number): number {
@@ -191,89 +196,16 @@ function stableOrder(keys: Float64Array): Uint32Array {
   return Uint32Array.from(order);
 }
 
-/** A binary min-heap of cursors by (current event number, input position). */
-class CursorHeap {
-  readonly #items: { cursor: Cursor; rank: number }[] = [];
-
-  push(cursor: Cursor, rank: number): void {
-    this.#items.push({ cursor, rank });
-    this.#up(this.#items.length - 1);
-  }
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  top(): Cursor {
-    return this.#items[0].cursor;
-  }
-
-  /** The smallest current event number among the cursors other than the top (Infinity: none). */
-  nextKey(): number {
-    const items = this.#items;
-    let key = Infinity;
-    if (items.length > 1) key = items[1].cursor.key;
-    if (items.length > 2) key = Math.min(key, items[2].cursor.key);
-    return key;
-  }
-
-  /** Re-places the top after its cursor advanced, or removes it when done. */
-  fix(): void {
-    if (this.#items[0].cursor.done) {
-      const last = this.#items.pop()!;
-      if (this.#items.length === 0) return;
-      this.#items[0] = last;
-    }
-    this.#down(0);
-  }
-
-  #less(a: number, b: number): boolean {
-    const x = this.#items[a];
-    const y = this.#items[b];
-    return x.cursor.key < y.cursor.key || (x.cursor.key === y.cursor.key && x.rank < y.rank);
-  }
-
-  #swap(a: number, b: number): void {
-    const t = this.#items[a];
-    this.#items[a] = this.#items[b];
-    this.#items[b] = t;
-  }
-
-  #up(i: number): void {
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(i, p)) return;
-      this.#swap(i, p);
-      i = p;
-    }
-  }
-
-  #down(i: number): void {
-    const n = this.#items.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && this.#less(l, m)) m = l;
-      if (r < n && this.#less(r, m)) m = r;
-      if (m === i) return;
-      this.#swap(i, m);
-      i = m;
-    }
-  }
-}
-
 /** Merges NDJSON or CSV files into `output` in event order (see the file comment). */
 export function mergeRecordFiles(inputs: readonly string[], output: string, options: RecordMergeOptions = {}): MergeStats {
   const format = recordFormatOf(output, options.format);
   const target = path.resolve(output);
   const stats: MergeStats = { output: target, inputs: [...inputs], records: 0, duplicates: 0, conflicts: 0, truncated: 0, missing: [] };
-  const cursors: Cursor[] = [];
+  const opened: { file: string; fd: number }[] = [];
   try {
     for (const input of inputs) {
-      let fd: number;
       try {
-        fd = fs.openSync(input, 'r');
+        opened.push({ file: input, fd: fs.openSync(input, 'r') });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT' && options.allowMissing) {
           stats.missing.push(input);
@@ -283,54 +215,72 @@ export function mergeRecordFiles(inputs: readonly string[], output: string, opti
           cause: error,
         });
       }
-      try {
-        cursors.push(new Cursor(input, fd, buildRecordIndex(input, format, fd), format));
-      } catch (error) {
-        fs.closeSync(fd);
-        throw error;
-      }
     }
-    const header = commonHeader(cursors);
-    for (const c of cursors) if (c.index.unterminatedTail) stats.truncated++;
-    writeAtomically(target, (out) => {
-      if (header) out.write(header);
-      const heap = new CursorHeap();
-      cursors.forEach((c, rank) => {
-        if (!c.done) heap.push(c, rank);
-      });
-      let last = -1;
-      // Where the record last written came from: its bytes are read again only for a duplicate.
-      let lastFrom: { cursor: Cursor; k: number } | undefined;
-      while (heap.size > 0) {
-        const c = heap.top();
-        if (c.key === last) {
-          stats.duplicates++;
-          const bytes = Buffer.from(c.bytes());
-          if (!trimmedEquals(bytes, lastFrom!.cursor.recordBytes(lastFrom!.k))) stats.conflicts++;
-          c.pos++;
-        } else {
-          // Every record of this input up to the next input's event number goes out as one
-          // run of bytes (a worker's chunk of events lies contiguous in its file).
-          const n = Math.max(1, c.runBelow(heap.nextKey(), RUN_RECORDS));
-          out.write(c.runBytes(n));
-          stats.records += n;
-          c.pos += n;
-          last = c.keys[c.recordAt(c.pos - 1)];
-          lastFrom = { cursor: c, k: c.recordAt(c.pos - 1) };
-        }
-        heap.fix();
-      }
-    });
+    if (format === 'ndjson' && mergeInOrder(opened, target, stats)) {
+      stats.method = 'streamed';
+    } else {
+      mergeIndexed(opened, format, target, stats);
+      stats.method = 'indexed';
+    }
   } catch (error) {
     if (error instanceof CowloopError) throw error;
     throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_MERGE, `merging into ${target} failed, the inputs are kept: ${(error as Error).message}`, {
       cause: error,
     });
   } finally {
-    for (const c of cursors) c.close();
+    for (const { fd } of opened) fs.closeSync(fd);
   }
   if (options.removeInputs) removeInputs(inputs, target);
   return stats;
+}
+
+/** NDJSON inputs as workers write them, streamed (ndjson-stream-merge.ts); false when they are not so. */
+function mergeInOrder(opened: readonly { fd: number }[], target: string, stats: MergeStats): boolean {
+  try {
+    writeAtomically(target, (out) => {
+      Object.assign(stats, mergeInOrderNdjson(opened.map((o) => o.fd), out));
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof NotInOrder) return false;
+    throw error;
+  }
+}
+
+/** Any inputs, through a byte-offset index of each: records sorted within an input, bad ones reported by line. */
+function mergeIndexed(opened: readonly { file: string; fd: number }[], format: RecordFormat, target: string, stats: MergeStats): void {
+  const cursors = opened.map(({ file, fd }) => new Cursor(file, fd, buildRecordIndex(file, format, fd), format));
+  const header = commonHeader(cursors);
+  for (const c of cursors) if (c.index.unterminatedTail) stats.truncated++;
+  writeAtomically(target, (out) => {
+    if (header) out.write(header);
+    const heap = new CursorHeap<Cursor>();
+    cursors.forEach((c, rank) => {
+      if (!c.done) heap.push(c, rank);
+    });
+    let last = -1;
+    // Where the record last written came from: its bytes are read again only for a duplicate.
+    let lastFrom: { cursor: Cursor; k: number } | undefined;
+    while (heap.size > 0) {
+      const c = heap.top();
+      if (c.key === last) {
+        stats.duplicates++;
+        const bytes = Buffer.from(c.bytes());
+        if (!trimmedEquals(bytes, lastFrom!.cursor.recordBytes(lastFrom!.k))) stats.conflicts++;
+        c.pos++;
+      } else {
+        // Every record of this input up to the next input's event number goes out as one
+        // run of bytes (a worker's chunk of events lies contiguous in its file).
+        const n = Math.max(1, c.runBelow(heap.nextKey(), RUN_RECORDS));
+        out.write(c.runBytes(n));
+        stats.records += n;
+        c.pos += n;
+        last = c.keys[c.recordAt(c.pos - 1)];
+        lastFrom = { cursor: c, k: c.recordAt(c.pos - 1) };
+      }
+      heap.fix();
+    }
+  });
 }
 
 /** The CSV header every non-empty input shares; an error naming the first that differs. */
