@@ -1,7 +1,7 @@
 'use strict';
 // Merge throughput: the ordered k-way merge of per-worker NDJSON files (what the master does
-// at the end of a multi-process run), through `cowloop merge` (end to end: node started
-// twice, as the command re-executes itself) and through mergeOutputs called in this process
+// at the end of a multi-process run), through `cowloop merge` (end to end: node started,
+// cowloop loaded, the files merged) and through mergeOutputs called in this process
 // (the merge alone: what the master pays at finalize), against `sort -m` (the same merge by a
 // C program) and `cat` of the same files (no ordering: the floor of reading and writing the
 // bytes). The files are laid out as workers of the sharedqueue strategy leave them: chunks of
@@ -108,7 +108,7 @@ function main() {
         check: path.join(dir, 'sort.ndjson'),
       },
       {
-        label: '`cowloop merge`, end to end (node started twice, event-ordered, duplicates checked, fsync + rename)',
+        label: '`cowloop merge`, end to end (node started, event-ordered, duplicates checked, fsync + rename)',
         run: () => timed(process.execPath, [path.join(root, 'bin', 'cowloop.js'), 'merge', '-o', path.join(dir, 'merged.ndjson'), ...files], undefined, dir),
         check: path.join(dir, 'merged.ndjson'),
       },
@@ -175,8 +175,8 @@ function main() {
           `${best[i].toFixed(0)}, ${(mb / (best[i] / 1000)).toFixed(0)} | ${cpu[i].toFixed(0)} | ${(mb / (cpu[i] / 1000)).toFixed(0)} |`,
       ),
       '',
-      'Wall, CPU and the ratio to `cat`: medians over the rounds. `cowloop merge` includes starting node twice (the command ' +
-        're-executes itself with `--single-threaded`) and loading cowloop: merging one record with it took ' +
+      'Wall, CPU and the ratio to `cat`: medians over the rounds. `cowloop merge` includes starting node and loading ' +
+        'cowloop (builds before the merge command ran in place started node twice): merging one record with it took ' +
         `${median(fixed.map((t) => t.ms)).toFixed(0)} ms (CPU ${median(fixed.map((t) => t.cpu)).toFixed(0)} ms), medians of the same rounds. ` +
         'Both cowloop rows include the fsync before the rename (`cat` and `sort` do not sync; the disk is synced before each run, outside its time).',
       '',
