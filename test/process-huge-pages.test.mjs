@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import { fork } from 'cowloop';
+import { hugePagesUnavailable } from './helpers/huge-pages.mjs';
 
 const MiB = 2 ** 20;
 
@@ -12,20 +12,6 @@ const MiB = 2 ** 20;
 function anonHugePages() {
   const match = /^AnonHugePages:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'));
   return Number(match[1]) * 1024;
-}
-
-// MADV_COLLAPSE came with Linux 6.1; with THP set to "never" there are no huge pages at all.
-function hugePagesUnavailable() {
-  let thp;
-  try {
-    thp = fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8');
-  } catch {
-    return 'no transparent huge pages in this kernel';
-  }
-  if (thp.includes('[never]')) return 'transparent huge pages are set to "never"';
-  const [major, minor] = os.release().split('.').map(Number);
-  if (major < 6 || (major === 6 && minor < 1)) return `Linux ${os.release()} has no MADV_COLLAPSE`;
-  return false;
 }
 
 test('fork({ hugePages: true }) puts a 64 MiB Float64Array in huge pages; a child writes its own copy', { skip: hugePagesUnavailable() }, async () => {

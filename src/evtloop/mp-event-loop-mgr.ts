@@ -45,6 +45,7 @@ const mpProperties = {
   WorkerDir: prop.string('workers', 'directory (relative to ApplicationMgr.OutputDir) under which each run creates <run id>/ holding worker_<i>/ of each worker'),
   WorkerLog: prop.bool(true, "send each worker's stdout and stderr to worker_<i>/worker.log"),
   Affinity: prop.bool(false, 'pin worker i to CPU i mod the number of CPUs'),
+  HugePages: prop.bool(false, 'before forking, move the large, fully written memory of the master (typed arrays of 32 MiB and more) into 2 MiB pages: each fork then copies far fewer page-table entries (fork\'s hugePages option); the first fork pays the move once (figures in docs/benchmarks.md)'),
   DebugWorker: prop.bool(false, 'each worker prints its pid and waits for SIGUSR1 right after the fork (attach a debugger first)'),
   WarmupGC: prop.bool(false, 'run a full, compacting garbage collection before forking (and before the ForkAfterEvents events); off by default: on the reco example it did not reduce worker memory, and its cost grows with the heap (figures in docs/benchmarks.md and docs/memory-sharing.md)'),
   RecycleAfterEvents: prop.int(0, 'a worker that has processed this many events leaves and is replaced by a fresh fork of the master; 0: never', { min: 0 }),
@@ -69,6 +70,8 @@ export interface MpRunReport {
   recycles: number;
   poisonEvents: number[];
   forkMs: number;
+  /** MiB of the master's memory moved into huge pages before forking (HugePages); 0 without. */
+  hugePagesMiB: number;
   strategy: Strategy;
 }
 
@@ -171,7 +174,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const t0 = performance.now();
     const outcome = start < end
       ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder, masterEvents: masterEvents.length })
-      : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
+      : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, hugePagesMiB: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
       masterEvents: masterEvents.length,
@@ -180,6 +183,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
       recycles: outcome.recycles,
       poisonEvents: outcome.poison.map((p) => p.number),
       forkMs: outcome.forkMs,
+      hugePagesMiB: outcome.hugePagesMiB,
       strategy,
     };
 
@@ -324,12 +328,13 @@ export class MpEventLoopMgr extends EventLoopMgr {
     eventOrder: EventOrderFile | undefined;
     /** Events the master ran before forking. */
     masterEvents: number;
-  }): Promise<SupervisionOutcome> {
+  }): Promise<SupervisionOutcome & { hugePagesMiB: number }> {
     const { space, shared, io, strategy } = run;
     process.title = 'cowloop: master';
     const ncpu = os.availableParallelism();
-    const spawn = (slot: Slot): Promise<ForkedChild<WorkerReport>> =>
-      fork(
+    let hugePagesBytes = 0;
+    const spawn = async (slot: Slot): Promise<ForkedChild<WorkerReport>> => {
+      const child = await fork(
         (ctx) =>
           runWorker(
             {
@@ -348,8 +353,16 @@ export class MpEventLoopMgr extends EventLoopMgr {
             },
             ctx,
           ),
-        { index: slot.index, title: `cowloop: worker ${slot.index}`, ...(this.props.Affinity ? { cpus: [slot.index % ncpu] } : {}) },
+        {
+          index: slot.index,
+          title: `cowloop: worker ${slot.index}`,
+          hugePages: this.props.HugePages,
+          ...(this.props.Affinity ? { cpus: [slot.index % ncpu] } : {}),
+        },
       );
+      hugePagesBytes = Math.max(hugePagesBytes, child.timing.hugePagesBytes);
+      return child;
+    };
     const supervisor = new WorkerSupervisor({
       space,
       shared,
@@ -374,7 +387,7 @@ export class MpEventLoopMgr extends EventLoopMgr {
     });
     live.add(this);
     try {
-      return await supervisor.run();
+      return { ...(await supervisor.run()), hugePagesMiB: hugePagesBytes / 2 ** 20 };
     } finally {
       this.dropMasterState();
       live.delete(this);

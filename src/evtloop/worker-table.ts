@@ -17,7 +17,7 @@ export function formatWorkerTable(report: MpRunReport, wallMs: number): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   const out = [
     `${report.workers.length} workers, strategy ${report.strategy}, ${report.masterEvents} events in the master before forking, ` +
-      `${report.restarts} restarts, ${report.recycles} recycles, forked in ${report.forkMs.toFixed(1)} ms, ran ${(wallMs / 1000).toFixed(2)} s`,
+      `${report.restarts} restarts, ${report.recycles} recycles, forked in ${report.forkMs.toFixed(1)} ms${report.hugePagesMiB > 0 ? ` (${report.hugePagesMiB.toFixed(0)} MiB in huge pages)` : ''}, ran ${(wallMs / 1000).toFixed(2)} s`,
     line(head),
     ...rows.map(line),
   ];

@@ -148,9 +148,10 @@ function forkQueued(): void {
   if (binding) listenForExits();
   // Once per batch: the children of one batch share the parent's memory as it is now.
   let hugePagesMs = 0;
+  let hugePagesBytes = 0;
   if (binding && batch.some((r) => r.options.hugePages)) {
     try {
-      hugePagesMs = collapseToHugePages().ms;
+      ({ ms: hugePagesMs, collapsedBytes: hugePagesBytes } = collapseToHugePages());
     } catch (cause) {
       for (const r of batch.splice(0)) settle.push(() => r.reject(forkFailed('cannot read /proc/self/maps for huge pages', cause)));
     }
@@ -218,6 +219,7 @@ function forkQueued(): void {
       writeFd: toChild[1],
       timing: {
         hugePagesMs: request.options.hugePages ? hugePagesMs : 0,
+        hugePagesBytes: request.options.hugePages ? hugePagesBytes : 0,
         prepareMs: outcome.prepareNs / 1e6,
         forkMs: outcome.forkNs / 1e6,
         forkCpuMs: outcome.forkCpuNs / 1e6,

@@ -27,6 +27,8 @@ export interface ForkTiming {
    * (ForkOptions.hugePages), in ms; 0 without that option.
    */
   hugePagesMs: number;
+  /** Bytes moved into huge pages for that batch; 0 without the option. */
+  hugePagesBytes: number;
   /** Making V8's heap inheritable (reading /proc/self/maps, madvise), in ms. */
   prepareMs: number;
   /** The fork() system call itself (page-table copy), in ms. */

@@ -69,6 +69,6 @@ export interface RunRecord {
   memory: MemorySample[];
   /** Per-worker figures of a multi-process run (from MpEventLoopMgr.runReport). */
   workers: RunRecordWorker[];
-  multiProcess: { strategy: string; masterEvents: number; restarts: number; recycles: number; poisonEvents: number[]; forkMs: number } | null;
+  multiProcess: { strategy: string; masterEvents: number; restarts: number; recycles: number; poisonEvents: number[]; forkMs: number; hugePagesMiB: number } | null;
   error: { code: string | null; message: string } | null;
 }
