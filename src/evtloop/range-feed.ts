@@ -52,6 +52,8 @@ export async function processRanges(
   runOne: (n: number) => Promise<boolean>,
   report: WorkerReport,
   timeToRecycle: () => boolean,
+  /** Called when a range is done, before the master hears of it. */
+  rangeDone: () => void = () => {},
 ): Promise<void> {
   const inbox: RangeMessage[] = [];
   let wake: (() => void) | undefined;
@@ -72,6 +74,7 @@ export async function processRanges(
         }
         if (!(await runOne(n))) break;
       }
+      rangeDone();
       ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
       if (timeToRecycle()) {
         report.recycled = true; // ranges already sent to it go to its successor

@@ -180,12 +180,19 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     return true;
   };
 
+  // Buffered outputs reach the kernel at the end of each batch (a chunk, a range): the
+  // worker's files then hold every batch it finished. roundrobin and files have no batches:
+  // their buffers are written when full and at the end.
+  const batchDone = (): void => io.ioFlush();
   if (setup.strategy === 'ranges') {
-    await processRanges(ctx, shared, runOne, report, timeToRecycle);
+    await processRanges(ctx, shared, runOne, report, timeToRecycle, batchDone);
   } else {
     // sharedqueue recycles between chunks (no chunk is left half done); the others anywhere.
     const between = setup.strategy === 'sharedqueue';
-    const mayClaim = () => !(between && timeToRecycle() && (report.recycled = true));
+    const mayClaim = (): boolean => {
+      batchDone();
+      return !(between && timeToRecycle() && (report.recycled = true));
+    };
     for (const number of plannedEvents(setup.strategy, setup.space, plan, shared, mayClaim)) {
       if (shared.stopRequested) {
         report.stopped = true;
@@ -198,6 +205,8 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
       }
     }
   }
+  // The last records now, so that a full disk is an output error, not a failed finalize.
+  batchDone();
   report.algorithms = loop.algorithmStats();
   report.skippedRecords = skippedRecordsOf(selector);
   // Finalising flushes and closes this worker's outputs (OutputStream, HistogramSvc, ...).

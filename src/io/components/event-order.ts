@@ -90,6 +90,10 @@ export class EventOrderFile implements IoComponent {
     this.#close();
   }
 
+  ioFlush(): void {
+    this.#flush();
+  }
+
   /** The master's events and every worker's, into the destination. */
   ioMerge(ctx: IoMergeContext): void {
     this.#close();
