@@ -28,6 +28,7 @@ import type { Slot } from './slot.js';
 import { WorkerSupervisor } from './supervisor.js';
 import type { GenerationReport, SupervisionOutcome } from './supervisor-options.js';
 import { runWorker, type WorkerReport } from './worker.js';
+import { cpuMsSince } from './cpu-time.js';
 import { autoEventCap, AUTO_MAX_MS, forkAfterProperty } from './fork-after.js';
 import { GrowthWatch, type WarmUpReport } from '../mem/warm-up.js';
 import { stopPretenuring } from '../mem/pretenuring.js';
@@ -70,6 +71,25 @@ export interface MpRunReport {
   poisonEvents: number[];
   forkMs: number;
   strategy: Strategy;
+  /** Where the run's time went, for accounting against a serial run (docs/benchmarks.md). */
+  timing: MpRunTiming;
+}
+
+/** Times in ms; `*AtMs` are performance.now() of the master (workers share its clock). */
+export interface MpRunTiming {
+  /** The run from its start (input opened) to the end of the merge. */
+  runMs: number;
+  /** The master's own events before forking (ForkAfterEvents), with the prefork step. */
+  masterEventsMs: number;
+  /** From the first fork until every worker had ended for good (reaped). */
+  workersMs: number;
+  workersStartAtMs: number;
+  workersEndAtMs: number;
+  /** The master's CPU time (user + system) while the workers ran, forks included. */
+  masterCpuMs: number;
+  /** Merging the outputs, and the master's CPU time meanwhile. */
+  mergeMs: number;
+  mergeCpuMs: number;
 }
 
 const live = new Set<MpEventLoopMgr>();
@@ -148,7 +168,9 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const skip = this.skipEvents;
     const size = this.selector.count?.();
     const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
+    const tRun = performance.now();
     const { masterEvents, start, end, warmUp } = await this.#runMasterEvents(result, skip, limit);
+    const masterEventsMs = performance.now() - tRun;
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
@@ -169,9 +191,11 @@ export class MpEventLoopMgr extends EventLoopMgr {
 
     if (start < end) this.#warnSemiSpace();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const outcome = start < end
       ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder, masterEvents: masterEvents.length })
       : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
+    const t1 = performance.now();
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
       masterEvents: masterEvents.length,
@@ -181,9 +205,19 @@ export class MpEventLoopMgr extends EventLoopMgr {
       poisonEvents: outcome.poison.map((p) => p.number),
       forkMs: outcome.forkMs,
       strategy,
+      timing: {
+        runMs: 0,
+        masterEventsMs,
+        workersMs: t1 - t0,
+        workersStartAtMs: t0,
+        workersEndAtMs: t1,
+        masterCpuMs: cpuMsSince(cpu0),
+        mergeMs: 0,
+        mergeCpuMs: 0,
+      },
     };
 
-    return endRun({
+    const ended = await endRun({
       io,
       runDir,
       base,
@@ -198,6 +232,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
       reportSkippedRecords: (r, events) => this.reportSkippedRecords(r, events),
       keepWorkerStats: (stats) => (this.#workerStats = stats),
     });
+    this.#report.timing.runMs = performance.now() - tRun;
+    return ended;
   }
 
   /**

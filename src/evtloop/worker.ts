@@ -24,6 +24,13 @@ export interface WorkerReport {
   algorithms: AlgorithmSummary[];
   wallMs: number;
   cpuMs: number;
+  /**
+   * When it passed the start barrier and when its last event ended, in the master's
+   * performance.now() (a forked child keeps its parent's time origin): busy time, and how
+   * unevenly the workers finished.
+   */
+  startMs: number;
+  eventsEndMs: number;
   /** Highest private memory (USS) seen, MiB, sampled every 1,000 events and at the end. */
   peakUssMiB: number;
   /** Events that stopped because the master asked (SIGINT/SIGTERM). */
@@ -106,6 +113,8 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     algorithms: [],
     wallMs: 0,
     cpuMs: 0,
+    startMs: performance.now(),
+    eventsEndMs: 0,
     peakUssMiB: 0,
     stopped: false,
     recycled: false,
@@ -205,6 +214,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
       }
     }
   }
+  report.eventsEndMs = performance.now();
   // The last records now, so that a full disk is an output error, not a failed finalize.
   batchDone();
   report.algorithms = loop.algorithmStats();
