@@ -14,12 +14,23 @@ const root = path.join(__dirname, '..', '..');
 const flags = ['--single-threaded', '--max-semi-space-size=1'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-bench-'));
 
-function one(cfg) {
-  const out = execFileSync(process.execPath, [...flags, path.join(__dirname, 'one.js'), JSON.stringify({ out: tmp, ...cfg })], {
+function one(cfg, extraFlags = []) {
+  const out = execFileSync(process.execPath, [...flags, ...extraFlags, path.join(__dirname, 'one.js'), JSON.stringify({ out: tmp, ...cfg })], {
     encoding: 'utf8',
-    maxBuffer: 1 << 24,
+    maxBuffer: 1 << 26,
   });
-  return JSON.parse(out.trim().split('\n').pop());
+  const lines = out.trim().split('\n');
+  return { ...JSON.parse(lines.pop()), log: lines };
+}
+
+/** GC pause time (ms) in --trace-gc lines: "Scavenge 4.1 (5.2) -> 3.9 (6.2) MB, 0.52 / 0.00 ms ...". */
+function gcMs(lines) {
+  let ms = 0;
+  for (const line of lines) {
+    const m = /: (?:Scavenge|Mark-Compact|Mark-Compact \(reduce\)|Minor Mark-Compact|Mark-sweep)\b[^,]*, ([\d.]+) \/ [\d.]+ ms/.exec(line);
+    if (m) ms += Number(m[1]);
+  }
+  return ms;
 }
 
 function median(xs) {
@@ -78,6 +89,75 @@ for (const [label, extra] of mpRows) {
 }
 lines.push('', `Speedups are on this ${os.availableParallelism()}-core machine; the event loop column starts after initialisation ` +
   '(which both runs pay once) and includes forking and merging.', '');
+
+// 2b. Where the 2-worker event loop's time goes, against half the serial one (the ideal on 2
+// cores). Serial and 2-worker runs take turns, with --trace-gc (GC pauses: the master's on
+// stdout, each worker's in its kept worker.log); the run report gives the rest.
+const acctRounds = quick ? 1 : 5;
+const acct = { serial: [], mp: [] };
+for (let r = 0; r < acctRounds; r++) {
+  const s = one({ kind: 'reco', stateMB, events: recoEvents, workers: 0, input: recoInput, overrides: input }, ['--trace-gc']);
+  acct.serial.push({ ...s, gc: gcMs(s.log) });
+  const dir = path.join(tmp, `acct-${r}`);
+  const m = one({ kind: 'reco', stateMB, events: recoEvents, workers: 2, strategy: 'sharedqueue', chunk: 50, input: recoInput, out: dir, keep: true,
+    overrides: { ...input, MpEventLoopMgr: { ForkAfterEvents: 'auto' } } }, ['--trace-gc']);
+  const runDir = path.join(dir, 'workers', fs.readdirSync(path.join(dir, 'workers'))[0]);
+  const workerGc = fs.readdirSync(runDir).filter((d) => /^worker_\d+$/.test(d))
+    .map((d) => gcMs(fs.readFileSync(path.join(runDir, d, 'worker.log'), 'utf8').split('\n')));
+  acct.mp.push({ ...m, masterGc: gcMs(m.log), workerGc });
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+const parts = acct.mp.map((m, r) => {
+  const s = acct.serial[r];
+  const t = m.timing;
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const startMean = mean(m.workers.map((w) => w.startMs));
+  const endMean = mean(m.workers.map((w) => w.eventsEndMs));
+  const endMax = Math.max(...m.workers.map((w) => w.eventsEndMs));
+  const workerEvents = m.workers.reduce((n, w) => n + w.processed, 0);
+  const serialPerEvent = s.runMs / recoEvents;
+  return {
+    serial: s.runMs,
+    total: t.runMs,
+    masterEvents: t.masterEventsMs,
+    masterEventsIdeal: (m.masterEvents * serialPerEvent) / 2,
+    setup: t.workersStartAtMs - (m.runStartAtMs + t.masterEventsMs),
+    fork: startMean - t.workersStartAtMs,
+    forkMs: m.forkMs,
+    busy: endMean - startMean,
+    busyIdeal: (workerEvents * serialPerEvent) / 2,
+    imbalance: endMax - endMean,
+    tail: t.workersEndAtMs - endMax,
+    merge: t.mergeMs,
+    rest: t.runMs - (t.workersEndAtMs - m.runStartAtMs) - t.mergeMs,
+    masterCpu: t.masterCpuMs,
+    workerCpu: mean(m.workers.map((w) => w.cpuMs)),
+    serialGc: s.gc,
+    workerGc: mean(m.workerGc),
+    masterGc: m.masterGc,
+    masterEventCount: m.masterEvents,
+    workerEvents,
+  };
+});
+const med = (k) => median(parts.map((p) => p[k]));
+lines.push(`### Where the time goes (reco, ${stateMB} MB, ${recoEvents} events, 2 workers, defaults)`, '');
+lines.push(`Serial and 2-worker runs taking turns, ${acctRounds} rounds, node --trace-gc; medians per row (so the rows need not add up exactly). ` +
+  `The 2-worker event loop against the ideal, half the serial one (${med('serial').toFixed(0)} ms / 2 = ${(med('serial') / 2).toFixed(0)} ms): ` +
+  `${med('total').toFixed(0)} ms, speedup ${(median(parts.map((p) => p.serial / p.total))).toFixed(2)} x. Times are on the master's clock ` +
+  '(the workers keep it), from the run report (`MpEventLoopMgr.runReport.timing`, each worker\'s `startMs` and `eventsEndMs`).', '');
+lines.push('| part | ms | ideal ms | what it is |', '|---|---|---|---|');
+lines.push(`| master's events before forking | ${med('masterEvents').toFixed(0)} | ${med('masterEventsIdeal').toFixed(0)} | ForkAfterEvents = "auto": ${med('masterEventCount').toFixed(0)} events on one core (ideal: half their serial time), with prefork |`);
+lines.push(`| set-up after them | ${med('setup').toFixed(0)} | 0 | run directory, output registration, shared words |`);
+lines.push(`| fork and start | ${med('fork').toFixed(0)} | 0 | first fork until the workers pass the start barrier (the forks alone: ${med('forkMs').toFixed(0)} ms) |`);
+lines.push(`| workers' events (mean per worker) | ${med('busy').toFixed(0)} | ${med('busyIdeal').toFixed(0)} | start barrier to a worker's last event; ideal: half the serial time of the ${med('workerEvents').toFixed(0)} events |`);
+lines.push(`| imbalance at the end | ${med('imbalance').toFixed(1)} | 0 | last worker's last event after the mean one's |`);
+lines.push(`| workers' finalize and exit | ${med('tail').toFixed(1)} | 0 | the last worker's last event until every worker is reaped |`);
+lines.push(`| merge | ${med('merge').toFixed(0)} | 0 | RecoOutput and the histograms merged by the master (CPU ${median(acct.mp.map((m) => m.timing.mergeCpuMs)).toFixed(0)} ms) |`);
+lines.push(`| rest | ${med('rest').toFixed(1)} | 0 | worker table, removing the run directory |`);
+lines.push('', `Inside the workers' events: the master's CPU while the workers ran, forks included: ${med('masterCpu').toFixed(1)} ms in all ` +
+  `(it takes a core from the workers for that long); GC pauses per worker ${med('workerGc').toFixed(0)} ms against ${(med('serialGc') / 2).toFixed(0)} ms, ` +
+  `half the serial run's ${med('serialGc').toFixed(0)} ms (the master's own in the 2-worker run: ${med('masterGc').toFixed(0)} ms); ` +
+  `worker CPU ${med('workerCpu').toFixed(0)} ms each.`, '');
 
 // 3. Warm-up GC before forking.
 lines.push(`### Warm-up GC before forking (reco, ${stateMB} MB, 2 workers, fork after initialize)`, '');
