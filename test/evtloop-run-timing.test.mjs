@@ -34,7 +34,7 @@ test('MpRunReport.timing: master events, workers, merge, the master\'s CPU; work
     assert.equal(summary.processed, 2000);
     const report = app.eventLoop.runReport;
     const t = report.timing;
-    for (const k of ['runMs', 'masterEventsMs', 'workersMs', 'workersStartAtMs', 'workersEndAtMs', 'masterCpuMs', 'mergeMs', 'mergeCpuMs']) {
+    for (const k of ['runMs', 'startAtMs', 'masterEventsMs', 'masterEventsCpuMs', 'forkCpuMs', 'workersMs', 'workersStartAtMs', 'workersEndAtMs', 'masterCpuMs', 'mergeMs', 'mergeCpuMs']) {
       assert.ok(Number.isFinite(t[k]) && t[k] >= 0, `${k} = ${t[k]}`);
     }
     assert.ok(t.mergeMs > 0, 'the merge was timed');

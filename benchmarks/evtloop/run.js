@@ -19,8 +19,10 @@ function one(cfg, extraFlags = []) {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
+  // The result is the last JSON line; --trace-gc lines may come before and after it.
   const lines = out.trim().split('\n');
-  return { ...JSON.parse(lines.pop()), log: lines };
+  const at = lines.findLastIndex((l) => l.startsWith('{'));
+  return { ...JSON.parse(lines[at]), log: lines.filter((_, i) => i !== at) };
 }
 
 /** GC pause time (ms) in --trace-gc lines: "Scavenge 4.1 (5.2) -> 3.9 (6.2) MB, 0.52 / 0.00 ms ...". */
@@ -116,12 +118,20 @@ const parts = acct.mp.map((m, r) => {
   const endMax = Math.max(...m.workers.map((w) => w.eventsEndMs));
   const workerEvents = m.workers.reduce((n, w) => n + w.processed, 0);
   const serialPerEvent = s.runMs / recoEvents;
+  const serialCpuPerEvent = s.runCpuMs / recoEvents;
   return {
+    serialCpu: s.runCpuMs,
+    masterEventsCpu: t.masterEventsCpuMs,
+    masterEventsCpuIdeal: (m.masterEvents * serialCpuPerEvent) / 2,
+    forkCpu: t.forkCpuMs,
+    workerCpuIdeal: (workerEvents * serialCpuPerEvent) / 2,
+    mergeCpu: t.mergeCpuMs,
+    masterPollCpu: t.masterCpuMs - t.forkCpuMs,
     serial: s.runMs,
     total: t.runMs,
     masterEvents: t.masterEventsMs,
     masterEventsIdeal: (m.masterEvents * serialPerEvent) / 2,
-    setup: t.workersStartAtMs - (m.runStartAtMs + t.masterEventsMs),
+    setup: t.workersStartAtMs - (t.startAtMs + t.masterEventsMs),
     fork: startMean - t.workersStartAtMs,
     forkMs: m.forkMs,
     busy: endMean - startMean,
@@ -129,7 +139,7 @@ const parts = acct.mp.map((m, r) => {
     imbalance: endMax - endMean,
     tail: t.workersEndAtMs - endMax,
     merge: t.mergeMs,
-    rest: t.runMs - (t.workersEndAtMs - m.runStartAtMs) - t.mergeMs,
+    rest: t.runMs - (t.workersEndAtMs - t.startAtMs) - t.mergeMs,
     masterCpu: t.masterCpuMs,
     workerCpu: mean(m.workers.map((w) => w.cpuMs)),
     serialGc: s.gc,
@@ -145,19 +155,19 @@ lines.push(`Serial and 2-worker runs taking turns, ${acctRounds} rounds, node --
   `The 2-worker event loop against the ideal, half the serial one (${med('serial').toFixed(0)} ms / 2 = ${(med('serial') / 2).toFixed(0)} ms): ` +
   `${med('total').toFixed(0)} ms, speedup ${(median(parts.map((p) => p.serial / p.total))).toFixed(2)} x. Times are on the master's clock ` +
   '(the workers keep it), from the run report (`MpEventLoopMgr.runReport.timing`, each worker\'s `startMs` and `eventsEndMs`).', '');
-lines.push('| part | ms | ideal ms | what it is |', '|---|---|---|---|');
-lines.push(`| master's events before forking | ${med('masterEvents').toFixed(0)} | ${med('masterEventsIdeal').toFixed(0)} | ForkAfterEvents = "auto": ${med('masterEventCount').toFixed(0)} events on one core (ideal: half their serial time), with prefork |`);
-lines.push(`| set-up after them | ${med('setup').toFixed(0)} | 0 | run directory, output registration, shared words |`);
-lines.push(`| fork and start | ${med('fork').toFixed(0)} | 0 | first fork until the workers pass the start barrier (the forks alone: ${med('forkMs').toFixed(0)} ms) |`);
-lines.push(`| workers' events (mean per worker) | ${med('busy').toFixed(0)} | ${med('busyIdeal').toFixed(0)} | start barrier to a worker's last event; ideal: half the serial time of the ${med('workerEvents').toFixed(0)} events |`);
-lines.push(`| imbalance at the end | ${med('imbalance').toFixed(1)} | 0 | last worker's last event after the mean one's |`);
-lines.push(`| workers' finalize and exit | ${med('tail').toFixed(1)} | 0 | the last worker's last event until every worker is reaped |`);
-lines.push(`| merge | ${med('merge').toFixed(0)} | 0 | RecoOutput and the histograms merged by the master (CPU ${median(acct.mp.map((m) => m.timing.mergeCpuMs)).toFixed(0)} ms) |`);
-lines.push(`| rest | ${med('rest').toFixed(1)} | 0 | worker table, removing the run directory |`);
-lines.push('', `Inside the workers' events: the master's CPU while the workers ran, forks included: ${med('masterCpu').toFixed(1)} ms in all ` +
-  `(it takes a core from the workers for that long); GC pauses per worker ${med('workerGc').toFixed(0)} ms against ${(med('serialGc') / 2).toFixed(0)} ms, ` +
-  `half the serial run's ${med('serialGc').toFixed(0)} ms (the master's own in the 2-worker run: ${med('masterGc').toFixed(0)} ms); ` +
-  `worker CPU ${med('workerCpu').toFixed(0)} ms each.`, '');
+lines.push('| part | wall ms | ideal wall ms | CPU ms | ideal CPU ms | what it is |', '|---|---|---|---|---|---|');
+lines.push(`| master's events before forking | ${med('masterEvents').toFixed(0)} | ${med('masterEventsIdeal').toFixed(0)} | ${med('masterEventsCpu').toFixed(0)} | ${med('masterEventsCpuIdeal').toFixed(0)} | ForkAfterEvents = "auto": ${med('masterEventCount').toFixed(0)} events on one core, with prefork; ideal: half their share of the serial run at its mean cost per event (the first events of a process cost more: the serial run pays that too) |`);
+lines.push(`| set-up after them | ${med('setup').toFixed(1)} | 0 | - | - | run directory, output registration, shared words |`);
+lines.push(`| fork and start | ${med('fork').toFixed(0)} | 0 | ${med('forkCpu').toFixed(0)} | 0 | first fork until the workers pass the start barrier (the forks alone: ${med('forkMs').toFixed(0)} ms); CPU: the master's in fork() |`);
+lines.push(`| workers' events (mean per worker) | ${med('busy').toFixed(0)} | ${med('busyIdeal').toFixed(0)} | ${med('workerCpu').toFixed(0)} | ${med('workerCpuIdeal').toFixed(0)} | start barrier to a worker's last event (CPU: the whole worker, re-initialisation and finalize included); ideal: half the serial run's share of the ${med('workerEvents').toFixed(0)} events |`);
+lines.push(`| imbalance at the end | ${med('imbalance').toFixed(1)} | 0 | - | - | last worker's last event after the mean one's |`);
+lines.push(`| workers' finalize and exit | ${med('tail').toFixed(1)} | 0 | - | - | the last worker's last event until every worker is reaped |`);
+lines.push(`| merge | ${med('merge').toFixed(0)} | 0 | ${med('mergeCpu').toFixed(0)} | 0 | RecoOutput and the histograms merged by the master |`);
+lines.push(`| rest | ${med('rest').toFixed(1)} | 0 | - | - | worker table, removing the run directory |`);
+lines.push(`| master while the workers ran, forks aside | - | - | ${med('masterPollCpu').toFixed(1)} | 0 | channels, reports, reaping, the launcher watch (/proc/self/stat every 200 ms): a core taken from the workers that long |`);
+lines.push(`| GC pauses, per worker | - | - | ${med('workerGc').toFixed(0)} | ${(med('serialGc') / 2).toFixed(0)} | --trace-gc; ideal: half the serial run's ${med('serialGc').toFixed(0)} ms (the master's own in the 2-worker run: ${med('masterGc').toFixed(0)} ms) |`);
+lines.push('', `Serial event loop: ${med('serial').toFixed(0)} ms wall, ${med('serialCpu').toFixed(0)} ms CPU. On a machine whose cores are taken by other work the wall ` +
+  'column grows with the load and the CPU column does not: the CPU columns say what the run itself costs.', '');
 
 // 3. Warm-up GC before forking.
 lines.push(`### Warm-up GC before forking (reco, ${stateMB} MB, 2 workers, fork after initialize)`, '');

@@ -79,14 +79,17 @@ export interface MpRunReport {
 export interface MpRunTiming {
   /** The run from its start (input opened) to the end of the merge. */
   runMs: number;
-  /** The master's own events before forking (ForkAfterEvents), with the prefork step. */
+  startAtMs: number;
+  /** The master's own events before forking (ForkAfterEvents), with the prefork step; its CPU time. */
   masterEventsMs: number;
+  masterEventsCpuMs: number;
   /** From the first fork until every worker had ended for good (reaped). */
   workersMs: number;
   workersStartAtMs: number;
   workersEndAtMs: number;
-  /** The master's CPU time (user + system) while the workers ran, forks included. */
+  /** The master's CPU time (user + system) while the workers ran, forks included; of it, in fork() calls. */
   masterCpuMs: number;
+  forkCpuMs: number;
   /** Merging the outputs, and the master's CPU time meanwhile. */
   mergeMs: number;
   mergeCpuMs: number;
@@ -109,6 +112,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
   #workerStats: AlgorithmSummary[][] = [];
   #cleanup: Array<() => void> = [];
   #stopWorkers: (() => void) | undefined;
+  /** CPU time of this run's fork() calls so far. */
+  #forkCpuMs = 0;
 
   /** The number of workers NWorkers asks for (-1: one per core). */
   get workerCount(): number {
@@ -169,8 +174,10 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const size = this.selector.count?.();
     const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
     const tRun = performance.now();
+    const cpuRun = process.cpuUsage();
     const { masterEvents, start, end, warmUp } = await this.#runMasterEvents(result, skip, limit);
     const masterEventsMs = performance.now() - tRun;
+    const masterEventsCpuMs = cpuMsSince(cpuRun);
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
@@ -207,11 +214,14 @@ export class MpEventLoopMgr extends EventLoopMgr {
       strategy,
       timing: {
         runMs: 0,
+        startAtMs: tRun,
         masterEventsMs,
+        masterEventsCpuMs,
         workersMs: t1 - t0,
         workersStartAtMs: t0,
         workersEndAtMs: t1,
         masterCpuMs: cpuMsSince(cpu0),
+        forkCpuMs: this.#forkCpuMs,
         mergeMs: 0,
         mergeCpuMs: 0,
       },
@@ -364,7 +374,17 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const { space, shared, io, strategy } = run;
     process.title = 'cowloop: master';
     const ncpu = os.availableParallelism();
-    const spawn = (slot: Slot): Promise<ForkedChild<WorkerReport>> =>
+    // The CPU of fork() calls, counted once while several are under way.
+    this.#forkCpuMs = 0;
+    let forking = 0;
+    let forkCpu0 = process.cpuUsage();
+    const spawn = (slot: Slot): Promise<ForkedChild<WorkerReport>> => {
+      if (forking++ === 0) forkCpu0 = process.cpuUsage();
+      return forkWorker(slot).finally(() => {
+        if (--forking === 0) this.#forkCpuMs += cpuMsSince(forkCpu0);
+      });
+    };
+    const forkWorker = (slot: Slot): Promise<ForkedChild<WorkerReport>> =>
       fork(
         (ctx) =>
           runWorker(
