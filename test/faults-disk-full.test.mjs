@@ -78,8 +78,9 @@ test('disk full while merging: clear error, every part kept, no merged file, and
 test('disk full while the workers write: the job fails naming the file and EFBIG, worker outputs kept, nothing at Output', () => {
   const r = runJob('worker-full', 4, 2);
   assert.equal(r.signal, null, 'not killed by SIGXFSZ');
-  // Records are buffered: the write that fails is the worker's last flush, an output error
-  // (exit 1, as the guide's table gives a full disk), not a failed event.
+  // Records are buffered: the write that fails is a flush of the worker's reco.ndjson or of
+  // its event-order file, an output error naming the file (exit 1, as the guide's table
+  // gives a full disk), not a failed event.
   assert.equal(r.status, 1, r.text);
   assert.match(r.text, /ERR_COWLOOP_IO_OUTPUT/);
   assert.match(r.text, /worker \d \(pid \d+\) failed: .*cannot write to .*workers\/[^/]+\/worker_\d\/.*EFBIG: file too large/);
