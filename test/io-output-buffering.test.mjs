@@ -60,13 +60,15 @@ for (const [strategy, bufferBytes, expected] of [
       const out = path.join(dir, 'mp');
       const sets = [['MpEventLoopMgr.Strategy', JSON.stringify(strategy)], ...(bufferBytes === undefined ? [] : [['Out.BufferBytes', String(bufferBytes)]])];
       const running = run(out, input, 1, holdDir, sets);
+      let seen;
       try {
         await waitFor(() => fs.existsSync(path.join(holdDir, 'held')), 30_000);
-        assert.deepEqual(workerFileEvents(out), expected);
+        seen = workerFileEvents(out);
       } finally {
-        fs.writeFileSync(path.join(holdDir, 'go'), '');
+        fs.writeFileSync(path.join(holdDir, 'go'), ''); // the run ends either way, and is waited for
       }
       const r = await running.done;
+      assert.deepEqual(seen, expected);
       assert.equal(r.status, 0, r.stderr);
       assert.equal(fs.readFileSync(path.join(out, 'out.ndjson'), 'utf8'), serial);
     });
@@ -82,10 +84,16 @@ test('a worker killed with records in its buffer: its replacement runs its share
     fs.mkdirSync(holdDir);
     const out = path.join(dir, 'mp');
     const running = run(out, input, 1, holdDir, [['MpEventLoopMgr.KeepWorkerOutputs', 'true']]);
-    await waitFor(() => fs.existsSync(path.join(holdDir, 'held')), 30_000);
-    assert.deepEqual(workerFileEvents(out), range(20)); // 20-25 only in the buffer
-    process.kill(Number(fs.readFileSync(path.join(holdDir, 'held'), 'utf8')), 'SIGKILL');
+    let seen;
+    try {
+      await waitFor(() => fs.existsSync(path.join(holdDir, 'held')), 30_000);
+      seen = workerFileEvents(out);
+      process.kill(Number(fs.readFileSync(path.join(holdDir, 'held'), 'utf8')), 'SIGKILL');
+    } finally {
+      fs.writeFileSync(path.join(holdDir, 'go'), ''); // had the kill not happened, the run still ends
+    }
     const r = await running.done;
+    assert.deepEqual(seen, range(20)); // 20-25 were only in the killed worker's buffer
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout + r.stderr, /worker 0 \(pid \d+\) .*while processing event 25/);
     assert.equal(fs.readFileSync(path.join(out, 'out.ndjson'), 'utf8'), serial);
