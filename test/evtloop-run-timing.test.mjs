@@ -43,7 +43,7 @@ test('MpRunReport.timing: master events, workers, merge, the master\'s CPU; work
     assert.equal(t.workersEndAtMs - t.workersStartAtMs, t.workersMs);
     assert.equal(report.workers.length, 2);
     for (const w of report.workers) {
-      assert.ok(t.workersStartAtMs <= w.startMs && w.startMs <= w.eventsEndMs && w.eventsEndMs <= t.workersEndAtMs, JSON.stringify({ t, w }));
+      assert.ok(t.workersStartAtMs <= w.startMs && w.startMs <= w.eventsEndMs && w.eventsEndMs <= w.endMs && w.endMs <= t.workersEndAtMs, JSON.stringify({ t, w }));
     }
   });
 });

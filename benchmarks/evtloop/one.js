@@ -70,7 +70,7 @@ async function main() {
     runStartAtMs: tInit,
     masterEvents: report?.masterEvents ?? 0,
     timing: report?.timing ?? null,
-    workers: report ? report.workers.map((w) => ({ processed: w.processed, startMs: w.startMs, eventsEndMs: w.eventsEndMs, cpuMs: w.cpuMs, wallMs: w.wallMs })) : [],
+    workers: report ? report.workers.map((w) => ({ processed: w.processed, startMs: w.startMs, eventsEndMs: w.eventsEndMs, endMs: w.endMs, cpuMs: w.cpuMs, wallMs: w.wallMs })) : [],
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -139,7 +139,9 @@ const parts = acct.mp.map((m, r) => {
     busy: endMean - startMean,
     busyIdeal: (workerEvents * serialPerEvent) / 2,
     imbalance: endMax - endMean,
-    tail: t.workersEndAtMs - endMax,
+    // The last worker to end: its finalize (outputs closed, a last memory reading), then its exit until reaped.
+    finalize: Math.max(...m.workers.map((w) => w.endMs)) - endMax,
+    exit: t.workersEndAtMs - Math.max(...m.workers.map((w) => w.endMs)),
     merge: t.mergeMs,
     rest: t.runMs - (t.workersEndAtMs - t.startAtMs) - t.mergeMs,
     masterCpu: t.masterCpuMs,
@@ -163,7 +165,8 @@ lines.push(`| set-up after them | ${med('setup').toFixed(1)} | 0 | - | - | run d
 lines.push(`| fork and start | ${med('fork').toFixed(0)} | 0 | ${med('forkCpu').toFixed(0)} | 0 | first fork until the workers pass the start barrier (the forks alone: ${med('forkMs').toFixed(0)} ms); CPU: the master's in fork() |`);
 lines.push(`| workers' events (mean per worker) | ${med('busy').toFixed(0)} | ${med('busyIdeal').toFixed(0)} | ${med('workerCpu').toFixed(0)} | ${med('workerCpuIdeal').toFixed(0)} | start barrier to a worker's last event (CPU: the whole worker, re-initialisation and finalize included); ideal: half the serial run's share of the ${med('workerEvents').toFixed(0)} events |`);
 lines.push(`| imbalance at the end | ${med('imbalance').toFixed(1)} | 0 | - | - | last worker's last event after the mean one's |`);
-lines.push(`| workers' finalize and exit | ${med('tail').toFixed(1)} | 0 | - | - | the last worker's last event until every worker is reaped |`);
+lines.push(`| workers' finalize | ${med('finalize').toFixed(1)} | 0 | - | - | the last worker's last event until its report is ready (stop, finalize, outputs closed, its last memory reading) |`);
+lines.push(`| workers' exit | ${med('exit').toFixed(1)} | 0 | - | - | from there until every worker is reaped (the report sent, the process gone) |`);
 lines.push(`| merge | ${med('merge').toFixed(0)} | 0 | ${med('mergeCpu').toFixed(0)} | 0 | RecoOutput and the histograms merged by the master |`);
 lines.push(`| rest | ${med('rest').toFixed(1)} | 0 | - | - | worker table, removing the run directory |`);
 lines.push(`| master while the workers ran, forks aside | - | - | ${med('masterPollCpu').toFixed(1)} | 0 | channels, reports, reaping, the launcher watch (/proc/self/stat every 200 ms): a core taken from the workers that long |`);

@@ -31,6 +31,8 @@ export interface WorkerReport {
    */
   startMs: number;
   eventsEndMs: number;
+  /** When its report was ready: outputs finalised, its last memory reading taken. */
+  endMs: number;
   /** Highest private memory (USS) seen, MiB, sampled every 1,000 events and at the end. */
   peakUssMiB: number;
   /** Events that stopped because the master asked (SIGINT/SIGTERM). */
@@ -115,6 +117,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     cpuMs: 0,
     startMs: performance.now(),
     eventsEndMs: 0,
+    endMs: 0,
     peakUssMiB: 0,
     stopped: false,
     recycled: false,
@@ -228,6 +231,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   report.wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   report.cpuMs = (cpu.user + cpu.system) / 1000;
+  report.endMs = performance.now();
   return report;
 }
 
