@@ -1,8 +1,9 @@
 'use strict';
 // One event-loop measurement in a fresh process (sizes and loops never share a heap):
 //   node --single-threaded --max-semi-space-size=1 benchmarks/evtloop/one.js <json config>
-// config: { kind: 'empty' | 'reco', events, workers, strategy, chunk, stateMB, warmupGC, out }
-// Prints one JSON line: { wallMs, runMs, events, perEventUs, forkMs, ... }.
+// config: { kind: 'empty' | 'reco', events, workers, strategy, chunk, stateMB, warmupGC, out, keep }
+// Prints one JSON line: { wallMs, runMs, events, perEventUs, forkMs, ... } (with `timing` and
+// per-worker `workers` for the accounting of a multi-process run); keep: KeepWorkerOutputs.
 const path = require('node:path');
 const { createApplication, Algorithm } = require('cowloop');
 
@@ -14,7 +15,7 @@ async function main() {
   const cfg = JSON.parse(process.argv[2]);
   const loop = cfg.workers > 0 ? { EventLoop: 'MpEventLoopMgr' } : {};
   // Fork after initialize unless a configuration says otherwise (the default is "auto").
-  const mp = { NWorkers: cfg.workers, Strategy: cfg.strategy ?? 'sharedqueue', ChunkSize: cfg.chunk ?? 1000, ForkAfterEvents: 0, WorkerLog: true, EventOrder: '', ...(cfg.warmupGC === undefined ? {} : { WarmupGC: cfg.warmupGC }) };
+  const mp = { NWorkers: cfg.workers, Strategy: cfg.strategy ?? 'sharedqueue', ChunkSize: cfg.chunk ?? 1000, ForkAfterEvents: 0, WorkerLog: true, EventOrder: '', KeepWorkerOutputs: !!cfg.keep, ...(cfg.warmupGC === undefined ? {} : { WarmupGC: cfg.warmupGC }) };
   let app;
   if (cfg.kind === 'empty') {
     app = createApplication({
@@ -47,8 +48,10 @@ async function main() {
   await app.initialize();
   await app.start();
   const tInit = performance.now();
+  const cpuInit = process.cpuUsage();
   const result = await app.executeRun();
   const tRun = performance.now();
+  const cpuRun = process.cpuUsage(cpuInit);
   const report = app.eventLoop.runReport;
   await app.stop();
   await app.finalize();
@@ -62,6 +65,12 @@ async function main() {
     perEventUs: ((tRun - tInit) * 1000) / result.processed,
     forkMs: report?.forkMs ?? 0,
     workerUss: report ? report.workers.map((w) => w.peakUssMiB) : [],
+    // The event loop's own CPU in this process (serially: all of it; multi-process: the master's).
+    runCpuMs: (cpuRun.user + cpuRun.system) / 1000,
+    runStartAtMs: tInit,
+    masterEvents: report?.masterEvents ?? 0,
+    timing: report?.timing ?? null,
+    workers: report ? report.workers.map((w) => ({ processed: w.processed, startMs: w.startMs, eventsEndMs: w.eventsEndMs, endMs: w.endMs, cpuMs: w.cpuMs, wallMs: w.wallMs })) : [],
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -106,6 +106,9 @@ function runOnce(job, workers) {
     userMs: cpu1.user - cpu0.user,
     sysMs: cpu1.sys - cpu0.sys,
     workersCpuMs: (summary.workers ?? []).reduce((sum, w) => sum + w.cpuMs, 0),
+    // The master while the workers ran (forks aside), and the merge: from the run report.
+    masterWhileMs: summary.multiProcess?.timing ? summary.multiProcess.timing.masterCpuMs - summary.multiProcess.timing.forkCpuMs : NaN,
+    mergeMs: summary.multiProcess?.timing?.mergeMs ?? NaN,
     // Cores other processes kept busy meanwhile: the machine's busy time less this run's.
     othersCores: Math.max(0, m1.busy - m0.busy - (cpu1.user - cpu0.user) - (cpu1.sys - cpu0.sys)) / (m1.total - m0.total) * os.availableParallelism(),
   };
@@ -118,6 +121,7 @@ function median(xs) {
 
 function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-tiny-'));
+  const loadBefore = os.loadavg()[0];
   try {
     const input = writeInput(dir);
     const jobs = new Map(VERSIONS.map((v, i) => {
@@ -146,22 +150,26 @@ function main() {
       '## Tiny events',
       '',
       `Command: \`${cmd}\` (node ${process.version}, ${os.availableParallelism()} cores, ${rounds} round${rounds === 1 ? '' : 's'}, ` +
-        'the configurations taking turns in each round; medians).',
+        `the configurations taking turns in each round; medians; load average (1 min) ${loadBefore.toFixed(1)} when it started, ` +
+        `${os.loadavg()[0].toFixed(1)} when it ended).`,
       '',
       `${events.toLocaleString('en')} NDJSON records of about 30 bytes (\`{"id":i,"a":..,"b":..}\`) through two algorithms that ` +
         'do next to nothing and an OutputStream that writes every other event, with the cowloop command and default settings ' +
         '(`benchmarks/tiny-events/components.mjs`). Events/s are over the whole run as the command reports it (`wallMs` of ' +
         '`--json`: input opened, forks, events, merge); CPU is user + system time of the command and every process it started. ' +
-        'Every run\'s output is compared with the serial one\'s. "x serial" compares with the serial run of the same version in the same round.' +
+        'Every run\'s output is compared with the serial one\'s. "x serial" compares with the serial run of the same version in the same round. ' +
+        '"Master while workers ran": the master\'s CPU from the first fork to the last worker\'s end, its fork() calls aside; "merge": its wall time ' +
+        '(both from the run report, `multiProcess.timing` of `--json`; "-" for a version without it).' +
         (before ? ` "before" is a build of ${beforeName}, "after" this one.` : ''),
       '',
-      '| run | events / s | x serial (same round) | wall s | CPU s (user + sys) | CPU x serial | of which workers, s |',
-      '|---|---|---|---|---|---|---|',
+      '| run | events / s | x serial (same round) | wall s | CPU s (user + sys) | CPU x serial | of which workers, s | master while workers ran, ms | merge, ms |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...CONFIGS.map((c, i) => {
         const m = (k) => median(runs[i].map((x) => x[k]));
         return `| ${c.label} | ${m('rate').toFixed(0)} | ${ratio(i).toFixed(2)} | ${(m('wallMs') / 1000).toFixed(2)} | ` +
           `${((m('userMs') + m('sysMs')) / 1000).toFixed(2)} (${(m('userMs') / 1000).toFixed(2)} + ${(m('sysMs') / 1000).toFixed(2)}) | ${cpuRatio(i).toFixed(2)} | ` +
-          `${c.workers ? (m('workersCpuMs') / 1000).toFixed(2) : '-'} |`;
+          `${c.workers ? (m('workersCpuMs') / 1000).toFixed(2) : '-'} | ` +
+          `${c.workers && Number.isFinite(m('masterWhileMs')) ? m('masterWhileMs').toFixed(0) : '-'} | ${c.workers && Number.isFinite(m('mergeMs')) ? m('mergeMs').toFixed(0) : '-'} |`;
       }),
       '',
       'Events/s against the serial run of the same round, round by round, with the cores other processes kept busy meanwhile ' +

@@ -26,6 +26,7 @@ import { Sequence } from '../framework/sequence.js';
 import { Service } from '../framework/service.js';
 import type { EventStoreSvc } from '../framework/services/event-store-svc.js';
 import type { JobOptions } from '../options/types.js';
+import { IoComponentMgr } from '../io/io-component-mgr.js';
 import { userFrames } from '../util/user-frames.js';
 import { eventStatus, HEARTBEAT_MS } from './event-status.js';
 
@@ -312,6 +313,9 @@ export class EventLoopMgr extends Service implements EventProcessor {
           lastYield = performance.now();
         }
       }
+      // Buffered records reach the file now: a full disk is an output error that abandons
+      // the outputs, not a failed finalize.
+      flushOutputs(this.application.components());
     } catch (e) {
       result.stoppedEarly = true;
       countAbortedEvent(result, e);
@@ -403,4 +407,11 @@ function describeFailure(number: number, e: unknown): FailedEvent {
   const where = at.length > 0 ? { at } : {};
   if (e instanceof AlgorithmFailure) return { number, algorithm: e.algorithm, message: e.reason, ...where };
   return { number, algorithm: '', message: e instanceof Error ? e.message : String(e), ...where };
+}
+
+/** Hands every output component's buffered records to the kernel. */
+function flushOutputs(components: Iterable<unknown>): void {
+  const io = new IoComponentMgr();
+  io.ioRegisterAll(components);
+  io.ioFlush();
 }

@@ -28,6 +28,7 @@ import type { Slot } from './slot.js';
 import { WorkerSupervisor } from './supervisor.js';
 import type { GenerationReport, SupervisionOutcome } from './supervisor-options.js';
 import { runWorker, type WorkerReport } from './worker.js';
+import { cpuMsSince } from './cpu-time.js';
 import { autoEventCap, AUTO_MAX_MS, forkAfterProperty } from './fork-after.js';
 import { GrowthWatch, type WarmUpReport } from '../mem/warm-up.js';
 import { stopPretenuring } from '../mem/pretenuring.js';
@@ -73,6 +74,28 @@ export interface MpRunReport {
   /** MiB of the master's memory moved into huge pages before forking (HugePages); 0 without. */
   hugePagesMiB: number;
   strategy: Strategy;
+  /** Where the run's time went, for accounting against a serial run (docs/benchmarks.md). */
+  timing: MpRunTiming;
+}
+
+/** Times in ms; `*AtMs` are performance.now() of the master (workers share its clock). */
+export interface MpRunTiming {
+  /** The run from its start (input opened) to the end of the merge. */
+  runMs: number;
+  startAtMs: number;
+  /** The master's own events before forking (ForkAfterEvents), with the prefork step; its CPU time. */
+  masterEventsMs: number;
+  masterEventsCpuMs: number;
+  /** From the first fork until every worker had ended for good (reaped). */
+  workersMs: number;
+  workersStartAtMs: number;
+  workersEndAtMs: number;
+  /** The master's CPU time (user + system) while the workers ran, forks included; of it, in fork() calls. */
+  masterCpuMs: number;
+  forkCpuMs: number;
+  /** Merging the outputs, and the master's CPU time meanwhile. */
+  mergeMs: number;
+  mergeCpuMs: number;
 }
 
 const live = new Set<MpEventLoopMgr>();
@@ -92,6 +115,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
   #workerStats: AlgorithmSummary[][] = [];
   #cleanup: Array<() => void> = [];
   #stopWorkers: (() => void) | undefined;
+  /** CPU time of this run's fork() calls so far. */
+  #forkCpuMs = 0;
 
   /** The number of workers NWorkers asks for (-1: one per core). */
   get workerCount(): number {
@@ -151,7 +176,11 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const skip = this.skipEvents;
     const size = this.selector.count?.();
     const limit = maxEvents >= 0 ? Math.min(size ?? Infinity, skip + maxEvents) : (size ?? Infinity);
+    const tRun = performance.now();
+    const cpuRun = process.cpuUsage();
     const { masterEvents, start, end, warmUp } = await this.#runMasterEvents(result, skip, limit);
+    const masterEventsMs = performance.now() - tRun;
+    const masterEventsCpuMs = cpuMsSince(cpuRun);
     const masterSkipped = skippedRecordsOf(this.selector);
 
     // This run's own directory: nothing else under WorkerDir is touched.
@@ -172,9 +201,11 @@ export class MpEventLoopMgr extends EventLoopMgr {
 
     if (start < end) this.#warnSemiSpace();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const outcome = start < end
       ? await this.#runWorkers({ space, shared, io, strategy, root, eventOrder, masterEvents: masterEvents.length })
       : { reports: [], poison: [], restarts: 0, recycles: 0, interrupted: false, failure: undefined, forkMs: 0, hugePagesMiB: 0, dirs: [], unreported: { processed: 0, failed: 0 } };
+    const t1 = performance.now();
     this.#report = {
       workers: outcome.reports.sort((a, b) => a.index - b.index || a.generation - b.generation),
       masterEvents: masterEvents.length,
@@ -185,9 +216,22 @@ export class MpEventLoopMgr extends EventLoopMgr {
       forkMs: outcome.forkMs,
       hugePagesMiB: outcome.hugePagesMiB,
       strategy,
+      timing: {
+        runMs: 0,
+        startAtMs: tRun,
+        masterEventsMs,
+        masterEventsCpuMs,
+        workersMs: t1 - t0,
+        workersStartAtMs: t0,
+        workersEndAtMs: t1,
+        masterCpuMs: cpuMsSince(cpu0),
+        forkCpuMs: this.#forkCpuMs,
+        mergeMs: 0,
+        mergeCpuMs: 0,
+      },
     };
 
-    return endRun({
+    const ended = await endRun({
       io,
       runDir,
       base,
@@ -202,6 +246,8 @@ export class MpEventLoopMgr extends EventLoopMgr {
       reportSkippedRecords: (r, events) => this.reportSkippedRecords(r, events),
       keepWorkerStats: (stats) => (this.#workerStats = stats),
     });
+    this.#report.timing.runMs = performance.now() - tRun;
+    return ended;
   }
 
   /**
@@ -332,8 +378,18 @@ export class MpEventLoopMgr extends EventLoopMgr {
     const { space, shared, io, strategy } = run;
     process.title = 'cowloop: master';
     const ncpu = os.availableParallelism();
+    // The CPU of fork() calls, counted once while several are under way.
+    this.#forkCpuMs = 0;
+    let forking = 0;
+    let forkCpu0 = process.cpuUsage();
     let hugePagesBytes = 0;
-    const spawn = async (slot: Slot): Promise<ForkedChild<WorkerReport>> => {
+    const spawn = (slot: Slot): Promise<ForkedChild<WorkerReport>> => {
+      if (forking++ === 0) forkCpu0 = process.cpuUsage();
+      return forkWorker(slot).finally(() => {
+        if (--forking === 0) this.#forkCpuMs += cpuMsSince(forkCpu0);
+      });
+    };
+    const forkWorker = async (slot: Slot): Promise<ForkedChild<WorkerReport>> => {
       const child = await fork(
         (ctx) =>
           runWorker(

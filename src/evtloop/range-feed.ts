@@ -45,10 +45,14 @@ export class RangeFeed {
   }
 }
 
-/** Called around each range a worker runs (a queued job's worker opens and closes a range's outputs there). */
+/**
+ * Called around each range a worker runs, `end` before the master hears the range is done
+ * (a run's worker writes its buffered outputs there; a queued job's worker opens and
+ * closes the range's outputs).
+ */
 export interface RangeHooks {
-  begin(range: Range & Record<string, unknown>): Promise<void>;
-  end(range: Range & Record<string, unknown>): Promise<void>;
+  begin?(range: Range & Record<string, unknown>): Promise<void>;
+  end?(range: Range & Record<string, unknown>): Promise<void> | void;
 }
 
 /** The worker's side: runs the ranges it is sent until told to stop (or it is time to recycle). */
@@ -58,7 +62,7 @@ export async function processRanges(
   runOne: (n: number) => Promise<boolean>,
   report: Pick<WorkerReport, 'stopped' | 'recycled'>,
   timeToRecycle: () => boolean,
-  hooks?: RangeHooks,
+  hooks: RangeHooks = {},
 ): Promise<void> {
   const inbox: RangeMessage[] = [];
   let wake: (() => void) | undefined;
@@ -72,7 +76,7 @@ export async function processRanges(
       while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
       const m = inbox.shift()!;
       if (m.type === 'stop') return;
-      await hooks?.begin(m);
+      await hooks.begin?.(m);
       for (let n = m.first; n < m.first + m.count; n++) {
         if (shared.stopRequested) {
           report.stopped = true;
@@ -80,7 +84,7 @@ export async function processRanges(
         }
         if (!(await runOne(n))) break;
       }
-      await hooks?.end(m);
+      await hooks.end?.(m);
       ctx.send({ type: 'range-done', id: m.id } satisfies WorkerMessage);
       if (timeToRecycle()) {
         report.recycled = true; // ranges already sent to it go to its successor

@@ -9,6 +9,7 @@ import type { MsgStream } from '../framework/component.js';
 import type { AlgorithmSummary, FailedEvent, LoopResult } from '../framework/event-processor.js';
 import type { IoComponentMgr } from '../io/io-component-mgr.js';
 import { countAbortedEvent } from './event-loop-mgr.js';
+import { cpuMsSince } from './cpu-time.js';
 import type { MpRunReport } from './mp-event-loop-mgr.js';
 import { removeRunDir, type RunDir } from './run-dir.js';
 import type { SupervisionOutcome } from './supervisor-options.js';
@@ -61,6 +62,8 @@ export async function endRun(end: RunEnd): Promise<LoopResult> {
 
   // Merge: every output component folds the workers' files into its own. Each merged file
   // is written under a temporary name and renamed; on failure the workers' files stay.
+  const merge0 = performance.now();
+  const mergeCpu0 = process.cpuUsage();
   try {
     await io.ioMerge(slotDirs);
   } catch (error) {
@@ -73,6 +76,8 @@ export async function endRun(end: RunEnd): Promise<LoopResult> {
       { cause: error },
     );
   }
+  end.report.timing.mergeMs = performance.now() - merge0;
+  end.report.timing.mergeCpuMs = cpuMsSince(mergeCpu0);
   addWorkerResults(result, outcome.reports, outcome.poison);
   end.reportSkippedRecords(result, [...masterSkipped, ...outcome.reports.flatMap((r) => r.skippedRecords)]);
   end.keepWorkerStats(outcome.reports.map((r) => r.algorithms));

@@ -24,6 +24,15 @@ export interface WorkerReport {
   algorithms: AlgorithmSummary[];
   wallMs: number;
   cpuMs: number;
+  /**
+   * When it passed the start barrier and when its last event ended, in the master's
+   * performance.now() (a forked child keeps its parent's time origin): busy time, and how
+   * unevenly the workers finished.
+   */
+  startMs: number;
+  eventsEndMs: number;
+  /** When its report was ready: outputs finalised, its last memory reading taken. */
+  endMs: number;
   /** Highest private memory (USS) seen, MiB, sampled every 1,000 events and at the end. */
   peakUssMiB: number;
   /** Events that stopped because the master asked (SIGINT/SIGTERM). */
@@ -106,6 +115,9 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     algorithms: [],
     wallMs: 0,
     cpuMs: 0,
+    startMs: performance.now(),
+    eventsEndMs: 0,
+    endMs: 0,
     peakUssMiB: 0,
     stopped: false,
     recycled: false,
@@ -180,12 +192,19 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
     return true;
   };
 
+  // Buffered outputs reach the kernel at the end of each batch (a chunk, a range): the
+  // worker's files then hold every batch it finished. roundrobin and files have no batches:
+  // their buffers are written when full and at the end.
+  const batchDone = (): void => io.ioFlush();
   if (setup.strategy === 'ranges') {
-    await processRanges(ctx, shared, runOne, report, timeToRecycle);
+    await processRanges(ctx, shared, runOne, report, timeToRecycle, { end: batchDone });
   } else {
     // sharedqueue recycles between chunks (no chunk is left half done); the others anywhere.
     const between = setup.strategy === 'sharedqueue';
-    const mayClaim = () => !(between && timeToRecycle() && (report.recycled = true));
+    const mayClaim = (): boolean => {
+      batchDone();
+      return !(between && timeToRecycle() && (report.recycled = true));
+    };
     for (const number of plannedEvents(setup.strategy, setup.space, plan, shared, mayClaim)) {
       if (shared.stopRequested) {
         report.stopped = true;
@@ -198,6 +217,9 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
       }
     }
   }
+  report.eventsEndMs = performance.now();
+  // The last records now, so that a full disk is an output error, not a failed finalize.
+  batchDone();
   report.algorithms = loop.algorithmStats();
   report.skippedRecords = skippedRecordsOf(selector);
   // Finalising flushes and closes this worker's outputs (OutputStream, HistogramSvc, ...).
@@ -209,6 +231,7 @@ export async function runWorker(setup: WorkerSetup, ctx: ChildContext): Promise<
   report.wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   report.cpuMs = (cpu.user + cpu.system) / 1000;
+  report.endMs = performance.now();
   return report;
 }
 

@@ -21,6 +21,12 @@ export interface IoComponent {
   /** Flush and close everything this component opened. */
   ioFinalize(): void | Promise<void>;
   /**
+   * Hand what is buffered to the kernel, synchronously. A worker calls it at the end of each
+   * batch of events it claimed (a sharedqueue chunk, a range), so its files hold every
+   * batch it finished; optional for components that write nothing between events.
+   */
+  ioFlush?(): void;
+  /**
    * In the master, after every worker ended well: bring what the workers wrote (under each
    * of `workerDirs`) into this component's own output, so the result equals a serial run.
    */

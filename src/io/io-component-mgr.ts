@@ -37,6 +37,21 @@ export class IoComponentMgr {
     return this.#each('merge worker outputs', (c) => c.ioMerge?.({ workerDirs }), ErrorCodes.ERR_COWLOOP_IO_MERGE);
   }
 
+  /**
+   * Every component's ioFlush, synchronously (a worker calls it once per batch of events:
+   * no promise per call). A failure names the component and stops the worker.
+   */
+  ioFlush(): void {
+    for (const c of this.#components) {
+      if (c.ioFlush === undefined) continue;
+      try {
+        c.ioFlush();
+      } catch (error) {
+        throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${c.name}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+    }
+  }
+
   /** The run ended early: every output stays as it was; partial results go under keepDir, or are dropped without one. */
   ioAbandon(keepDir?: string): Promise<void> {
     return this.#each('set partial outputs aside', (c) => c.ioAbandon?.({ keepDir }), ErrorCodes.ERR_COWLOOP_IO_OUTPUT);

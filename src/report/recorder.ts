@@ -171,7 +171,7 @@ export class RunRecorder {
       memory: strip(this.#memory),
       workers,
       multiProcess: mp
-        ? { strategy: mp.strategy, masterEvents: mp.masterEvents, restarts: mp.restarts, recycles: mp.recycles, poisonEvents: [...mp.poisonEvents], forkMs: mp.forkMs, hugePagesMiB: mp.hugePagesMiB }
+        ? { strategy: mp.strategy, masterEvents: mp.masterEvents, restarts: mp.restarts, recycles: mp.recycles, poisonEvents: [...mp.poisonEvents], forkMs: mp.forkMs, hugePagesMiB: mp.hugePagesMiB, timing: { ...mp.timing } }
         : null,
       error,
     };

@@ -1,5 +1,6 @@
 // What a run record holds: the samples taken while a job ran and what it came to. The CLI
 // fills one for --report, --mem-profile and --json; the HTML report is drawn from it.
+import type { MpRunTiming } from '../evtloop/mp-event-loop-mgr.js';
 
 /** A process that ran events: the master is index -1, workers 0..N-1. */
 export interface MemorySample {
@@ -69,6 +70,6 @@ export interface RunRecord {
   memory: MemorySample[];
   /** Per-worker figures of a multi-process run (from MpEventLoopMgr.runReport). */
   workers: RunRecordWorker[];
-  multiProcess: { strategy: string; masterEvents: number; restarts: number; recycles: number; poisonEvents: number[]; forkMs: number; hugePagesMiB: number } | null;
+  multiProcess: { strategy: string; masterEvents: number; restarts: number; recycles: number; poisonEvents: number[]; forkMs: number; hugePagesMiB: number; timing: MpRunTiming } | null;
   error: { code: string | null; message: string } | null;
 }

@@ -14,6 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../../framework/io-component.js';
+import { CowloopError, ErrorCodes } from '../../errors.js';
 import { mergeRecordFiles } from '../merge/record-merge.js';
 
 /** The worker index the master's own events are recorded under. */
@@ -28,6 +29,8 @@ export class EventOrderFile implements IoComponent {
   readonly name = 'EventOrder';
   readonly #destination: string;
   #fd: number | undefined;
+  /** The file #fd writes: the master's part or this worker's. */
+  #path = '';
   /** The master's part, until it is merged or the run is abandoned. */
   #own: string | undefined;
   /**
@@ -44,6 +47,7 @@ export class EventOrderFile implements IoComponent {
     this.#destination = destination;
     const own = path.join(masterDir, path.basename(destination));
     this.#fd = fs.openSync(own, 'w');
+    this.#path = own;
     this.#own = own;
   }
 
@@ -73,7 +77,11 @@ export class EventOrderFile implements IoComponent {
     this.#used = 0;
     const data = Buffer.from(text, 'latin1'); // ASCII only
     let done = 0;
-    while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done);
+    try {
+      while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done);
+    } catch (error) {
+      throw new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `cannot write to ${this.#path}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   ioReinit(ctx: IoReinitContext): void {
@@ -83,11 +91,16 @@ export class EventOrderFile implements IoComponent {
     this.#close();
     this.#own = undefined;
     this.#pid = process.pid;
-    this.#fd = fs.openSync(path.join(ctx.workerDir, this.fileName), 'w');
+    this.#path = path.join(ctx.workerDir, this.fileName);
+    this.#fd = fs.openSync(this.#path, 'w');
   }
 
   ioFinalize(): void {
     this.#close();
+  }
+
+  ioFlush(): void {
+    this.#flush();
   }
 
   /** The master's events and every worker's, into the destination. */

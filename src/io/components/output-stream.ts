@@ -15,14 +15,14 @@ import { recordFormatOf, type RecordFormat } from '../format.js';
 import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } from '../../framework/io-component.js';
 import { mergeRecordFiles, type MergeStats, type RecordMergeOptions } from '../merge/record-merge.js';
 import { commitPartial, discardPartial, partialPathOf, removeStalePartials, trackPartial, untrackPartial } from '../../util/partial-file.js';
-import { RecordWriter } from '../writers/record-writer.js';
+import { DEFAULT_BUFFER_BYTES, RecordWriter } from '../writers/record-writer.js';
 
 const streamProperties = {
   ...Algorithm.properties,
   Output: prop.string('', 'output file (.ndjson, .jsonl or .csv), relative to ApplicationMgr.OutputDir; written as .<name>.partial-<pid> and renamed into place only when the run ends well'),
   ItemList: prop.list(prop.string(), [], 'event-store keys written, in this order, after the "event" field'),
   Format: prop.choice(['auto', 'ndjson', 'csv'] as const, 'auto', 'record format; auto: by the Output extension'),
-  BufferBytes: prop.int(0, 'bytes gathered before a write(2); 0 writes every record at once (nothing lost if the process is killed)', {
+  BufferBytes: prop.int(DEFAULT_BUFFER_BYTES, 'bytes of records gathered before a write(2); a worker also writes them at the end of each batch of events it claimed, and every process at finalize; 0: one write(2) per record', {
     min: 0,
   }),
 };
@@ -130,6 +130,10 @@ export class OutputStream extends Algorithm implements IoComponent {
 
   ioFinalize(): void {
     this.#writer?.close(this.#partial !== null);
+  }
+
+  ioFlush(): void {
+    this.#writer?.flush();
   }
 
   ioMerge(ctx: IoMergeContext): void {

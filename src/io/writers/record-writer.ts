@@ -1,7 +1,9 @@
-// A synchronous NDJSON or CSV writer. Each record reaches the kernel with a write(2) when
-// the buffer limit is reached (by default at once, so a worker killed between events loses
-// nothing it has reported done); close() writes the rest. A worker leaves with _exit(), so
-// no data may wait in a JavaScript buffer past ioFinalize().
+// A synchronous NDJSON or CSV writer. Records are gathered in one string and handed to the
+// kernel with one write(2) when it reaches the buffer limit, on flush() (a worker calls it
+// at the end of each batch of events it claimed) and on close(): one write(2) per record
+// cost tiny events more than the events. A worker leaves with _exit(), so no data may wait
+// in a JavaScript buffer past ioFinalize(); records lost with a killed worker are those of
+// a share its replacement runs again.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CowloopError, ErrorCodes } from '../../errors.js';
@@ -9,8 +11,11 @@ import type { RecordFormat } from '../format.js';
 import { syncAndClose } from '../../util/partial-file.js';
 import { csvHeader, csvRecord, ndjsonRecord } from './record-text.js';
 
+/** What a writer gathers before a write(2) unless told otherwise. */
+export const DEFAULT_BUFFER_BYTES = 65536;
+
 export interface RecordWriterOptions {
-  /** Bytes gathered before a write(2); 0 writes each record at once. */
+  /** Bytes gathered before a write(2) (DEFAULT_BUFFER_BYTES); 0 writes each record at once. */
   bufferBytes?: number;
 }
 
@@ -19,8 +24,8 @@ export class RecordWriter {
   readonly format: RecordFormat;
   readonly names: readonly string[];
   #fd: number | null;
-  #pending: string[] = [];
-  #pendingBytes = 0;
+  /** Records not yet written, as one string (cheaper than a list to join). */
+  #pending = '';
   readonly #bufferBytes: number;
   #records = 0;
 
@@ -28,7 +33,7 @@ export class RecordWriter {
     this.path = file;
     this.format = format;
     this.names = [...names];
-    this.#bufferBytes = options.bufferBytes ?? 0;
+    this.#bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       this.#fd = fs.openSync(file, 'w');
@@ -54,18 +59,17 @@ export class RecordWriter {
   }
 
   #append(text: string): void {
-    this.#pending.push(text);
-    this.#pendingBytes += text.length;
-    if (this.#pendingBytes >= this.#bufferBytes) this.flush();
+    // Length in UTF-16 units: the limit is approximate for text beyond ASCII, which is enough.
+    this.#pending += text;
+    if (this.#pending.length >= this.#bufferBytes) this.flush();
   }
 
   /** Hands everything buffered to the kernel. */
   flush(): void {
     if (this.#pending.length === 0) return;
     const fd = this.#handle();
-    const data = Buffer.from(this.#pending.length === 1 ? this.#pending[0] : this.#pending.join(''), 'utf8');
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    const data = Buffer.from(this.#pending, 'utf8');
+    this.#pending = '';
     let done = 0;
     try {
       while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done);
@@ -94,8 +98,7 @@ export class RecordWriter {
   /** Drops the descriptor without writing (a forked child must not write to the parent's file). */
   abandon(): void {
     if (this.#fd === null) return;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#pending = '';
     fs.closeSync(this.#fd);
     this.#fd = null;
   }
