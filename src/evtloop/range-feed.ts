@@ -50,24 +50,26 @@ export class RangeFeed {
  * (a run's worker writes its buffered outputs there; a queued job's worker opens and
  * closes the range's outputs).
  */
-export interface RangeHooks {
-  begin?(range: Range & Record<string, unknown>): Promise<void>;
-  end?(range: Range & Record<string, unknown>): Promise<void> | void;
+export interface RangeHooks<R extends Range = Range> {
+  begin?(range: R): Promise<void>;
+  end?(range: R): Promise<void> | void;
 }
 
 /** The worker's side: runs the ranges it is sent until told to stop (or it is time to recycle). */
-export async function processRanges(
+export async function processRanges<R extends Range = Range>(
   ctx: ChildContext,
   shared: SharedClaims,
   runOne: (n: number) => Promise<boolean>,
   report: Pick<WorkerReport, 'stopped' | 'recycled'>,
   timeToRecycle: () => boolean,
-  hooks: RangeHooks = {},
+  hooks: RangeHooks<R> = {},
 ): Promise<void> {
-  const inbox: RangeMessage[] = [];
+  // What the master sends: its own ranges, or a queued job's orders with more fields.
+  type Message = ({ type: 'range' } & R) | { type: 'stop' };
+  const inbox: Message[] = [];
   let wake: (() => void) | undefined;
   const onMessage = (m: unknown) => {
-    inbox.push(m as RangeMessage);
+    inbox.push(m as Message);
     wake?.();
   };
   ctx.on('message', onMessage);

@@ -58,9 +58,8 @@ export async function rangeWorker(loop: EventLoopMgr, io: IoComponentMgr, shared
     return true;
   };
   const report = { stopped: false, recycled: false };
-  await processRanges(ctx, shared, runOne, report, () => false, {
-    begin: async (m) => {
-      const order = m as unknown as RangeOrder;
+  await processRanges<RangeOrder>(ctx, shared, runOne, report, () => false, {
+    begin: async (order) => {
       await io.ioReinit({ workerIndex: index, workerDir: order.dir });
       await selector.open();
       read = eventReader(selector);
