@@ -68,13 +68,16 @@ async function record(redis, stream, consumer, entries) {
 async function claim(redis, stream, consumer, count, leaseMs) {
   const entries = [];
   let commands = 1;
+  let requests = 1;
   const read = await redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count), 'STREAMS', stream, '>');
   for (const e of read?.[0]?.[1] ?? []) entries.push(e);
   if (entries.length < count) {
     commands++;
+    requests++;
     const expired = await redis.call('XPENDING', stream, GROUP, 'IDLE', String(leaseMs), '-', '+', String(count - entries.length));
     if (expired.length) {
       commands++;
+      requests++;
       const taken = await redis.call('XCLAIM', stream, GROUP, consumer, String(leaseMs), ...expired.map((e) => e[0]));
       for (const e of taken) if (e) entries.push(e);
     }
@@ -82,8 +85,9 @@ async function claim(redis, stream, consumer, count, leaseMs) {
   if (entries.length) {
     await record(redis, stream, consumer, entries);
     commands += 3 + 2 * entries.length;
+    requests++;
   }
-  return { ids: entries.map((e) => e[0]), indices: entries.map(indexOf), commands };
+  return { ids: entries.map((e) => e[0]), indices: entries.map(indexOf), commands, requests };
 }
 
 /** The claim made before: expired leases first (XAUTOCLAIM, each call scans at most 10 x COUNT pending entries), then XREADGROUP. */

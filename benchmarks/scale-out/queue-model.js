@@ -13,13 +13,14 @@
 // to lease/4.
 //
 // Redis is one FIFO server: an exchange occupies it for the sum of its commands' server
-// CPU (calibrated by redis-ops.js: each command's execution time plus its request/reply
-// I/O, the renewal script's cost per lease, XPENDING IDLE's and XAUTOCLAIM's cost per
+// CPU (calibrated by redis-ops.js: each command's execution time plus the I/O of each
+// request, a MULTI being one, the renewal script's cost per lease, XPENDING IDLE's and XAUTOCLAIM's cost per
 // pending entry scanned), and the node waits for that, for the queue ahead of it, and for
 // one round trip per request. Taking ranges follows one of two protocols:
 //   reads-first: XREADGROUP first; only when it returns too few, one XPENDING IDLE (the
 //                server scans the list once) and XCLAIM of the expired leases it found
-//                (src/service/range-queue.ts);
+//                (src/service/range-queue.ts), that XPENDING at most every 1 s, then
+//                twice as long after each one that found too few, up to lease/4;
 //   autoclaim:   the claim before it: XAUTOCLAIM from cursor 0-0, call after call (each
 //                scans at most 10 x COUNT pending entries) until enough expired leases are
 //                found or the list ends, then XREADGROUP.
@@ -103,14 +104,15 @@ class Fenwick {
 
 /** Server CPU (µs) of each step of an exchange, from redis-costs.json. */
 function stepCosts(c) {
+  // The I/O is paid once per request: a MULTI's commands go in one.
   const io = c.commandIoUs;
   const u = c.commandUs;
   return {
     connection: c.connectionCpuUs,
     // MULTI, XACK, HSET done, HINCRBY events, HINCRBY ranges, HSET last, EXEC.
-    complete: 7 * io + u.multi + u.xack + 2 * u.hset + 2 * u.hincrby + u.exec,
+    complete: io + u.multi + u.xack + 2 * u.hset + 2 * u.hincrby + u.exec,
     // MULTI, per range HINCRBY attempts and HSET leased-at, HSETNX first, EXEC.
-    record: (n) => (3 + 2 * n) * io + u.multi + u.exec + u.hsetnx + n * (u.hincrby + u.hset),
+    record: (n) => io + u.multi + u.exec + u.hsetnx + n * (u.hincrby + u.hset),
     renew: (held) => io + c.renew.baseUs + held * c.renew.perLeaseUs,
     counts: io + u.xinfoGroups,
     xclaim: io + u.xclaim,
@@ -191,6 +193,8 @@ function simulate(p) {
     connected: false,
     lastRenew: 0,
     pollMs,
+    scanMs: pollMs,
+    nextScan: 0,
     gen: 0,
     end: -1,
   }));
@@ -250,7 +254,7 @@ function simulate(p) {
       us += cost.xreadgroup;
       n++;
       fromStream(count);
-      if (got.length < count && pendingCount > 0) {
+      if (got.length < count && t >= node.nextScan) {
         const want = count - got.length;
         const scanned = exp.length >= want ? pending.rank(exp[want - 1]) : pendingCount;
         us += cost.xpendingIdleCall + scanned * cost.xpendingIdleEntry;
@@ -259,6 +263,10 @@ function simulate(p) {
           us += cost.xclaim;
           n++;
           fromExpired(exp, want);
+        }
+        if (got.length < count) {
+          node.nextScan = t + node.scanMs;
+          node.scanMs = Math.min(maxPollMs, 2 * node.scanMs);
         }
       }
     }

@@ -92,6 +92,7 @@ async function main() {
     let commandStats;
     let exchangeCpuUs;
     let exchangeCommands = 0;
+    let exchangeRequests = 0;
     {
       await q.submit(admin, stream, 2 * exchanges + inHand + 10, 100);
       const consumer = 'node-a';
@@ -107,6 +108,7 @@ async function main() {
         const got = await q.claim(r, stream, consumer, 1, LEASE_MS);
         const t2 = performance.now();
         exchangeCommands += 7 + got.commands;
+        exchangeRequests += 1 + got.requests;
         held = [...held.slice(1), ...got.ids.map((id, k) => [id, got.indices[k]])];
         steps.complete.push(t1 - t0);
         steps.claim.push(t2 - t1);
@@ -131,10 +133,10 @@ async function main() {
     };
     const names = ['multi', 'exec', 'xack', 'hset', 'hincrby', 'hsetnx', 'xreadgroup'];
     const cmds = Object.fromEntries(names.map((n) => [n, per(n)]));
-    const calls = names.reduce((a, n) => a + cmds[n].callsPerExchange, 0);
     const execUs = names.reduce((a, n) => a + cmds[n].callsPerExchange * cmds[n].usecPerCall, 0);
-    // The exchange's server CPU as the sum of its parts (a check on the parts).
-    const exchangeSumUs = execUs + calls * commandIoUs;
+    // The exchange's server CPU as the sum of its parts (a check on the parts): the commands'
+    // execution, and the I/O once per request (a MULTI's commands go in one request).
+    const exchangeSumUs = execUs + (exchangeRequests / exchanges) * commandIoUs;
 
     // 2b. The renewal script with k leases held, and the idle node's counts.
     const renewUs = {};
@@ -248,7 +250,7 @@ async function main() {
       loadAverage: load0,
       // Server CPU (µs, /proc) of one connection opened (no ready check) and closed: once per node and fork.
       connectionCpuUs: connCpuUs,
-      // Server CPU (µs) of one command beyond its own execution time (request and reply I/O).
+      // Server CPU (µs) of one request beyond its commands' execution time (request and reply I/O).
       commandIoUs,
       // Execution time of each command (µs, INFO commandstats).
       commandUs: {
@@ -269,6 +271,7 @@ async function main() {
       connectMs: pct(connectMs, 50),
       exchangeCpuUs,
       exchangeCommands: exchangeCommands / exchanges,
+      exchangeRequests: exchangeRequests / exchanges,
       exchangeCommandsUs: exchangeSumUs,
       // One XPENDING IDLE call: µs of server execution, base + per leased range scanned.
       xpendingIdle: (() => {
@@ -293,8 +296,8 @@ async function main() {
       '|---|---|---|',
       ...Object.entries({ 'MULTI: XACK the finished range, HSET done, HINCRBY events and ranges, HSET last': steps.complete, 'XREADGROUP, MULTI: HINCRBY attempts, HSET leased-at, HSETNX first: take a range': steps.claim, '**whole exchange**': steps.total, 'the same with a connection opened and closed around it (the node before)': reconnecting, 'a connection alone: open (no ready check) and close': connectMs }).map(([k, v]) => `| ${k} | ${f(pct(v, 50))} | ${f(pct(v, 99))} |`),
       '',
-      `Redis server CPU per exchange (/proc): ${f(exchangeCpuUs / 1000)} ms for ${f(exchangeCommands / exchanges, 1)} commands; a connection opened and closed costs ${f(connCpuUs / 1000)} ms of server CPU (once per node, and again after a worker is forked anew).`,
-      `Execution time per command (INFO commandstats, µs): ${names.map((n) => `${n.toUpperCase()} ${f(cmds[n].usecPerCall, 1)}`).join(', ')}, XCLAIM ${f(xclaimUs, 1)}, XINFO GROUPS ${f(xinfoUs, 1)}; a command's request and reply add ${f(commandIoUs, 1)} µs of server CPU (${pings} PINGs on one connection, ${f(pct(pingMs, 50))} ms a round trip); commands + I/O = ${f(exchangeSumUs / 1000)} ms per exchange against ${f(exchangeCpuUs / 1000)} ms measured as a whole.`,
+      `Redis server CPU per exchange (/proc): ${f(exchangeCpuUs / 1000)} ms for ${f(exchangeCommands / exchanges, 1)} commands in ${f(exchangeRequests / exchanges, 1)} requests; a connection opened and closed costs ${f(connCpuUs / 1000)} ms of server CPU (once per node, and again after a worker is forked anew).`,
+      `Execution time per command (INFO commandstats, µs): ${names.map((n) => `${n.toUpperCase()} ${f(cmds[n].usecPerCall, 1)}`).join(', ')}, XCLAIM ${f(xclaimUs, 1)}, XINFO GROUPS ${f(xinfoUs, 1)}; a request and its reply add ${f(commandIoUs, 1)} µs of server CPU (${pings} PINGs on one connection, ${f(pct(pingMs, 50))} ms a round trip); commands + I/O per request = ${f(exchangeSumUs / 1000)} ms per exchange against ${f(exchangeCpuUs / 1000)} ms measured as a whole.`,
       `The renewal script (every lease/3): ${f(costs.renew.baseUs, 1)} µs + ${f(costs.renew.perLeaseUs, 1)} µs per lease held (${f(renewUs[2], 1)} µs with 2, ${f(renewUs[16], 1)} µs with 16).`,
       '',
       'Finding leases that ran out among P ranges leased by other nodes, none expired. The node asks one XPENDING IDLE, and only when unread ranges are too few;',

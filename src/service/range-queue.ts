@@ -187,20 +187,21 @@ export class RangeQueue {
    * leases that ran out (idle for leaseMs: their node stopped renewing them), found with
    * one XPENDING IDLE and taken with XCLAIM, whose own idle test makes sure that of two
    * nodes asking at once only one gets each. `skip`: entry ids this consumer will not
-   * take (ranges that failed on it).
+   * take (ranges that failed on it). `expired: false` leaves out the second step (it walks
+   * the pending list: the node asks it only now and then).
    */
-  async claim(consumer: string, count: number, leaseMs: number, skip: ReadonlySet<string> = new Set()): Promise<QueuedRange[]> {
+  async claim(consumer: string, count: number, leaseMs: number, skip: ReadonlySet<string> = new Set(), expired = true): Promise<QueuedRange[]> {
     const out: QueuedRange[] = [];
     const read = (await this.#call(() =>
       this.#redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count), 'STREAMS', this.#stream, '>'),
     )) as Array<[string, Array<[string, string[]]>]> | null;
     for (const e of read?.[0]?.[1] ?? []) out.push(toRange(e));
-    if (out.length < count) {
+    if (expired && out.length < count) {
       // Those skipped may come first in the list: ask for that many more.
-      const expired = (await this.#call(() =>
+      const idle = (await this.#call(() =>
         this.#redis.call('XPENDING', this.#stream, GROUP, 'IDLE', String(leaseMs), '-', '+', String(count - out.length + skip.size)),
       )) as Array<[string, ...unknown[]]>;
-      const ids = expired.map((p) => p[0]).filter((id) => !skip.has(id)).slice(0, count - out.length);
+      const ids = idle.map((p) => p[0]).filter((id) => !skip.has(id)).slice(0, count - out.length);
       if (ids.length) {
         const taken = (await this.#call(() => this.#redis.call('XCLAIM', this.#stream, GROUP, consumer, String(leaseMs), ...ids))) as Array<[string, string[]] | null>;
         for (const e of taken) if (e) out.push(toRange(e));

@@ -88,12 +88,16 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const nudge = (): void => wake?.();
   let idleDeaths = 0;
   let fatal: CowloopError | undefined;
-  // Waiting for leases held elsewhere: each poll scans the pending list in Redis, so an idle
-  // node asks after pollMs, then twice as long each time up to a quarter of a lease (a lost
-  // range is taken at most lease/4 after it ran out); it asks at once again after a range.
+  // Looking for leases that ran out walks the pending list in Redis (thousands of leases
+  // with many nodes), so a node does it only when no unread range is left and at most
+  // every scanMs: pollMs, then twice as long after each look that found too few, up to a
+  // quarter of a lease (a lost range is taken at most lease/4 after it ran out). An idle
+  // node polls on the same terms, and asks at once again after a range.
   const pollMs = Math.max(100, Math.min(1000, o.leaseMs / 4));
   const maxPollMs = Math.max(pollMs, o.leaseMs / 4);
   let idlePollMs = pollMs;
+  let scanMs = pollMs;
+  let nextScan = 0;
   const link = new QueueLink(o.url, o.queue, o.redisWaitMs, o.say);
 
   const spawn = async (w: Worker): Promise<void> => {
@@ -176,7 +180,12 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
         }
         const want = o.workers * IN_HAND - held.length;
         if (want > 0) {
-          const ranges = await q.claim(node, want, o.leaseMs, failedIds);
+          const scan = Date.now() >= nextScan;
+          const ranges = await q.claim(node, want, o.leaseMs, failedIds, scan);
+          if (scan && ranges.length < want) {
+            nextScan = Date.now() + scanMs;
+            scanMs = Math.min(maxPollMs, scanMs * 2);
+          }
           for (const range of ranges) {
             // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
             if (held.some((h) => h.range.id === range.id)) continue;
