@@ -125,6 +125,16 @@ test('three cowloop work nodes, 40 ranges: merged outputs byte-identical to seri
       assert.equal(s.queue.nodes.reduce((n, r) => n + r.events, 0), 400);
       assert.equal(s.shards.filter((x) => x.state === 'done').length, 40);
       mergeAndCompare(dir, recoOpts, out, set);
+
+      // Without --range-size: ranges of 1,000 events (the default the guide gives).
+      const big = path.join(dir, 'big');
+      fs.mkdirSync(big);
+      const bigSet = recoJob(big, { events: 2500 });
+      const bigOut = path.join(dir, 'big-job');
+      const queued = cowloop(['submit', 'redis', recoOpts, '--redis', redis.url, '--out', bigOut, ...bigSet], big);
+      assert.equal(queued.status, 0, queued.stderr);
+      assert.match(queued.stdout, /queued 3 ranges of events \[0, 2500\)/);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(bigOut, 'job.json'), 'utf8')).redis.rangeSize, 1000);
     } finally {
       await redis.stop();
     }
