@@ -13,7 +13,7 @@
 const Redis = require('ioredis');
 
 const GROUP = 'nodes';
-const NODE_OPTIONS = { lazyConnect: true, enableReadyCheck: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 };
+const NODE_OPTIONS = { lazyConnect: true, enableReadyCheck: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000, keepAlive: 30000, commandTimeout: 30000 };
 
 // As RENEW in src/service/range-queue.ts.
 const RENEW = `

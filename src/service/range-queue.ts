@@ -131,8 +131,19 @@ export class RangeQueue {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `--redis must be a redis://host:port URL (got ${JSON.stringify(url)})`);
     }
     // No ready check (an INFO on every connection): a server still loading its data answers
-    // LOADING, which fails the command like any other refusal and is tried again.
-    const redis = new Redis(url, { lazyConnect: true, enableReadyCheck: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+    // LOADING, which fails the command like any other refusal and is tried again. A node keeps
+    // its connection for hours: keep-alive probes and a command timeout notice one dropped
+    // without a word (the command fails, and the node connects anew).
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableReadyCheck: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 5000,
+      keepAlive: 30000,
+      commandTimeout: 30000,
+    });
     redis.on('error', () => {}); // reported through the rejected command instead
     try {
       await redis.connect();
