@@ -2,27 +2,32 @@
 // A discrete-event model of a queued job: N nodes running `cowloop work` with W workers
 // each, pulling ranges of R events from one Redis server. Deterministic (seeded).
 //
-// Nodes follow the loop of src/service/work-node.ts: an exchange with Redis (a connection
-// opened and closed, XACK per finished range, XCLAIM to renew the leases still running,
-// then taking ranges for the free workers), one forked worker per range taken, then a wait
-// until a range ends, or lease/3 (renewal) while ranges run, or the poll interval while
-// idle. A node with nothing running and nothing taken asks XPENDING and stops when no
-// range is leased any more.
+// Nodes follow the loop of src/service/work-node.ts: W workers forked once, each with up
+// to two ranges in hand (it runs one, the next waits behind it); one connection to Redis
+// kept for the node's life. An exchange (after a range ends, or every lease/3 while ranges
+// run, or when an idle node polls): per finished range one MULTI that acknowledges and
+// counts it; every lease/3 the renewal script over the leases held; then ranges for the
+// free places in hand, with one MULTI recording them. A node with nothing in hand and
+// nothing taken asks XINFO GROUPS (counts, no scan) and stops when no range is leased any
+// more; until then it polls after 1 s (at most lease/4), then twice as long each time up
+// to lease/4.
 //
 // Redis is one FIFO server: an exchange occupies it for the sum of its commands' server
-// CPU (calibrated by redis-ops.js: the connection with its ready check, each command's
-// execution time plus its request/reply I/O, and XAUTOCLAIM's cost per pending entry
-// scanned), and the node waits for that, for the queue ahead of it, and for one round
-// trip per command. Taking ranges follows one of two protocols:
-//   current:     XAUTOCLAIM from cursor 0-0, call after call (each scans at most 10 x COUNT
-//                pending entries) until enough expired leases are found or the list ends,
-//                then XREADGROUP for unread ranges (src/service/range-queue.ts);
+// CPU (calibrated by redis-ops.js: each command's execution time plus the I/O of each
+// request, a MULTI being one, the renewal script's cost per lease, XPENDING IDLE's and XAUTOCLAIM's cost per
+// pending entry scanned), and the node waits for that, for the queue ahead of it, and for
+// one round trip per request. Taking ranges follows one of two protocols:
 //   reads-first: XREADGROUP first; only when it returns too few, one XPENDING IDLE (the
-//                server scans the list once) and XCLAIM of the expired leases it found.
+//                server scans the list once) and XCLAIM of the expired leases it found
+//                (src/service/range-queue.ts), that XPENDING at most every 1 s, then
+//                twice as long after each one that found too few, up to lease/4;
+//   autoclaim:   the claim before it: XAUTOCLAIM from cursor 0-0, call after call (each
+//                scans at most 10 x COUNT pending entries) until enough expired leases are
+//                found or the list ends, then XREADGROUP.
 //
 // A range of R events on a node takes R x eventMs x (node speed) with the spread of a sum
 // of R events (per-event coefficient of variation eventCv), plus rangeOverheadMs (the
-// node's own cost per range: fork, outputs re-opened and finalised, the range put in place).
+// node's own cost per range: outputs re-opened and finalised, the range put in place).
 // One node is killed at killAt x (the ideal job time): its leases run out after leaseMs and
 // other nodes take those ranges again; every range's events are counted to check that none
 // is lost and how many run twice. When Redis cannot keep up, the job stretches without end:
@@ -97,35 +102,40 @@ class Fenwick {
   }
 }
 
-/**
- * Runs the model once. p: { nodes, workers, events, rangeSize, eventMs, eventCv, nodeSpread,
- * leaseMs, rangeOverheadMs, rttMs, protocol, killAt, seed, costs }. Returns the job's figures.
- */
 /** Server CPU (µs) of each step of an exchange, from redis-costs.json. */
 function stepCosts(c) {
+  // The I/O is paid once per request: a MULTI's commands go in one.
   const io = c.commandIoUs;
+  const u = c.commandUs;
   return {
-    // Measured alone, or what a whole exchange cost beyond its commands, whichever is more.
-    connection: Math.max(c.connectionCpuUs, c.exchangeCpuUs - c.exchangeCommandsUs),
-    xack: io + c.commandUs.xack,
-    xclaim: io + c.commandUs.xclaim,
-    xreadgroup: io + c.commandUs.xreadgroup,
-    xautoclaimCall: io + c.commandUs.xautoclaimEmpty,
+    connection: c.connectionCpuUs,
+    // MULTI, XACK, HSET done, HINCRBY events, HINCRBY ranges, HSET last, EXEC.
+    complete: io + u.multi + u.xack + 2 * u.hset + 2 * u.hincrby + u.exec,
+    // MULTI, per range HINCRBY attempts and HSET leased-at, HSETNX first, EXEC.
+    record: (n) => io + u.multi + u.exec + u.hsetnx + n * (u.hincrby + u.hset),
+    renew: (held) => io + c.renew.baseUs + held * c.renew.perLeaseUs,
+    counts: io + u.xinfoGroups,
+    xclaim: io + u.xclaim,
+    xreadgroup: io + u.xreadgroup,
+    xautoclaimCall: io + u.xautoclaimEmpty,
     // Beyond the call's own cost, per pending entry scanned (a page is 10 entries at COUNT 1).
-    xautoclaimEntry: Math.max(0, (c.xautoclaimPageUs - c.commandUs.xautoclaimEmpty) / 10),
-    xpendingSummary: io + c.xpendingIdle.baseUs,
+    xautoclaimEntry: Math.max(0, (c.xautoclaimPageUs - u.xautoclaimEmpty) / 10),
     xpendingIdleCall: io + c.xpendingIdle.baseUs,
     xpendingIdleEntry: c.xpendingIdle.perEntryUs,
   };
 }
 
-/** Server CPU (µs) of one exchange that acks a range, renews, and takes one with `pending` leases, none expired. */
+/** Server CPU (µs) of one exchange that completes a range and takes one, with `pending` leases, none expired (as redis-ops.js makes it). */
 function exchangeUs(c, protocol, pending) {
   const k = stepCosts(c);
-  const take = protocol === 'current' ? Math.max(1, Math.ceil(pending / 10)) * k.xautoclaimCall + pending * k.xautoclaimEntry + k.xreadgroup : k.xreadgroup;
-  return k.connection + k.xack + k.xclaim + take;
+  const take = protocol === 'autoclaim' ? Math.max(1, Math.ceil(pending / 10)) * k.xautoclaimCall + pending * k.xautoclaimEntry + k.xreadgroup : k.xreadgroup;
+  return k.complete + take + k.record(1);
 }
 
+/**
+ * Runs the model once. p: { nodes, workers, events, rangeSize, eventMs, eventCv, nodeSpread,
+ * leaseMs, rangeOverheadMs, rttMs, protocol, killAt, seed, costs }. Returns the job's figures.
+ */
 function simulate(p) {
   const cost = stepCosts(p.costs);
   const R = p.rangeSize;
@@ -134,6 +144,8 @@ function simulate(p) {
   const rand = rng(p.seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const pollMs = Math.max(100, Math.min(1000, p.leaseMs / 4));
+  const maxPollMs = Math.max(pollMs, p.leaseMs / 4);
+  const IN_HAND = 2;
 
   // Redis state.
   let nextUnread = 0;
@@ -173,9 +185,16 @@ function simulate(p) {
     i,
     speed: 1 + p.nodeSpread * (2 * rand() - 1),
     alive: true,
-    running: new Map(), // range -> { start, ms }
+    // Per worker, the ranges in hand: the first runs ({ r, start, ms }), the next waits ({ r }).
+    hands: Array.from({ length: W }, () => []),
+    held: 0,
     settled: [],
     waiting: false,
+    connected: false,
+    lastRenew: 0,
+    pollMs,
+    scanMs: pollMs,
+    nextScan: 0,
     gen: 0,
     end: -1,
   }));
@@ -197,6 +216,7 @@ function simulate(p) {
   }
 
   /** Takes up to `count` ranges for node at time t; returns [ranges, server µs, commands]. */
+  let requests = 0; // round trips of the exchange under way
   function take(node, count, t) {
     const got = [];
     let us = 0;
@@ -218,7 +238,7 @@ function simulate(p) {
       if (nextUnread === M && drainedAt < 0) drainedAt = t;
     };
     const exp = orphans.length ? expired(t) : [];
-    if (p.protocol === 'current') {
+    if (p.protocol === 'autoclaim') {
       // Scanned: up to the count-th expired lease, or the whole list.
       const scanned = exp.length >= count ? pending.rank(exp[count - 1]) : pendingCount;
       const calls = Math.max(1, Math.ceil(scanned / (10 * count)));
@@ -234,7 +254,7 @@ function simulate(p) {
       us += cost.xreadgroup;
       n++;
       fromStream(count);
-      if (got.length < count && pendingCount > 0) {
+      if (got.length < count && t >= node.nextScan) {
         const want = count - got.length;
         const scanned = exp.length >= want ? pending.rank(exp[want - 1]) : pendingCount;
         us += cost.xpendingIdleCall + scanned * cost.xpendingIdleEntry;
@@ -244,7 +264,16 @@ function simulate(p) {
           n++;
           fromExpired(exp, want);
         }
+        if (got.length < count) {
+          node.nextScan = t + node.scanMs;
+          node.scanMs = Math.min(maxPollMs, 2 * node.scanMs);
+        }
       }
+    }
+    if (got.length) {
+      us += cost.record(got.length);
+      n += 3 + 2 * got.length;
+      requests++;
     }
     return [got, us, n];
   }
@@ -260,12 +289,18 @@ function simulate(p) {
     node.waiting = false;
     node.gen++;
     const start = Math.max(t, serverFree);
-    let us = cost.connection;
-    let n = 1; // the ready check's INFO
-    // Put finished ranges in place and acknowledge them.
+    let us = 0;
+    let n = 0;
+    requests = 0;
+    if (!node.connected) {
+      node.connected = true;
+      us += cost.connection;
+    }
+    // Put finished ranges in place and acknowledge them, one MULTI each.
     for (const r of node.settled) {
-      us += cost.xack;
-      n++;
+      us += cost.complete;
+      n += 7;
+      requests++;
       if (!acked[r]) {
         acked[r] = 1;
         lastAckMs = Math.max(lastAckMs, start);
@@ -275,87 +310,116 @@ function simulate(p) {
       }
     }
     node.settled = [];
-    if (node.running.size) {
-      us += cost.xclaim;
+    if (node.held && start - node.lastRenew >= p.leaseMs / 3) {
+      us += cost.renew(node.held);
       n++;
-      for (const r of node.running.keys()) if (owner[r] === node.i) delivered[r] = start;
+      requests++;
+      node.lastRenew = start;
+      for (const hand of node.hands) for (const x of hand) if (owner[x.r] === node.i) delivered[x.r] = start;
     }
-    const free = W - node.running.size;
+    const free = IN_HAND * W - node.held;
     let got = [];
     if (free > 0) {
       const [g, u, k] = take(node, free, start);
       got = g;
       us += u;
       n += k;
+      // Each command of the claim is a request, but the MULTI's (counted in take) is one.
+      requests += got.length ? k - (3 + 2 * got.length) : k;
     }
     let finished = false;
-    if (got.length === 0 && node.running.size === 0) {
-      us += cost.xpendingSummary;
+    const idle = got.length === 0 && node.held === 0;
+    if (idle) {
+      us += cost.counts;
       n++;
-      finished = pendingCount === 0;
+      requests++;
+      finished = pendingCount === 0 && nextUnread === M;
     }
     serverFree = start + us / 1000;
     addLoad(start, us, n);
     commands += n;
     exchanges++;
     waitMs += start - t;
-    // The node hears back after the server's work and one round trip per command (+2 for connecting).
-    const done = serverFree + (n + 2) * p.rttMs;
-    agenda.at(done, () => afterExchange(node, done, got, finished));
+    // The node hears back after the server's work and one round trip per request.
+    const done = serverFree + requests * p.rttMs;
+    agenda.at(done, () => afterExchange(node, done, got, finished, idle));
   }
 
-  function afterExchange(node, t, got, finished) {
+  /** Starts the first range in a worker's hand. */
+  function startRange(node, w, t) {
+    const x = node.hands[w][0];
+    x.start = t;
+    x.ms = rangeMs(node);
+    runs[x.r]++;
+    const end = t + p.rangeOverheadMs + x.ms;
+    agenda.at(end, () => rangeDone(node, w, x, end));
+  }
+
+  function afterExchange(node, t, got, finished, idle) {
     if (!node.alive) return;
     if (finished) {
       node.end = t;
       return;
     }
     for (const r of got) {
-      const ms = rangeMs(node);
-      runs[r]++;
-      node.running.set(r, { start: t, ms });
-      const end = t + p.rangeOverheadMs + ms;
-      agenda.at(end, () => rangeDone(node, r, end));
+      // To the worker with the fewest in hand (a worker with none starts at once).
+      let w = 0;
+      for (let k = 1; k < W; k++) if (node.hands[k].length < node.hands[w].length) w = k;
+      node.hands[w].push({ r });
+      node.held++;
+      if (node.hands[w].length === 1) startRange(node, w, t);
     }
     if (node.settled.length) return exchange(node, t);
     node.waiting = true;
     const gen = node.gen;
-    const wakeAt = t + (node.running.size ? p.leaseMs / 3 : pollMs);
+    let wakeAt;
+    if (node.held) {
+      node.pollMs = pollMs;
+      wakeAt = t + p.leaseMs / 3;
+    } else {
+      wakeAt = t + (idle ? Math.min(maxPollMs, node.pollMs) : pollMs);
+      node.pollMs = idle ? Math.min(maxPollMs, node.pollMs * 2) : pollMs;
+    }
     agenda.at(wakeAt, () => {
       if (node.alive && node.waiting && node.gen === gen) exchange(node, wakeAt);
     });
   }
 
-  function rangeDone(node, r, t) {
+  function rangeDone(node, w, x, t) {
     if (!node.alive) return;
-    const run = node.running.get(r);
-    node.running.delete(r);
-    eventMsUsed += run.ms;
+    node.hands[w].shift();
+    node.held--;
+    eventMsUsed += x.ms;
     overheadMsUsed += p.rangeOverheadMs;
-    node.settled.push(r);
+    node.settled.push(x.r);
+    // The next range in this worker's hand starts at once, before the master hears of the end.
+    if (node.hands[w].length) startRange(node, w, t);
     if (node.waiting) exchange(node, t);
   }
 
   if (p.killAt > 0) {
     const at = p.killAt * idealMs;
     agenda.at(at, () => {
-      const victim = nodes.filter((x) => x.alive).reduce((a, b) => (b.running.size > a.running.size ? b : a));
+      const victim = nodes.filter((x) => x.alive).reduce((a, b) => (b.held > a.held ? b : a));
       victim.alive = false;
       victim.end = at;
       let lostEvents = 0;
-      for (const [r, run] of victim.running) {
-        const doneMs = Math.max(0, at - run.start - p.rangeOverheadMs);
-        const frac = Math.min(1, doneMs / run.ms);
-        lostEvents += Math.floor(frac * R);
-        eventMsUsed += Math.min(run.ms, doneMs);
-        orphans.push(r);
+      for (const hand of victim.hands) {
+        for (const x of hand) {
+          if (x.start !== undefined) {
+            const doneMs = Math.max(0, at - x.start - p.rangeOverheadMs);
+            lostEvents += Math.floor(Math.min(1, doneMs / x.ms) * R);
+            eventMsUsed += Math.min(x.ms, doneMs);
+          }
+          orphans.push(x.r);
+        }
       }
       partialLost += lostEvents;
-      kill = { at, leased: victim.running.size, partialEvents: lostEvents };
-      victim.running.clear();
+      kill = { at, leased: victim.held, partialEvents: lostEvents };
+      victim.hands = victim.hands.map(() => []);
+      victim.held = 0;
     });
   }
-
   // Nodes start together, each spread over the first 100 ms (they are started by a batch system).
   for (const node of nodes) {
     const t0 = rand() * 100;
@@ -430,4 +494,4 @@ function simulate(p) {
   };
 }
 
-module.exports = { simulate, exchangeUs };
+module.exports = { simulate, exchangeUs, stepCosts };

@@ -92,15 +92,14 @@ async function main() {
         const stats = await serverStats(admin);
         s.merge.push(timed(['merge', '--job', queued], dir));
         sameBytes(queued, local);
-        // Each range's manifest says when its worker was forked and when the range was in place.
+        // Each range's manifest says when the range was given to its worker and when it was in place.
         const rangesDir = path.join(queued, 'ranges');
         for (const d of fs.readdirSync(rangesDir).filter((n) => !n.startsWith('.'))) {
           const m = JSON.parse(fs.readFileSync(path.join(rangesDir, d, 'manifest.json'), 'utf8'));
           s.rangeMs.push(Date.parse(m.end) - Date.parse(m.start));
         }
         const ranges = Math.ceil(events / size);
-        // The admin connection's RESETSTAT is not the node's (its INFO calls come after the
-        // counts were read, so every INFO counted is a node's: ioredis's ready check).
+        // The admin connection's RESETSTAT and INFO are not the node's.
         for (const name of Object.keys(stats.commands)) if (name.startsWith('config')) delete stats.commands[name];
         const perRange = { connections: stats.connections / ranges, serverCpuMs: cpuMs / ranges, commands: {} };
         for (const [name, c] of Object.entries(stats.commands)) perRange.commands[name] = { calls: c.calls / ranges, usec: c.usec / ranges };
@@ -129,7 +128,7 @@ async function main() {
     const { slope, intercept } = fit(ys);
     // The work node alone: its wall time per range, with W workers sharing the ranges.
     const workSlope = fit(rows.map((r) => r.work - r.local)).slope;
-    // A range from its fork to its place: fixed part + events x per-event time.
+    // A range from its worker getting it to its place: fixed part + events x per-event time.
     const sizeFit = (() => {
       const ss = rows.map((r) => r.size);
       const ms = ss.reduce((a, b) => a + b, 0) / ss.length;
@@ -150,7 +149,7 @@ async function main() {
       perRange: most.redis,
       // Wall time of the work node per range beyond the local run's (slope over the sizes, ms).
       workSlopeMs: workSlope,
-      // A range from fork to in place: fixed ms + per-event ms x events.
+      // A range from its worker getting it to in place: fixed ms + per-event ms x events.
       rangeFixedMs: sizeFit.fixed,
       rangePerEventMs: sizeFit.perEvent,
     };
@@ -168,13 +167,13 @@ async function main() {
       '(a) `cowloop run --workers W --strategy ranges` with `MpEventLoopMgr.ChunkSize` = R; (b) `cowloop submit redis --range-size R`, one `cowloop work --workers W`,',
       'then `cowloop merge --job`: b = work + merge (submit, once per job, is apart). Every queued job\'s merged outputs are byte-identical to the local run\'s.',
       '',
-      '| range size R | ranges | (a) local ranges (s) | submit (s) | work (s) | merge (s) | (b) work + merge (s) | (b - a) / ranges (ms) | (work - a) / ranges (ms) | a range, fork to in place, median (ms) | Redis commands per range (server counts) | connections per range | Redis server CPU per range (ms) |',
+      '| range size R | ranges | (a) local ranges (s) | submit (s) | work (s) | merge (s) | (b) work + merge (s) | (b - a) / ranges (ms) | (work - a) / ranges (ms) | a range, given to a worker to in place, median (ms) | Redis commands per range (server counts) | connections per range | Redis server CPU per range (ms) |',
       '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.size} | ${r.ranges} | ${fmt(r.local)} | ${fmt(r.submit)} | ${fmt(r.work)} | ${fmt(r.merge)} | ${fmt(r.queued)} | ${r.perRangeMs.toFixed(1)} | ${r.workPerRangeMs.toFixed(1)} | ${r.rangeMs.toFixed(0)} | ${cmdList(r.redis)} | ${r.redis.connections.toFixed(2)} | ${r.redis.serverCpuMs.toFixed(2)} |`),
       '',
       `Fitted over the sizes: b - a = ${fmt(intercept)} s + ${slope.toFixed(1)} ms x ranges; the work node alone (work - a) ${workSlope.toFixed(1)} ms x ranges (the slope is the cost of one more range; the intercept the fixed cost: the work node's and the merge's process start-up and initialisation, less the local run's).`,
-      `A range from its worker's fork to its directory in place (its manifest's start and end) takes ${sizeFit.fixed.toFixed(0)} ms + ${sizeFit.perEvent.toFixed(2)} ms x events (fitted over the sizes):`,
-      'the fixed part is what each range costs in the node beyond its events (fork, a cold worker, outputs opened, finalised, placed), next to the Redis exchange (redis-ops below).',
+      `A range from being given to its (long-lived) worker to its directory in place (its manifest's start and end) takes ${sizeFit.fixed.toFixed(0)} ms + ${sizeFit.perEvent.toFixed(2)} ms x events (fitted over the sizes):`,
+      'the fixed part is what each range costs in the node beyond its events (outputs re-opened, finalised, placed; the range waiting behind the one before it on its worker), next to the Redis exchange (redis-ops below).',
       'The Redis server CPU per range is read from /proc for the server process (10 ms ticks, and the server\'s own 10 Hz housekeeping over the run is included: coarse for few ranges).',
       '',
     ];

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 'use strict';
 // The Redis side of one range, measured with ioredis against a real redis-server: the
-// exchange a node makes per finished range (connect with the ready check, XACK, XCLAIM to
-// renew the other leases, XAUTOCLAIM + XREADGROUP to take the next range, disconnect),
-// each step timed on the client; the server's CPU time per exchange and per connection
-// (/proc) and per command (INFO commandstats); and the cost of XAUTOCLAIM's scan of the
-// pending list as the number of leased ranges grows (it is what 1,000 nodes would pay).
+// exchange a node makes per finished range on the connection it keeps (a MULTI that
+// acknowledges and counts the range, then reads-first taking the next with its MULTI of
+// bookkeeping), each step timed on the client; the server's CPU time per exchange and per
+// connection (/proc) and per command (INFO commandstats); the renewal script and the idle
+// node's counts; and the cost of finding leases that ran out as the number of leased ranges
+// grows (XPENDING IDLE, against the XAUTOCLAIM walk the node made before).
 //   node benchmarks/scale-out/redis-ops.js [--exchanges 3000] [--pending 0,100,1000,8000] [--workers 2] [--nodes 200] [--quick] [--out FILE]
 // Writes benchmarks/results/queue-redis-ops.md (or FILE) and benchmarks/scale-out/redis-costs.json
 // (the simulation's calibration); --quick: fewer exchanges, to queue-redis-ops-quick.md, no JSON.
@@ -49,7 +50,7 @@ async function main() {
   const admin = new Redis(server.url);
   const load0 = os.loadavg();
   try {
-    // 1. Connections alone: open (with the ready check) and close.
+    // 1. Connections alone: open (no ready check, as the node) and close.
     await admin.config('RESETSTAT');
     let cpu0 = processCpuMs(server.pid);
     const connectMs = [];
@@ -60,81 +61,114 @@ async function main() {
       connectMs.push(performance.now() - t0);
     }
     const connCpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / exchanges;
-    const connStats = await serverStats(admin);
-    const infoUs = connStats.commands.info ? connStats.commands.info.usec / connStats.commands.info.calls : 0;
 
     // 1b. A command's request and reply: PING after PING on one connection, each waiting
     // for its reply as the node's commands do; server CPU per PING less its execution time.
     const pings = exchanges * 10;
     let commandIoUs;
+    const pingMs = [];
     {
       const r = await q.open(server.url);
       await admin.config('RESETSTAT');
       cpu0 = processCpuMs(server.pid);
-      for (let i = 0; i < pings; i++) await r.ping();
+      for (let i = 0; i < pings; i++) {
+        const t0 = performance.now();
+        await r.ping();
+        pingMs.push(performance.now() - t0);
+      }
       const cpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / pings;
       const ping = (await serverStats(admin)).commands.ping;
       commandIoUs = cpuUs - ping.usec / ping.calls;
       await q.close(r);
     }
 
-    // 2. The per-range exchange of a node with `workers` ranges leased: ack one, renew the
-    // others, take one, with a fresh connection (as the node) and on one kept open.
+    // 2. The per-range exchange of a node with 2 x `workers` ranges in hand (two per worker):
+    // complete one, take one, on the connection the node keeps; then the same with a
+    // connection opened and closed around each exchange (as the node did before).
     const stream = 'bench:ranges';
-    const steps = { connect: [], xack: [], xclaim: [], claim: [], close: [], total: [] };
-    const persistent = [];
+    const steps = { complete: [], claim: [], total: [] };
+    const reconnecting = [];
+    const inHand = 2 * workers;
     let commandStats;
     let exchangeCpuUs;
+    let exchangeCommands = 0;
+    let exchangeRequests = 0;
     {
-      await q.submit(admin, stream, 2 * exchanges + workers + 10, 100);
+      await q.submit(admin, stream, 2 * exchanges + inHand + 10, 100);
       const consumer = 'node-a';
-      const setup = await q.open(server.url);
-      let held = (await q.claim(setup, stream, consumer, workers, LEASE_MS)).ids;
-      await q.close(setup);
+      const r = await q.open(server.url);
+      let held = await q.claim(r, stream, consumer, inHand, LEASE_MS);
+      held = held.ids.map((id, i) => [id, held.indices[i]]);
       await admin.config('RESETSTAT');
       cpu0 = processCpuMs(server.pid);
       for (let i = 0; i < exchanges; i++) {
-        const t = [performance.now()];
-        const r = await q.open(server.url);
-        t.push(performance.now());
-        await q.ack(r, stream, held[0]);
-        t.push(performance.now());
-        await q.renew(r, stream, consumer, held.slice(1));
-        t.push(performance.now());
+        const t0 = performance.now();
+        await q.complete(r, stream, consumer, held[0][0], held[0][1], 100);
+        const t1 = performance.now();
         const got = await q.claim(r, stream, consumer, 1, LEASE_MS);
-        t.push(performance.now());
-        await q.close(r);
-        t.push(performance.now());
-        held = [...held.slice(1), ...got.ids];
-        ['connect', 'xack', 'xclaim', 'claim', 'close'].forEach((k, j) => steps[k].push(t[j + 1] - t[j]));
-        steps.total.push(t[5] - t[0]);
+        const t2 = performance.now();
+        exchangeCommands += 7 + got.commands;
+        exchangeRequests += 1 + got.requests;
+        held = [...held.slice(1), ...got.ids.map((id, k) => [id, got.indices[k]])];
+        steps.complete.push(t1 - t0);
+        steps.claim.push(t2 - t1);
+        steps.total.push(t2 - t0);
       }
       exchangeCpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / exchanges;
       commandStats = (await serverStats(admin)).commands;
-      // The same commands on one connection kept open: what the round trips alone cost.
-      const r = await q.open(server.url);
+      await q.close(r);
       for (let i = 0; i < exchanges; i++) {
         const t0 = performance.now();
-        await q.ack(r, stream, held[0]);
-        await q.renew(r, stream, consumer, held.slice(1));
-        const got = await q.claim(r, stream, consumer, 1, LEASE_MS);
-        held = [...held.slice(1), ...got.ids];
-        persistent.push(performance.now() - t0);
+        const c = await q.open(server.url);
+        await q.complete(c, stream, consumer, held[0][0], held[0][1], 100);
+        const got = await q.claim(c, stream, consumer, 1, LEASE_MS);
+        await q.close(c);
+        held = [...held.slice(1), ...got.ids.map((id, k) => [id, got.indices[k]])];
+        reconnecting.push(performance.now() - t0);
       }
+    }
+    const per = (name, stats = commandStats, n = exchanges) => {
+      const c = Object.entries(stats).find(([k]) => k === name)?.[1];
+      return c ? { callsPerExchange: c.calls / n, usecPerCall: c.usec / c.calls } : { callsPerExchange: 0, usecPerCall: 0 };
+    };
+    const names = ['multi', 'exec', 'xack', 'hset', 'hincrby', 'hsetnx', 'xreadgroup'];
+    const cmds = Object.fromEntries(names.map((n) => [n, per(n)]));
+    const execUs = names.reduce((a, n) => a + cmds[n].callsPerExchange * cmds[n].usecPerCall, 0);
+    // The exchange's server CPU as the sum of its parts (a check on the parts): the commands'
+    // execution, and the I/O once per request (a MULTI's commands go in one request).
+    const exchangeSumUs = execUs + (exchangeRequests / exchanges) * commandIoUs;
+
+    // 2b. The renewal script with k leases held, and the idle node's counts.
+    const renewUs = {};
+    let xinfoUs;
+    let xclaimUs;
+    {
+      const r = await q.open(server.url);
+      for (const k of [2, 16]) {
+        const s = `bench:renew-${k}`;
+        await q.submit(admin, s, k, 100);
+        const ids = (await q.claim(r, s, 'node-r', k, LEASE_MS)).ids;
+        await admin.config('RESETSTAT');
+        const n = quick ? 100 : 1000;
+        for (let i = 0; i < n; i++) await q.renew(r, s, 'node-r', ids);
+        const st = await serverStats(admin);
+        renewUs[k] = per('eval', st.commands, n).usecPerCall;
+        if (k === 2) {
+          await admin.config('RESETSTAT');
+          for (let i = 0; i < n; i++) await r.call('XCLAIM', s, q.GROUP, 'node-r', '0', ids[0]);
+          xclaimUs = per('xclaim', (await serverStats(admin)).commands, n).usecPerCall;
+        }
+      }
+      await admin.config('RESETSTAT');
+      const n = quick ? 100 : 1000;
+      for (let i = 0; i < n; i++) await q.counts(r, stream);
+      xinfoUs = per('xinfo|groups', (await serverStats(admin)).commands, n).usecPerCall;
       await q.close(r);
     }
-    const per = (name) => {
-      const c = Object.entries(commandStats).find(([n]) => n === name)?.[1];
-      return c ? { callsPerExchange: c.calls / exchanges, usecPerCall: c.usec / c.calls } : { callsPerExchange: 0, usecPerCall: 0 };
-    };
-    const cmds = { info: per('info'), xack: per('xack'), xclaim: per('xclaim'), xautoclaim: per('xautoclaim'), xreadgroup: per('xreadgroup') };
-    const nonInfoCalls = cmds.xack.callsPerExchange + cmds.xclaim.callsPerExchange + cmds.xautoclaim.callsPerExchange + cmds.xreadgroup.callsPerExchange;
-    const nonInfoUs = ['xack', 'xclaim', 'xautoclaim', 'xreadgroup'].reduce((a, n) => a + cmds[n].callsPerExchange * cmds[n].usecPerCall, 0);
-    // The exchange's server CPU as the sum of its parts (a check on the parts).
-    const exchangeSumUs = connCpuUs + nonInfoUs + nonInfoCalls * commandIoUs;
 
-    // 3. XAUTOCLAIM against a pending list of P ranges leased by other nodes, none expired:
-    // the node's claim walks the whole list, 10 x COUNT entries a call.
+    // 3. Finding leases that ran out among P ranges leased by other nodes, none expired:
+    // one XPENDING IDLE (the server walks the list once, in one request), against the
+    // XAUTOCLAIM walk of the claim before (10 x COUNT entries a call, call after call).
     const scan = [];
     for (const pending of pendings) {
       const s = `bench:pending-${pending}`;
@@ -150,15 +184,13 @@ async function main() {
       let autoclaims = 0;
       for (let i = 0; i < claims; i++) {
         const t0 = performance.now();
-        const got = await q.claim(r, s, 'node-b', 1, LEASE_MS);
+        const got = await q.claimAutoclaim(r, s, 'node-b', 1, LEASE_MS);
         ms.push(performance.now() - t0);
         autoclaims += got.autoclaims;
-        await q.ack(r, s, got.ids[0]); // the list stays at `pending` entries
+        await r.xack(s, q.GROUP, got.ids[0]); // the list stays at `pending` entries
       }
       const cpuUs = ((processCpuMs(server.pid) - cpu0) * 1000) / claims;
       const st = (await serverStats(admin)).commands.xautoclaim;
-      // The alternative: one XPENDING with IDLE finds the oldest expired lease in one call
-      // (the server still walks the list, but in one request).
       await admin.config('RESETSTAT');
       const pendingMs = [];
       for (let i = 0; i < claims; i++) {
@@ -174,40 +206,41 @@ async function main() {
     const pts = scan.filter((s) => s.pending > 0).map((s) => ({ x: s.pending / s.autoclaimsPerClaim, y: s.serverUsPerClaim / s.autoclaimsPerClaim }));
     const cpuPerCall = scan.filter((s) => s.pending > 0).map((s) => s.serverCpuUsPerClaim / s.autoclaimsPerClaim);
 
-    // 4. Many nodes at once, each with `workers` ranges leased, each making exchanges back to
-    // back on its own connections (no range processing in between): the real server's CPU
-    // per exchange under concurrency, for both ways of taking a range, against the model's
-    // cost of the same exchange computed from the figures above.
+    // 4. Many nodes at once, each on its own kept connection with 2 x `workers` ranges in
+    // hand, making exchanges back to back (no range processing in between): the real
+    // server's CPU per exchange under concurrency, for both claims, against the model's cost
+    // of the same exchange computed from the figures above.
     const many = [];
-    for (const protocol of ['current', 'reads-first']) {
+    for (const protocol of ['reads-first', 'autoclaim']) {
       const s = `bench:many-${protocol}`;
       const rounds = quick ? 5 : 15;
-      await q.submit(admin, s, manyNodes * (workers + rounds) + 10, 100);
+      await q.submit(admin, s, manyNodes * (inHand + rounds) + 10, 100);
+      const conns = [];
       const held = [];
       for (let i = 0; i < manyNodes; i++) {
         const r = await q.open(server.url);
-        held.push((await q.claim(r, s, `node-${i}`, workers, LEASE_MS)).ids);
-        await q.close(r);
+        const got = await q.claim(r, s, `node-${i}`, inHand, LEASE_MS);
+        conns.push(r);
+        held.push(got.ids.map((id, k) => [id, got.indices[k]]));
       }
       await admin.config('RESETSTAT');
       cpu0 = processCpuMs(server.pid);
       const t0 = performance.now();
-      await Promise.all(held.map(async (ids, i) => {
+      await Promise.all(held.map(async (h, i) => {
+        const r = conns[i];
         for (let k = 0; k < rounds; k++) {
-          const r = await q.open(server.url);
-          await q.ack(r, s, ids[0]);
-          await q.renew(r, s, `node-${i}`, ids.slice(1));
-          const got = protocol === 'current' ? await q.claim(r, s, `node-${i}`, 1, LEASE_MS) : await q.claimReadsFirst(r, s, `node-${i}`, 1, LEASE_MS);
-          await q.close(r);
-          ids = [...ids.slice(1), ...got.ids];
+          await q.complete(r, s, `node-${i}`, h[0][0], h[0][1], 100);
+          const got = protocol === 'reads-first' ? await q.claim(r, s, `node-${i}`, 1, LEASE_MS) : await q.claimAutoclaim(r, s, `node-${i}`, 1, LEASE_MS);
+          h = [...h.slice(1), ...got.ids.map((id, j) => [id, got.indices[j]])];
         }
       }));
       const wallMs = performance.now() - t0;
       const cpuUs = (processCpuMs(server.pid) - cpu0) * 1000;
       const st = await serverStats(admin);
-      const calls = Object.entries(st.commands).filter(([n]) => !n.startsWith('config')).reduce((a, [, c]) => a + c.calls, 0);
+      for (const r of conns) await q.close(r);
+      const callCount = Object.entries(st.commands).filter(([n]) => !n.startsWith('config')).reduce((a, [, c]) => a + c.calls, 0);
       const n = manyNodes * rounds;
-      many.push({ protocol, nodes: manyNodes, exchanges: n, perS: n / (wallMs / 1000), cpuUs: cpuUs / n, commands: calls / n, cpuShare: cpuUs / 1000 / wallMs });
+      many.push({ protocol, nodes: manyNodes, exchanges: n, perS: n / (wallMs / 1000), cpuUs: cpuUs / n, commands: callCount / n, cpuShare: cpuUs / 1000 / wallMs });
     }
 
     const costs = {
@@ -215,22 +248,31 @@ async function main() {
       command: `node benchmarks/scale-out/redis-ops.js --exchanges ${exchanges} --pending ${pendings.join(',')} --nodes ${manyNodes}`,
       redis: server.version,
       loadAverage: load0,
-      // Server CPU (µs, /proc) of one connection opened with the ready check and closed.
+      // Server CPU (µs, /proc) of one connection opened (no ready check) and closed: once per node and fork.
       connectionCpuUs: connCpuUs,
-      // Server CPU (µs) of one command beyond its own execution time (request and reply I/O).
+      // Server CPU (µs) of one request beyond its commands' execution time (request and reply I/O).
       commandIoUs,
       // Execution time of each command (µs, INFO commandstats).
-      commandUs: { info: infoUs, xack: cmds.xack.usecPerCall, xclaim: cmds.xclaim.usecPerCall, xreadgroup: cmds.xreadgroup.usecPerCall, xautoclaimEmpty: scan.find((s) => s.pending === 0)?.serverUsPerClaim ?? cmds.xautoclaim.usecPerCall },
+      commandUs: {
+        ...Object.fromEntries(names.map((n) => [n, cmds[n].usecPerCall])),
+        xinfoGroups: xinfoUs,
+        xclaim: xclaimUs,
+        xautoclaimEmpty: scan.find((s) => s.pending === 0)?.serverUsPerClaim ?? 0,
+      },
+      // The renewal script: µs of server execution, base + per lease held (fitted on 2 and 16).
+      renew: { baseUs: renewUs[2] - (2 * (renewUs[16] - renewUs[2])) / 14, perLeaseUs: (renewUs[16] - renewUs[2]) / 14 },
       // One XAUTOCLAIM call that scans a full page of 10 x COUNT pending entries (COUNT 1): server CPU, µs.
       xautoclaimPageCpuUs: cpuPerCall.length ? sorted(cpuPerCall)[Math.floor(cpuPerCall.length / 2)] : 0,
       xautoclaimPageUs: pts.length ? sorted(pts.map((p) => p.y))[Math.floor(pts.length / 2)] : 0,
-      // Client-side time of one exchange (ms), median: the round trips a node waits for.
+      // Client-side time of one exchange on the kept connection (ms), median: the round trips a node waits for.
       exchangeMs: pct(steps.total, 50),
-      roundTripMs: pct(steps.xack, 50),
-      connectMs: pct(steps.connect, 50) + pct(steps.close, 50),
+      // One round trip: a PING on one connection, median.
+      roundTripMs: pct(pingMs, 50),
+      connectMs: pct(connectMs, 50),
       exchangeCpuUs,
-      // The commands' share of it (execution and I/O, the ready check's INFO not included).
-      exchangeCommandsUs: nonInfoUs + nonInfoCalls * commandIoUs,
+      exchangeCommands: exchangeCommands / exchanges,
+      exchangeRequests: exchangeRequests / exchanges,
+      exchangeCommandsUs: exchangeSumUs,
       // One XPENDING IDLE call: µs of server execution, base + per leased range scanned.
       xpendingIdle: (() => {
         const base = scan.find((s) => s.pending === 0)?.xpendingIdleUs ?? 0;
@@ -248,32 +290,33 @@ async function main() {
       '',
       `Command: \`node benchmarks/scale-out/redis-ops.js${quick ? ' --quick' : ''} --exchanges ${exchanges} --pending ${pendings.join(',')} --workers ${workers} --nodes ${manyNodes}\``,
       `(${os.cpus().length} cores, load average ${load0.map((x) => x.toFixed(2)).join(', ')} at the start, ${load1.map((x) => x.toFixed(2)).join(', ')} at the end; redis-server ${server.version} on 127.0.0.1, ioredis in one node process).`,
-      `A node with ${workers} ranges leased finishes one and takes the next, ${exchanges} times: the exchange \`cowloop work\` makes per range, each step timed on the client.`,
+      `A node with ${inHand} ranges in hand (2 per worker, ${workers} workers) finishes one and takes the next, ${exchanges} times: the exchange \`cowloop work\` makes per range on the connection it keeps, each step timed on the client.`,
       '',
       '| step | median (ms) | p99 (ms) |',
       '|---|---|---|',
-      ...Object.entries({ 'connect (with the ready check, INFO)': steps.connect, 'XACK the finished range': steps.xack, 'XCLAIM idle 0: renew the other leases': steps.xclaim, 'XAUTOCLAIM + XREADGROUP: take a range': steps.claim, 'disconnect (until the socket is closed)': steps.close, '**whole exchange**': steps.total, 'the same commands on a connection kept open': persistent }).map(([k, v]) => `| ${k} | ${f(pct(v, 50))} | ${f(pct(v, 99))} |`),
+      ...Object.entries({ 'MULTI: XACK the finished range, HSET done, HINCRBY events and ranges, HSET last': steps.complete, 'XREADGROUP, MULTI: HINCRBY attempts, HSET leased-at, HSETNX first: take a range': steps.claim, '**whole exchange**': steps.total, 'the same with a connection opened and closed around it (the node before)': reconnecting, 'a connection alone: open (no ready check) and close': connectMs }).map(([k, v]) => `| ${k} | ${f(pct(v, 50))} | ${f(pct(v, 99))} |`),
       '',
-      `Redis server CPU per exchange (/proc): ${f(exchangeCpuUs / 1000)} ms, of which the connection (accept, ready check, close) ${f(connCpuUs / 1000)} ms (${f(pct(connectMs, 50))} ms on the client, median, for a connection alone).`,
-      `Execution time per command (INFO commandstats, µs): INFO ${f(infoUs, 1)}, XACK ${f(cmds.xack.usecPerCall, 1)}, XCLAIM ${f(cmds.xclaim.usecPerCall, 1)}, XAUTOCLAIM ${f(cmds.xautoclaim.usecPerCall, 1)}, XREADGROUP ${f(cmds.xreadgroup.usecPerCall, 1)}; a command's request and reply add ${f(commandIoUs, 1)} µs of server CPU (${pings} PINGs on one connection); connection + commands + I/O = ${f(exchangeSumUs / 1000)} ms per exchange against ${f(exchangeCpuUs / 1000)} ms measured as a whole.`,
+      `Redis server CPU per exchange (/proc): ${f(exchangeCpuUs / 1000)} ms for ${f(exchangeCommands / exchanges, 1)} commands in ${f(exchangeRequests / exchanges, 1)} requests; a connection opened and closed costs ${f(connCpuUs / 1000)} ms of server CPU (once per node, and again after a worker is forked anew).`,
+      `Execution time per command (INFO commandstats, µs): ${names.map((n) => `${n.toUpperCase()} ${f(cmds[n].usecPerCall, 1)}`).join(', ')}, XCLAIM ${f(xclaimUs, 1)}, XINFO GROUPS ${f(xinfoUs, 1)}; a request and its reply add ${f(commandIoUs, 1)} µs of server CPU (${pings} PINGs on one connection, ${f(pct(pingMs, 50))} ms a round trip); commands + I/O per request = ${f(exchangeSumUs / 1000)} ms per exchange against ${f(exchangeCpuUs / 1000)} ms measured as a whole.`,
+      `The renewal script (every lease/3): ${f(costs.renew.baseUs, 1)} µs + ${f(costs.renew.perLeaseUs, 1)} µs per lease held (${f(renewUs[2], 1)} µs with 2, ${f(renewUs[16], 1)} µs with 16).`,
       '',
-      'XAUTOCLAIM as the pending list grows: P ranges leased by other nodes, none expired; a node takes one range (COUNT 1).',
-      'Each call scans at most 10 x COUNT pending entries, and the node calls again from the returned cursor until the list ends:',
+      'Finding leases that ran out among P ranges leased by other nodes, none expired. The node asks one XPENDING IDLE, and only when unread ranges are too few;',
+      'the claim before walked the list with XAUTOCLAIM on every claim (each call scans at most 10 x COUNT pending entries; COUNT 1 here), call after call until the list ends:',
       '',
-      '| leased ranges P | XAUTOCLAIM calls per claim | client ms per claim (median) | p99 | server execution µs per claim | server CPU µs per claim | one XPENDING IDLE instead: server µs | client ms |',
+      '| leased ranges P | XAUTOCLAIM calls per claim | client ms per claim (median) | p99 | server execution µs per claim | server CPU µs per claim | one XPENDING IDLE: server µs | client ms |',
       '|---|---|---|---|---|---|---|---|',
       ...scan.map((s) => `| ${s.pending} | ${f(s.autoclaimsPerClaim, 1)} | ${f(s.msPerClaim)} | ${f(s.msPerClaimP99)} | ${f(s.serverUsPerClaim, 1)} | ${f(s.serverCpuUsPerClaim, 0)} | ${f(s.xpendingIdleUs, 1)} | ${f(s.xpendingIdleMs)} |`),
       '',
     ];
     lines.push(
-      `${manyNodes} nodes at once on their own connections, each with ${workers} ranges leased, exchanges back to back (one node process drives them all, so the client, not Redis, sets the pace):`,
+      `${manyNodes} nodes at once, each on the connection it keeps with ${inHand} ranges in hand, exchanges back to back (one node process drives them all, so the client, not Redis, sets the pace):`,
       '',
       '| taking a range | exchanges | exchanges/s | commands per exchange | Redis CPU per exchange (µs, /proc) | the model\'s cost of that exchange (µs) | Redis CPU (% of the run) |',
       '|---|---|---|---|---|---|---|',
-      ...many.map((m) => `| ${m.protocol} | ${m.exchanges} | ${m.perS.toFixed(0)} | ${m.commands.toFixed(1)} | ${m.cpuUs.toFixed(0)} | ${exchangeUs(costs, m.protocol, m.nodes * workers).toFixed(0)} | ${(100 * m.cpuShare).toFixed(0)} % |`),
+      ...many.map((m) => `| ${m.protocol} | ${m.exchanges} | ${m.perS.toFixed(0)} | ${m.commands.toFixed(1)} | ${m.cpuUs.toFixed(0)} | ${exchangeUs(costs, m.protocol, m.nodes * inHand).toFixed(0)} | ${(100 * m.cpuShare).toFixed(0)} % |`),
       '',
-      `With many clients the server spent ${many.map((m) => `${(m.cpuUs / exchangeUs(costs, m.protocol, m.nodes * workers)).toFixed(2)}`).join(' and ')} times the model's cost per exchange (one event-loop turn serves several clients):`,
-      'the model, built from one client\'s costs, overstates Redis\'s load rather than understates it.',
+      `With many clients the server spent ${many.map((m) => `${(m.cpuUs / exchangeUs(costs, m.protocol, m.nodes * inHand)).toFixed(2)}`).join(' and ')} times the model's cost per exchange (one event-loop turn serves several clients):`,
+      'above 1, the model (built from one client\'s costs) understates Redis\'s load; below 1 it overstates it.',
       '',
     );
     fs.writeFileSync(outFile, `${lines.join('\n')}\n`);

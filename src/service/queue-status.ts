@@ -1,6 +1,7 @@
 // What the queue in Redis says about a queued job's ranges, for `cowloop status <out> --redis URL`:
 // how many wait, which are leased (by which node, idle how long), done, poison or failed
 // somewhere, which were handed out more than once, and each node's rate.
+import { CowloopError, ErrorCodes } from '../errors.js';
 import { RangeQueue, type Lease, type NodeRate, type PoisonRange, type RangeFailure } from './range-queue.js';
 
 export interface QueueStatus {
@@ -18,11 +19,14 @@ export interface QueueStatus {
   nodes: Array<NodeRate & { eventsPerSecond: number }>;
 }
 
-export async function queueStatus(url: string, queue: string, rangeSize: number): Promise<QueueStatus | undefined> {
+export async function queueStatus(url: string, queue: string): Promise<QueueStatus | undefined> {
   const q = await RangeQueue.open(url, queue);
   try {
     const meta = await q.meta();
     if (!meta) return undefined;
+    // The queue's own range size, not the job record's (a record may lack it).
+    const rangeSize = await q.rangeSize(meta);
+    if (rangeSize === undefined) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `the queue ${queue} at ${url} holds no range to tell its range size from: cannot say which events its ranges cover`);
     const [done, leases, poison, failures, attempts, rates] = [await q.done(), await q.leases(), await q.poisoned(), await q.failures(), await q.attempts(), await q.rates()];
     const poisonIndex = new Set(poison.map((p) => p.index));
     const first = meta.jobFirst;

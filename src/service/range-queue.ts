@@ -1,8 +1,10 @@
 // The job's event ranges in Redis, as a stream with one consumer group: an entry is a
 // range, a delivered and not yet acknowledged entry is a lease (XPENDING records who holds
-// it and how long it has been idle), XAUTOCLAIM hands out again a lease that ran out, XACK
-// marks a range done. Only a node's master uses this, and only between forks: each
-// exchange opens a connection and closes it (a socket left open would go into every child).
+// it and how long it has been idle), XACK marks a range done. Taking ranges reads the
+// never-delivered entries first (XREADGROUP, no scan), and only when too few are left
+// looks for leases that ran out (one XPENDING IDLE, then XCLAIM of those it found).
+// Only a node's master uses this; it keeps one connection while its workers run and
+// closes it before any fork (a forked child keeps every descriptor of its parent).
 import Redis from 'ioredis';
 import { CowloopError, ErrorCodes } from '../errors.js';
 
@@ -23,6 +25,8 @@ export interface QueueMeta {
   jobFirst: number;
   jobEnd: number;
   optionsFile: string;
+  /** Events per range (the last may be shorter); absent in queues submitted before it was recorded. */
+  rangeSize?: number;
 }
 
 /** Redis keys of one job's queue: named after the options file and the options digest. */
@@ -35,11 +39,11 @@ export function queueName(optionsFile: string, digest: string): string {
 const SUBMIT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('XGROUP', 'CREATE', KEYS[1], '${GROUP}', '0', 'MKSTREAM')
-for i = 1, #ARGV - 5, 3 do
+for i = 1, #ARGV - 6, 3 do
   redis.call('XADD', KEYS[1], '*', 'index', ARGV[i], 'first', ARGV[i + 1], 'end', ARGV[i + 2])
 end
 local n = #ARGV
-redis.call('HSET', KEYS[2], 'digest', ARGV[n - 4], 'ranges', ARGV[n - 3], 'jobFirst', ARGV[n - 2], 'jobEnd', ARGV[n - 1], 'optionsFile', ARGV[n])
+redis.call('HSET', KEYS[2], 'digest', ARGV[n - 5], 'ranges', ARGV[n - 4], 'jobFirst', ARGV[n - 3], 'jobEnd', ARGV[n - 2], 'optionsFile', ARGV[n - 1], 'rangeSize', ARGV[n])
 return 1
 `;
 
@@ -126,7 +130,20 @@ export class RangeQueue {
     if (parsed.protocol !== 'redis:') {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `--redis must be a redis://host:port URL (got ${JSON.stringify(url)})`);
     }
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+    // No ready check (an INFO on every connection): a server still loading its data answers
+    // LOADING, which fails the command like any other refusal and is tried again. A node keeps
+    // its connection for hours: keep-alive probes and a command timeout notice one dropped
+    // without a word (the command fails, and the node connects anew).
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableReadyCheck: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 5000,
+      keepAlive: 30000,
+      commandTimeout: 30000,
+    });
     redis.on('error', () => {}); // reported through the rejected command instead
     try {
       await redis.connect();
@@ -135,6 +152,11 @@ export class RangeQueue {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `cannot connect to Redis at ${url}: ${(error as Error).message}`, { cause: error });
     }
     return new RangeQueue(redis, name);
+  }
+
+  /** False once the connection was lost (Redis went away): open a new queue. */
+  get usable(): boolean {
+    return this.#redis.status === 'ready';
   }
 
   /** Closes the connection and waits until its socket is gone (a fork must not inherit it). */
@@ -148,7 +170,7 @@ export class RangeQueue {
   /** Adds the ranges unless the job is already queued; true when they were added. */
   async submit(ranges: Array<Omit<QueuedRange, 'id'>>, meta: QueueMeta): Promise<boolean> {
     const args = ranges.flatMap((r) => [String(r.index), String(r.first), String(r.end)]);
-    args.push(meta.digest, String(meta.ranges), String(meta.jobFirst), String(meta.jobEnd), meta.optionsFile);
+    args.push(meta.digest, String(meta.ranges), String(meta.jobFirst), String(meta.jobEnd), meta.optionsFile, String(meta.rangeSize ?? ''));
     const added = await this.#call(() => this.#redis.eval(SUBMIT, 2, this.#stream, this.#meta, ...args));
     return added === 1;
   }
@@ -156,36 +178,70 @@ export class RangeQueue {
   async meta(): Promise<QueueMeta | undefined> {
     const h = await this.#call(() => this.#redis.hgetall(this.#meta));
     if (!h.digest) return undefined;
-    return { digest: h.digest, ranges: Number(h.ranges), jobFirst: Number(h.jobFirst), jobEnd: Number(h.jobEnd), optionsFile: h.optionsFile ?? '' };
+    const meta: QueueMeta = { digest: h.digest, ranges: Number(h.ranges), jobFirst: Number(h.jobFirst), jobEnd: Number(h.jobEnd), optionsFile: h.optionsFile ?? '' };
+    if (h.rangeSize) meta.rangeSize = Number(h.rangeSize);
+    return meta;
+  }
+
+  /** Events per range: from the meta, or else the first range's bounds (it is whole whenever there are two). */
+  async rangeSize(meta: QueueMeta): Promise<number | undefined> {
+    if (meta.rangeSize) return meta.rangeSize;
+    const first = (await this.#call(() => this.#redis.xrange(this.#stream, '-', '+', 'COUNT', 1))) as Array<[string, string[]]>;
+    if (!first[0]) return undefined;
+    const r = toRange(first[0]);
+    return r.end > r.first ? r.end - r.first : undefined;
   }
 
   /**
-   * Up to `count` ranges for `consumer`: first those whose lease ran out (held by a node
-   * idle for leaseMs), then ones never handed out.
+   * Up to `count` ranges for `consumer`: first ranges never handed out (XREADGROUP, which
+   * costs the same however many leases there are), then, only when those are too few,
+   * leases that ran out (idle for leaseMs: their node stopped renewing them), found with
+   * one XPENDING IDLE and taken with XCLAIM, whose own idle test makes sure that of two
+   * nodes asking at once only one gets each. `skip`: entry ids this consumer will not
+   * take (ranges that failed on it). `expired: false` leaves out the second step (it walks
+   * the pending list: the node asks it only now and then).
    */
-  async claim(consumer: string, count: number, leaseMs: number, declines: (r: QueuedRange) => boolean = () => false): Promise<QueuedRange[]> {
+  async claim(consumer: string, count: number, leaseMs: number, skip: ReadonlySet<string> = new Set(), expired = true): Promise<QueuedRange[]> {
     const out: QueuedRange[] = [];
-    const declined: QueuedRange[] = [];
-    const take = (r: QueuedRange): void => void (declines(r) ? declined.push(r) : out.push(r));
-    let cursor = '0-0';
-    do {
-      const [next, entries] = (await this.#call(() =>
-        this.#redis.call('XAUTOCLAIM', this.#stream, GROUP, consumer, String(leaseMs), cursor, 'COUNT', String(count - out.length)),
-      )) as [string, Array<[string, string[]] | null>];
-      for (const e of entries) if (e) take(toRange(e));
-      cursor = next;
-    } while (cursor !== '0-0' && out.length < count);
-    if (out.length < count) {
-      const read = (await this.#call(() =>
-        this.#redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count - out.length), 'STREAMS', this.#stream, '>'),
-      )) as Array<[string, Array<[string, string[]]>]> | null;
-      for (const e of read?.[0]?.[1] ?? []) take(toRange(e));
+    const read = (await this.#call(() =>
+      this.#redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count), 'STREAMS', this.#stream, '>'),
+    )) as Array<[string, Array<[string, string[]]>]> | null;
+    for (const e of read?.[0]?.[1] ?? []) out.push(toRange(e));
+    if (expired && out.length < count) {
+      // Those skipped may come first in the list: ask for that many more.
+      const idle = (await this.#call(() =>
+        this.#redis.call('XPENDING', this.#stream, GROUP, 'IDLE', String(leaseMs), '-', '+', String(count - out.length + skip.size)),
+      )) as Array<[string, ...unknown[]]>;
+      const ids = idle.map((p) => p[0]).filter((id) => !skip.has(id)).slice(0, count - out.length);
+      if (ids.length) {
+        const taken = (await this.#call(() => this.#redis.call('XCLAIM', this.#stream, GROUP, consumer, String(leaseMs), ...ids))) as Array<[string, string[]] | null>;
+        for (const e of taken) if (e) out.push(toRange(e));
+      }
     }
-    // A declined range goes straight back, as if its lease had run out.
-    await this.release(consumer, declined.map((r) => r.id), leaseMs);
-    for (const r of out) await this.#call(() => this.#redis.multi().hincrby(this.#attempts, String(r.index), 1).hset(this.#leasedAt, String(r.index), String(Date.now())).exec());
-    if (out.length) await this.#call(() => this.#redis.hsetnx(this.#nodes, `${consumer}|first`, String(Date.now())));
+    if (out.length) {
+      const now = String(Date.now());
+      const m = this.#redis.multi();
+      for (const r of out) m.hincrby(this.#attempts, String(r.index), 1).hset(this.#leasedAt, String(r.index), now);
+      await this.#call(() => m.hsetnx(this.#nodes, `${consumer}|first`, now).exec());
+    }
     return out;
+  }
+
+  /**
+   * Whether the job is over for a node that skips `skip` (ranges that failed on it): no range
+   * left unread, none leased but those. Counts first (XINFO GROUPS, no scan); the pending
+   * list itself only when it is no longer than `skip`. Returns the ids still leased when over.
+   */
+  async over(skip: ReadonlySet<string>): Promise<string[] | undefined> {
+    const groups = (await this.#call(() => this.#redis.call('XINFO', 'GROUPS', this.#stream))) as unknown[][];
+    const group = groups.map((g) => fieldsOf(g)).find((g) => g.get('name') === GROUP);
+    const pending = Number(group?.get('pending') ?? 0);
+    const lag = group?.get('lag');
+    if (lag !== null && lag !== undefined && Number(lag) > 0) return undefined;
+    if (pending > skip.size) return undefined;
+    if (pending === 0) return [];
+    const leased = await this.leasedIds();
+    return leased.every((id) => skip.has(id)) ? leased : undefined;
   }
 
   /** Renews the leases this consumer still holds (their idle time starts again); returns how many it kept. */
@@ -312,6 +368,12 @@ export class RangeQueue {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `Redis refused or dropped a command: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+function fieldsOf(flat: unknown[]): Map<string, unknown> {
+  const f = new Map<string, unknown>();
+  for (let i = 0; i + 1 < flat.length; i += 2) f.set(String(flat[i]), flat[i + 1]);
+  return f;
 }
 
 function toRange([id, fields]: [string, string[]]): QueuedRange {

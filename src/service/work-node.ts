@@ -1,10 +1,11 @@
 // One node of a queued job (`cowloop work`): the master, initialised once, forks its
 // workers once, then takes ranges from the queue and hands them to those long-lived
 // workers (two in hand each, as the ranges strategy does). A finished range is put in
-// place whole and only then acknowledged. Only the master talks to Redis, one short
-// exchange at a time with a connection closed before any fork (a replacement after a
-// crash). The node ends when no range is left unread or leased, except those that failed
-// here (another node must take them).
+// place whole and only then acknowledged. Only the master talks to Redis, on one
+// connection opened after the workers are forked and closed before any later fork (a
+// replacement after a crash). The node ends when no range is left unread or leased, except
+// those that failed here (another node must take them); while it waits for leases held
+// elsewhere it asks less and less often.
 //
 // A worker that dies fails the range it was running on this node: the failure is recorded
 // in Redis with the event it was at, and the range handed back at once; a range that failed
@@ -19,7 +20,8 @@ import { SharedClaims } from '../shm/shared-claims.js';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { hostName } from '../shard/layout.js';
 import { partialRangeDir, placeRange, rangesDir } from './range-dir.js';
-import { RangeQueue, type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure } from './range-queue.js';
+import { QueueLink } from './queue-link.js';
+import { type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure } from './range-queue.js';
 import { rangeWorker, type RangeOrder, type RangeResult, type RangeResultMessage } from './range-run.js';
 
 export interface WorkOptions {
@@ -86,8 +88,17 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const nudge = (): void => wake?.();
   let idleDeaths = 0;
   let fatal: CowloopError | undefined;
-  // Waiting for leases held elsewhere: often enough to take a lost range soon after it expires.
+  // Looking for leases that ran out walks the pending list in Redis (thousands of leases
+  // with many nodes), so a node does it only when no unread range is left and at most
+  // every scanMs: pollMs, then twice as long after each look that found too few, up to a
+  // quarter of a lease (a lost range is taken at most lease/4 after it ran out). An idle
+  // node polls on the same terms, and asks at once again after a range.
   const pollMs = Math.max(100, Math.min(1000, o.leaseMs / 4));
+  const maxPollMs = Math.max(pollMs, o.leaseMs / 4);
+  let idlePollMs = pollMs;
+  let scanMs = pollMs;
+  let nextScan = 0;
+  const link = new QueueLink(o.url, o.queue, o.redisWaitMs, o.say);
 
   const spawn = async (w: Worker): Promise<void> => {
     shared.resetWorker(w.index);
@@ -120,95 +131,109 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
 
   await Promise.all(workers.map(spawn));
   let lastRenew = Date.now();
-  for (;;) {
-    if (fatal) {
-      for (const w of workers) w.child?.kill('SIGKILL');
-      await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
-      throw fatal;
-    }
-    let done = false;
-    await withQueue(o, async (q) => {
-      // Each step is repeated as a whole if Redis goes away in the middle of it.
-      while (finished.length) {
-        const held = finished[0]!;
-        const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
-        if (held.placed === undefined) {
-          held.placed = placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started);
-          if (held.placed) {
-            summary.ranges++;
-            summary.processed += result.processed;
-          } else summary.duplicates++;
+  try {
+    for (;;) {
+      if (fatal) {
+        for (const w of workers) w.child?.kill('SIGKILL');
+        await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
+        throw fatal;
+      }
+      let done = false;
+      let idle = false;
+      await link.exchange(async (q) => {
+        // Each step is repeated as a whole if Redis goes away in the middle of it.
+        while (finished.length) {
+          const held = finished[0]!;
+          const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
+          if (held.placed === undefined) {
+            held.placed = placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started);
+            if (held.placed) {
+              summary.ranges++;
+              summary.processed += result.processed;
+            } else summary.duplicates++;
+          }
+          await q.complete(node, held.range, held.placed ? result.processed : 0);
+          finished.shift();
         }
-        await q.complete(node, held.range, held.placed ? result.processed : 0);
-        finished.shift();
-      }
-      while (crashed.length) {
-        const { held, failure } = crashed[0]!;
-        fs.rmSync(held.order.dir, { recursive: true, force: true, maxRetries: 3 });
-        const r = held.range;
-        failedIds.add(r.id);
-        failedRanges.set(r.id, r);
-        const failures = await q.fail(r, failure);
-        const at = failure.event >= 0 ? ` at event ${failure.event}` : '';
-        if (failures.length >= o.maxFailures) {
-          await q.poison(r, failures);
-          o.say(`cowloop: range [${r.first}, ${r.end}) failed on ${failures.length} nodes${at}: poison, given up (events ${eventsOf(failures)})`);
-        } else {
-          await q.release(node, [r.id], o.leaseMs);
-          summary.failedHere.push({ first: r.first, end: r.end, event: failure.event, why: failure.why });
-          o.say(`cowloop: range [${r.first}, ${r.end}) failed here${at} (on ${failures.length} of the ${o.maxFailures} nodes that make it poison): handed back; ${failure.why}`);
+        while (crashed.length) {
+          const { held, failure } = crashed[0]!;
+          fs.rmSync(held.order.dir, { recursive: true, force: true, maxRetries: 3 });
+          const r = held.range;
+          failedIds.add(r.id);
+          failedRanges.set(r.id, r);
+          const failures = await q.fail(r, failure);
+          const at = failure.event >= 0 ? ` at event ${failure.event}` : '';
+          if (failures.length >= o.maxFailures) {
+            await q.poison(r, failures);
+            o.say(`cowloop: range [${r.first}, ${r.end}) failed on ${failures.length} nodes${at}: poison, given up (events ${eventsOf(failures)})`);
+          } else {
+            await q.release(node, [r.id], o.leaseMs);
+            summary.failedHere.push({ first: r.first, end: r.end, event: failure.event, why: failure.why });
+            o.say(`cowloop: range [${r.first}, ${r.end}) failed here${at} (on ${failures.length} of the ${o.maxFailures} nodes that make it poison): handed back; ${failure.why}`);
+          }
+          crashed.shift();
         }
-        crashed.shift();
-      }
-      const held = [...ready, ...workers.flatMap((w) => w.inHand)];
-      if (Date.now() - lastRenew >= o.leaseMs / 3) {
-        await q.renew(node, held.map((h) => h.range.id));
-        lastRenew = Date.now();
-      }
-      const want = o.workers * IN_HAND - held.length;
-      if (want > 0) {
-        const ranges = await q.claim(node, want, o.leaseMs, (r) => failedIds.has(r.id));
-        for (const range of ranges) {
-          // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
-          if (held.some((h) => h.range.id === range.id)) continue;
-          const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
-          ready.push({ range, order, started: new Date() });
+        const held = [...ready, ...workers.flatMap((w) => w.inHand)];
+        if (Date.now() - lastRenew >= o.leaseMs / 3) {
+          await q.renew(node, held.map((h) => h.range.id));
+          lastRenew = Date.now();
         }
-      }
-      if (ready.length === 0 && held.length === 0 && crashed.length === 0 && finished.length === 0) {
-        const leased = await q.leasedIds();
-        done = leased.every((id) => failedIds.has(id));
-        if (done) {
-          summary.poison = await q.poisoned();
-          const doneNow = await q.done();
-          summary.waiting = [...failedRanges.values()].filter((r) => leased.includes(r.id) && !doneNow.has(r.index)).map((r) => ({ first: r.first, end: r.end }));
+        const want = o.workers * IN_HAND - held.length;
+        if (want > 0) {
+          const scan = Date.now() >= nextScan;
+          const ranges = await q.claim(node, want, o.leaseMs, failedIds, scan);
+          if (scan && ranges.length < want) {
+            nextScan = Date.now() + scanMs;
+            scanMs = Math.min(maxPollMs, scanMs * 2);
+          }
+          for (const range of ranges) {
+            // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
+            if (held.some((h) => h.range.id === range.id)) continue;
+            const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
+            ready.push({ range, order, started: new Date() });
+          }
         }
-      }
-    });
-    if (done) break;
-    // Replacements for workers that died (never while a connection is open).
-    for (const w of workers) if (!w.child) await spawn(w);
-    for (const w of workers) {
-      while (w.child && w.inHand.length < IN_HAND && ready.length) {
-        const held = ready.shift()!;
-        fs.rmSync(held.order.dir, { recursive: true, force: true });
-        fs.mkdirSync(held.order.dir);
-        held.started = new Date();
-        w.inHand.push(held);
-        w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
-      }
-    }
-    if (finished.length === 0 && crashed.length === 0) {
-      const busy = workers.some((w) => w.inHand.length);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, busy ? o.leaseMs / 3 : pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+        if (ready.length === 0 && held.length === 0 && crashed.length === 0 && finished.length === 0) {
+          idle = true;
+          const leased = await q.over(failedIds);
+          done = leased !== undefined;
+          if (leased) {
+            summary.poison = await q.poisoned();
+            const doneNow = await q.done();
+            summary.waiting = [...failedRanges.values()].filter((r) => leased.includes(r.id) && !doneNow.has(r.index)).map((r) => ({ first: r.first, end: r.end }));
+          }
+        }
       });
-      wake = undefined;
+      if (done) break;
+      idlePollMs = idle ? Math.min(maxPollMs, idlePollMs) : pollMs;
+      // Replacements for workers that died: never while a connection is open.
+      if (workers.some((w) => !w.child)) await link.close();
+      for (const w of workers) if (!w.child) await spawn(w);
+      for (const w of workers) {
+        while (w.child && w.inHand.length < IN_HAND && ready.length) {
+          const held = ready.shift()!;
+          fs.rmSync(held.order.dir, { recursive: true, force: true });
+          fs.mkdirSync(held.order.dir);
+          held.started = new Date();
+          w.inHand.push(held);
+          w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
+        }
+      }
+      if (finished.length === 0 && crashed.length === 0) {
+        const busy = workers.some((w) => w.inHand.length);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, busy ? o.leaseMs / 3 : idlePollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+        if (idle) idlePollMs *= 2;
+      }
     }
+  } finally {
+    await link.close();
   }
   for (const w of workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
   await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
@@ -218,29 +243,4 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
 function eventsOf(failures: RangeFailure[]): string {
   const events = [...new Set(failures.map((f) => f.event).filter((e) => e >= 0))].sort((a, b) => a - b);
   return events.length ? events.join(', ') : 'unknown: the workers died between events';
-}
-
-/** One exchange with Redis; when it cannot be reached, tries again with back-off, says so, and gives up after redisWaitMs. */
-async function withQueue(o: WorkOptions, exchange: (q: RangeQueue) => Promise<void>): Promise<void> {
-  const t0 = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    let q: RangeQueue | undefined;
-    try {
-      q = await RangeQueue.open(o.url, o.queue);
-      await exchange(q);
-      if (attempt > 0) o.say(`cowloop: Redis at ${o.url} answers again`);
-      return;
-    } catch (error) {
-      if (!(error instanceof CowloopError) || error.code !== ErrorCodes.ERR_COWLOOP_QUEUE) throw error;
-      const waited = Date.now() - t0;
-      if (waited >= o.redisWaitMs) {
-        throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `${error.message}; gave up after ${Math.round(waited / 1000)} s (ranges not acknowledged go back to the queue)`, { cause: error });
-      }
-      const ms = Math.min(8000, 250 * 2 ** attempt);
-      o.say(`cowloop: ${error.message}; trying again in ${ms} ms`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-    } finally {
-      await q?.close();
-    }
-  }
 }

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import Redis from 'ioredis';
 import { bin, root } from '../helpers/root.mjs';
 import { alive, procStat } from '../helpers/proc.mjs';
 import { cowloop, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
@@ -124,6 +125,16 @@ test('three cowloop work nodes, 40 ranges: merged outputs byte-identical to seri
       assert.equal(s.queue.nodes.reduce((n, r) => n + r.events, 0), 400);
       assert.equal(s.shards.filter((x) => x.state === 'done').length, 40);
       mergeAndCompare(dir, recoOpts, out, set);
+
+      // Without --range-size: ranges of 1,000 events (the default the guide gives).
+      const big = path.join(dir, 'big');
+      fs.mkdirSync(big);
+      const bigSet = recoJob(big, { events: 2500 });
+      const bigOut = path.join(dir, 'big-job');
+      const queued = cowloop(['submit', 'redis', recoOpts, '--redis', redis.url, '--out', bigOut, ...bigSet], big);
+      assert.equal(queued.status, 0, queued.stderr);
+      assert.match(queued.stdout, /queued 3 ranges of events \[0, 2500\)/);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(bigOut, 'job.json'), 'utf8')).redis.rangeSize, 1000);
     } finally {
       await redis.stop();
     }
@@ -167,6 +178,20 @@ test('a node SIGKILLed mid-range, another joining late: its leased ranges are ru
       for (const a of s.queue.handedOutAgain) assert.equal(a.times, 2, `[${a.first}, ${a.end}) handed out ${a.times} times`);
       assert.ok(again.length <= 4, `at most the 2 x 2 ranges in hand of the killed node: ${again.join(' ')}`);
       mergeAndCompare(dir, opts, out, set);
+
+      // The bounds come from the queue, not the job record: a record without its redis field,
+      // then also a queue whose meta predates the range size (the first range's bounds tell).
+      const recordFile = path.join(out, 'job.json');
+      const { redis: queued, ...bare } = JSON.parse(fs.readFileSync(recordFile, 'utf8'));
+      fs.writeFileSync(recordFile, JSON.stringify(bare));
+      assert.deepEqual(status(dir, out, redis.url).queue.handedOutAgain, s.queue.handedOutAgain);
+      const admin = new Redis(redis.url);
+      try {
+        assert.equal(await admin.hdel(`${queued.queue}:job`, 'rangeSize'), 1);
+      } finally {
+        admin.disconnect();
+      }
+      assert.deepEqual(status(dir, out, redis.url).queue.handedOutAgain, s.queue.handedOutAgain);
     } finally {
       for (const n of started) n.child.kill('SIGKILL');
       await Promise.all(started.map((n) => n.done));

@@ -73,7 +73,7 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
       if (flags.redis !== undefined) {
         if (!record) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, `${out} holds no submitted job (no job.json): --redis needs a job queued with cowloop submit redis`);
         const name = record.redis?.queue ?? queueName(record.optionsFile, record.optionsDigest);
-        queue = await queueStatus(flags.redis, name, record.redis?.rangeSize ?? 1);
+        queue = await queueStatus(flags.redis, name);
         if (!queue) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `no job ${name} in the queue at ${flags.redis}`);
       }
       if (flags.json) {

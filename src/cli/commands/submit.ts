@@ -18,7 +18,7 @@ import { expectationOf, readJobRecord, writeJobRecord, type JobRecord } from '..
 import type { RegisterCommand } from '../commands.js';
 import { EXIT } from '../exit-codes.js';
 import { applyRunFlags } from './run.js';
-import { submitRedis } from './work.js';
+import { DEFAULT_RANGE_SIZE, submitRedis } from './work.js';
 
 interface SubmitFlags {
   shards?: string;
@@ -214,7 +214,7 @@ export const registerSubmitCommand: RegisterCommand = (program: Command, setExit
     .option('--resume <dir>', 'resubmit the shards of DIR that are missing or failed, then the merge')
     .option('--dry-run', 'print the batch scripts and sbatch lines; submit and write nothing')
     .option('--redis <url>', 'redis: the server to queue the ranges in, redis://host:port')
-    .option('--range-size <n>', 'redis: events per range')
+    .option('--range-size <n>', `redis: events per range (default ${DEFAULT_RANGE_SIZE})`)
     .action(async (system: string | undefined, file: string | undefined, flags: SubmitFlags) => {
       if (flags.resume !== undefined) {
         if (system !== undefined && !SYSTEMS.includes(system)) throw unknownSystem(system);

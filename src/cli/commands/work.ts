@@ -1,5 +1,5 @@
 // A job handed out as event ranges through Redis (src/service/):
-//   cowloop submit redis <options> --redis URL --range-size R --out DIR   queues the ranges
+//   cowloop submit redis <options> --redis URL [--range-size R] --out DIR queues the ranges
 //   cowloop work <options> --redis URL --out DIR [--workers W]            one node's share
 // then `cowloop merge --job DIR` as for shards (a range is a small shard).
 import * as fs from 'node:fs';
@@ -68,9 +68,16 @@ async function initialised(options: JobOptions, scratch: string): Promise<{ app:
   return { app, loop };
 }
 
+// Events per range when --range-size is not given: the smallest size at which, in the
+// model of 1,000 nodes x 8 workers calibrated on the real node and Redis (docs/benchmarks.md),
+// Redis stays under a quarter of its core (steady and at its busiest) at 10 ms an event and
+// under half with events 10x shorter, and the node's cost per range under 5 % of the worker
+// time; smaller ranges lose less work to a lost node and end the job sooner.
+export const DEFAULT_RANGE_SIZE = 1000;
+
 export async function submitRedis(file: string, flags: QueueFlags & { rangeSize?: string }): Promise<number> {
   const { url, out } = required(flags, 'submit redis');
-  const rangeSize = integer('--range-size', flags.rangeSize, 1);
+  const rangeSize = integer('--range-size', flags.rangeSize, 1, DEFAULT_RANGE_SIZE);
   const job = await jobOf(file, flags);
   // Fail on a bad URL before initialising the job.
   await (await RangeQueue.open(url, job.name)).close();
@@ -105,7 +112,7 @@ export async function submitRedis(file: string, flags: QueueFlags & { rangeSize?
         redis: { url, queue: job.name, rangeSize },
       });
     }
-    const added = await q.submit(ranges, { digest: job.digest, ranges: ranges.length, jobFirst: events.first, jobEnd: events.end, optionsFile: job.optionsFile });
+    const added = await q.submit(ranges, { digest: job.digest, ranges: ranges.length, jobFirst: events.first, jobEnd: events.end, optionsFile: job.optionsFile, rangeSize });
     process.stdout.write(
       added
         ? `queued ${ranges.length} ranges of events [${events.first}, ${events.end}) as ${job.name}; run cowloop work ${file} --redis ${url} --out ${flags.out} on each node\n`
@@ -133,7 +140,7 @@ async function work(file: string, flags: WorkFlags): Promise<number> {
   const job = await jobOf(file, flags);
   const q = await RangeQueue.open(url, job.name);
   const meta = await q.meta().finally(() => q.close());
-  if (!meta) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `no job ${job.name} in the queue at ${url}: queue it first with cowloop submit redis ${file} --redis ${url} --range-size R --out ${flags.out}`);
+  if (!meta) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `no job ${job.name} in the queue at ${url}: queue it first with cowloop submit redis ${file} --redis ${url} --out ${flags.out}`);
   const scratch = path.join(rangesDir(out), `.node-${hostName()}-${process.pid}`);
   const say = (line: string): void => void process.stderr.write(`${line}\n`);
   try {
