@@ -69,6 +69,7 @@ async function main() {
     runCpuMs: (cpuRun.user + cpuRun.system) / 1000,
     runStartAtMs: tInit,
     masterEvents: report?.masterEvents ?? 0,
+    warmUp: report?.warmUp ?? null,
     timing: report?.timing ?? null,
     workers: report ? report.workers.map((w) => ({ processed: w.processed, startMs: w.startMs, eventsEndMs: w.eventsEndMs, endMs: w.endMs, cpuMs: w.cpuMs, wallMs: w.wallMs })) : [],
   };
