@@ -72,7 +72,7 @@ const lines = [
   `${ms(med((r) => cpuPath(r.fixed)))} | ${med((r) => r.serial.runCpuMs / cpuPath(r.fixed)).toFixed(2)} | ` +
   `${ms(med((r) => r.fixed.timing.masterEventsMs))} | ${ms(med((r) => r.fixed.timing.masterEventsCpuMs))} | ${med((r) => uss(r.fixed)).toFixed(1)} |`,
   '',
-  `"auto" ran ${stops} events in the master. The warm-up's watching (V8's code size and the resident memory, read after events 1, 2, 4, 8, ...) ` +
+  `"auto" ran ${stops} events in the master. The warm-up's watching (V8's code size and the resident memory, read after events 16, 32, 64, ... on Node.js 20, where reading the code size walks the heap; before the first event and after events 4, 8, 16, ... on Node.js 22 and later, where it costs nothing) ` +
   `cost ${ms(med((r) => r.auto.timing.masterEventsCpuMs - r.fixed.timing.masterEventsCpuMs))} ms of the master's CPU before the fork ` +
   '(the CPU difference between the two 2-worker rows, median of the per-round differences). The ideal on 2 cores is half the serial event loop: ' +
   `${ms(med((r) => r.serial.runMs) / 2)} ms. The CPU critical path is the master's CPU before the fork and in fork(), the busier worker's whole CPU ` +
