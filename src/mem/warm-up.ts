@@ -58,7 +58,7 @@ const BYTECODE_APART = v8.getHeapSpaceStatistics().some((s) => s.space_name === 
  * substitute there: they grow a page at a time, and miss the tens of KiB an interval of
  * optimising adds.
  */
-export const CODE_READING_WALKS_HEAP = !BYTECODE_APART;
+const CODE_READING_WALKS_HEAP = !BYTECODE_APART;
 
 function codeBytes(): number {
   if (CODE_READING_WALKS_HEAP) {
@@ -81,7 +81,7 @@ function sample(): Sample {
  * the first sample is taken before the runs and sampling starts early enough for a stop at
  * minRuns (rounded up to a power of two); where it walks the heap (Node.js 20), the first
  * sample is taken at minRuns, so the earliest stop is four times that: 3 readings fewer for
- * the same stop on work still growing at minRuns.
+ * the same stop for work whose growth has not settled by twice minRuns.
  */
 export class GrowthWatch {
   readonly #maxRuns: number;
