@@ -45,3 +45,15 @@ test('asynchronous work is awaited run by run; a child forked afterwards sees wh
   assert.equal(await child.result, 5);
   await child.exited;
 });
+
+test('work that compiles new code on every run does not settle, and the code growth is reported', async () => {
+  const results = [];
+  const report = await warmUp((i) => {
+    // A fresh function each run: its bytecode (some KiB) is new code every time.
+    const body = Array.from({ length: 1000 }, (_, k) => `x = (x * 31 + ${i * 1000 + k}) | 0;`).join('\n');
+    results.push(new Function('x', `${body}\nreturn x;`)(i));
+  }, { maxRuns: 40 });
+  assert.equal(report.stoppedBy, 'max-runs');
+  assert.equal(results.length, 40);
+  assert.ok(report.codeKiB > 16, `code grew by ${report.codeKiB} KiB`);
+});

@@ -37,6 +37,9 @@ async function main() {
         EventSelector: { Input: [cfg.input] },
         RecoGeometrySvc: { StateMB: cfg.stateMB },
         ...(cfg.overrides ?? {}),
+        // Merged, not replaced: an override of RecoInputSvc.Events alone would otherwise put
+        // File back to the example's data/hits.ndjson and generate that file there.
+        RecoInputSvc: { ...(cfg.overrides?.RecoInputSvc ?? {}), File: cfg.input },
         MpEventLoopMgr: { ...mp, ...(cfg.overrides?.MpEventLoopMgr ?? {}) },
         EventLoopMgr: { PrintFreq: 0 },
         MessageSvc: { OutputLevel: 'WARNING' },
@@ -69,6 +72,7 @@ async function main() {
     runCpuMs: (cpuRun.user + cpuRun.system) / 1000,
     runStartAtMs: tInit,
     masterEvents: report?.masterEvents ?? 0,
+    warmUp: report?.warmUp ?? null,
     timing: report?.timing ?? null,
     workers: report ? report.workers.map((w) => ({ processed: w.processed, startMs: w.startMs, eventsEndMs: w.eventsEndMs, endMs: w.endMs, cpuMs: w.cpuMs, wallMs: w.wallMs })) : [],
   };

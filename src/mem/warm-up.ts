@@ -21,7 +21,10 @@ export interface WarmUpReport {
   ms: number;
   /** Why it stopped: growth settled, or a cap (runs, time) was reached. */
   stoppedBy: 'settled' | 'max-runs' | 'max-ms';
-  /** Growth during the runs, KiB: V8's code spaces (see CODE_SPACES), and this process's resident memory. */
+  /**
+   * Growth during the runs, KiB: V8's code (see CODE_SPACES; where reading it walks the heap,
+   * from the first sample to the last), and this process's resident memory.
+   */
   codeKiB: number;
   residentKiB: number;
 }
@@ -45,13 +48,20 @@ interface Sample {
  * Heap spaces that hold compiled code where V8 keeps bytecode apart from other objects (its
  * trusted spaces, Node.js 22 and later): their sizes are read at no cost. Before that,
  * bytecode lies in the old space and only v8.getHeapCodeStatistics() counts it, walking the
- * whole heap (40-60 ms at 450 MB, each sample, all of it before the fork).
+ * whole heap (25-60 ms at 450 MB, each reading, all of it before the fork).
  */
 const CODE_SPACES = new Set(['code_space', 'code_large_object_space', 'trusted_space', 'trusted_large_object_space']);
 const BYTECODE_APART = v8.getHeapSpaceStatistics().some((s) => s.space_name === 'trusted_space');
+/**
+ * Where reading the code size walks the heap, it is read only where it can decide the stop:
+ * from minRuns on, and never for the report alone. The code spaces' own sizes are no
+ * substitute there: they grow a page at a time, and miss the tens of KiB an interval of
+ * optimising adds.
+ */
+const CODE_READING_WALKS_HEAP = !BYTECODE_APART;
 
 function codeBytes(): number {
-  if (!BYTECODE_APART) {
+  if (CODE_READING_WALKS_HEAP) {
     const c = v8.getHeapCodeStatistics();
     return c.code_and_metadata_size + c.bytecode_and_metadata_size;
   }
@@ -67,16 +77,20 @@ function sample(): Sample {
 /**
  * Watches growth across runs. Samples are taken after runs 1, 2, 4, 8, ... (so watching
  * costs next to nothing however cheap a run is); growth has settled once two intervals in a
- * row grew no more than the limits above. Samples that cannot count towards that (those
- * before the last STILL_INTERVALS intervals up to minRuns) are not taken: a sample may
- * walk the heap.
+ * row grew no more than the limits above, at minRuns or later. Where a code reading is cheap,
+ * the first sample is taken before the runs and sampling starts early enough for a stop at
+ * minRuns (rounded up to a power of two); where it walks the heap (Node.js 20), the first
+ * sample is taken at minRuns, so the earliest stop is four times that: 3 readings fewer for
+ * the same stop for work whose growth has not settled by twice minRuns.
  */
 export class GrowthWatch {
   readonly #maxRuns: number;
   readonly #maxMs: number;
   readonly #minRuns: number;
-  readonly #first: Sample;
-  #last: Sample;
+  /** Code before the first interval judged; resident memory before the first run. */
+  #firstCode: number | undefined;
+  readonly #firstResident: number;
+  #last: Sample | undefined;
   #start = 0;
   #runs = 0;
   /** Runs at the last sample. */
@@ -94,9 +108,15 @@ export class GrowthWatch {
     this.#minRuns = options.minRuns ?? 16;
     let firstSettle = 1;
     while (firstSettle < this.#minRuns) firstSettle *= 2;
-    this.#nextSample = Math.max(1, firstSettle / 2 ** STILL_INTERVALS);
-    this.#first = sample();
-    this.#last = this.#first;
+    if (CODE_READING_WALKS_HEAP) {
+      this.#nextSample = firstSettle;
+      this.#firstResident = process.memoryUsage.rss();
+    } else {
+      this.#nextSample = Math.max(1, firstSettle / 2 ** STILL_INTERVALS);
+      this.#last = sample();
+      this.#firstCode = this.#last.code;
+      this.#firstResident = this.#last.resident;
+    }
   }
 
   /** Whether another run is wanted (false once settled or at a cap). Call before each run. */
@@ -114,22 +134,28 @@ export class GrowthWatch {
     if (this.#runs < this.#nextSample) return;
     this.#nextSample *= 2;
     const now = sample();
-    const runs = this.#runs - this.#lastRuns;
-    const still = now.code - this.#last.code < CODE_STILL_BYTES && now.resident - this.#last.resident < RESIDENT_STILL_BYTES_PER_RUN * runs;
+    const last = this.#last;
+    this.#firstCode ??= now.code;
     this.#last = now;
+    const runs = this.#runs - this.#lastRuns;
     this.#lastRuns = this.#runs;
+    if (!last) return;
+    const still = now.code - last.code < CODE_STILL_BYTES && now.resident - last.resident < RESIDENT_STILL_BYTES_PER_RUN * runs;
     this.#still = still ? this.#still + 1 : 0;
     if (this.#still >= STILL_INTERVALS && this.#runs >= this.#minRuns) this.#stoppedBy = 'settled';
   }
 
   get report(): WarmUpReport {
-    const now = this.#lastRuns === this.#runs && this.#runs > 0 ? this.#last : sample();
+    // Code: up to the last sample where a reading walks the heap (none for the report alone).
+    const atSample = this.#lastRuns === this.#runs && this.#last !== undefined;
+    const code = atSample || CODE_READING_WALKS_HEAP ? this.#last?.code : codeBytes();
+    const resident = atSample ? this.#last!.resident : process.memoryUsage.rss();
     return {
       runs: this.#runs,
       ms: this.#runs > 0 ? performance.now() - this.#start : 0,
       stoppedBy: this.#stoppedBy ?? (this.#runs >= this.#maxRuns ? 'max-runs' : 'max-ms'),
-      codeKiB: (now.code - this.#first.code) / 1024,
-      residentKiB: (now.resident - this.#first.resident) / 1024,
+      codeKiB: code === undefined || this.#firstCode === undefined ? 0 : (code - this.#firstCode) / 1024,
+      residentKiB: (resident - this.#firstResident) / 1024,
     };
   }
 }
