@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileDigest } from '../shard/digest.js';
 import { hostName, MANIFEST } from '../shard/layout.js';
-import { MANIFEST_FORMAT, writeJsonAtomically, type ShardManifest } from '../shard/manifest.js';
+import { MANIFEST_FORMAT, type ShardManifest } from '../shard/manifest.js';
 import type { QueueMeta, QueuedRange } from './range-queue.js';
 import type { RangeResult } from './range-run.js';
 
@@ -34,13 +34,32 @@ function filesUnder(dir: string, prefix = ''): string[] {
   return out.sort();
 }
 
+/** fsync of a file or a directory (best effort where the file system refuses it, as in src/util/partial-file.ts). */
+async function syncPath(p: string): Promise<void> {
+  const handle = await fs.promises.open(p, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP') throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * Writes the manifest into the partial directory and renames it into place. When another
- * node already put the range there (its lease ran out, both finished), the copy in place
- * stays and this one is dropped: one copy of every range. Returns false in that case.
+ * Makes the partial directory durable and renames it into place: the worker wrote and closed
+ * its files without syncing; here the manifest is written, then the files, the manifest and
+ * the directory are synced all at once (the syncs overlap on the thread pool), then the
+ * directory is renamed and the ranges directory synced, so that the range, once placed,
+ * survives a crash of the machine. Asynchronous: the node's master keeps feeding its workers
+ * meanwhile, and acknowledges the range only once this resolves. When another node already
+ * put the range there (its lease ran out, both finished), the copy in place stays and this
+ * one is dropped: one copy of every range. Resolves false in that case.
  */
-export function placeRange(out: string, partial: string, r: QueuedRange, meta: QueueMeta, result: RangeResult, started: Date): boolean {
-  const outputs = filesUnder(partial).map((name) => ({ name, ...fileDigest(path.join(partial, name)) }));
+export async function placeRange(out: string, partial: string, r: QueuedRange, meta: QueueMeta, result: RangeResult, started: Date): Promise<boolean> {
+  const names = filesUnder(partial);
+  const outputs = names.map((name) => ({ name, ...fileDigest(path.join(partial, name)) }));
   const manifest: ShardManifest = {
     format: MANIFEST_FORMAT,
     shard: { index: r.index, count: meta.ranges },
@@ -58,14 +77,19 @@ export function placeRange(out: string, partial: string, r: QueuedRange, meta: Q
     workers: 1,
     exit: { code: 0, status: 'ok' },
   };
-  writeJsonAtomically(path.join(partial, MANIFEST), manifest);
+  // A plain write: the directory is what is placed whole, not the file.
+  await fs.promises.writeFile(path.join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  const subdirs = new Set<string>();
+  for (const n of names) for (let d = path.posix.dirname(n); d !== '.'; d = path.posix.dirname(d)) subdirs.add(d);
+  await Promise.all([...names, MANIFEST, ...subdirs, '.'].map((name) => syncPath(path.join(partial, name))));
   try {
-    fs.renameSync(partial, rangeDir(out, r));
-    return true;
+    await fs.promises.rename(partial, rangeDir(out, r));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-    fs.rmSync(partial, { recursive: true, force: true, maxRetries: 3 });
+    await fs.promises.rm(partial, { recursive: true, force: true, maxRetries: 3 });
     return false;
   }
+  await syncPath(rangesDir(out));
+  return true;
 }

@@ -1,7 +1,8 @@
 // One node of a queued job (`cowloop work`): the master, initialised once, forks its
 // workers once, then takes ranges from the queue and hands them to those long-lived
-// workers (two in hand each, as the ranges strategy does). A finished range is put in
-// place whole and only then acknowledged. Only the master talks to Redis, on one
+// workers (two in hand each, as the ranges strategy does). A finished range is made durable
+// and put in place whole, and only then acknowledged; that is done asynchronously, while
+// its worker runs its next range. Only the master talks to Redis, on one
 // connection opened after the workers are forked and closed before any later fork (a
 // replacement after a crash). The node ends when no range is left unread or leased, except
 // those that failed here (another node must take them); while it waits for leases held
@@ -68,6 +69,8 @@ interface Worker {
 }
 
 const IN_HAND = 2;
+/** Ranges claimed beyond those in the workers' hands: a worker that finishes one gets the next at once. */
+const SPARE = 1;
 
 export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const io = new IoComponentMgr();
@@ -78,6 +81,9 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const shared = new SharedClaims(o.workers);
   const summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failedHere: [], poison: [], waiting: [] };
   const ready: Held[] = [];
+  /** Finished by their workers, being made durable and placed. */
+  const placing = new Set<Held>();
+  /** Placed (or found in place): to acknowledge. */
   const finished: Held[] = [];
   const crashed: Array<{ held: Held; failure: RangeFailure }> = [];
   /** Entry ids of ranges that failed here: this node does not take them again. */
@@ -87,7 +93,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   let wake: (() => void) | undefined;
   const nudge = (): void => wake?.();
   let idleDeaths = 0;
-  let fatal: CowloopError | undefined;
+  let fatal: Error | undefined;
   // Looking for leases that ran out walks the pending list in Redis (thousands of leases
   // with many nodes), so a node does it only when no unread range is left and at most
   // every scanMs: pollMs, then twice as long after each look that found too few, up to a
@@ -111,7 +117,9 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       if (msg.type === 'range-result') held.result = msg.result;
       else if (msg.type === 'range-done') {
         w.inHand = w.inHand.filter((h) => h !== held);
-        finished.push(held);
+        // The spare range goes to the worker now, not after the next exchange with Redis.
+        feed(w);
+        place(held);
         nudge();
       }
     });
@@ -129,6 +137,41 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
     });
   };
 
+  const feed = (w: Worker): void => {
+    while (w.child && w.inHand.length < IN_HAND && ready.length) {
+      const held = ready.shift()!;
+      fs.rmSync(held.order.dir, { recursive: true, force: true });
+      fs.mkdirSync(held.order.dir);
+      held.started = new Date();
+      w.inHand.push(held);
+      w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
+    }
+  };
+
+  const place = (held: Held): void => {
+    placing.add(held);
+    const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
+    placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started)
+      .then(
+        (placed) => {
+          held.placed = placed;
+          if (placed) {
+            summary.ranges++;
+            summary.processed += result.processed;
+          } else summary.duplicates++;
+          finished.push(held);
+        },
+        (error: unknown) => {
+          // Not acknowledged: its lease runs out and another node runs it again.
+          fatal ??= error instanceof Error ? error : new Error(String(error));
+        },
+      )
+      .finally(() => {
+        placing.delete(held);
+        nudge();
+      });
+  };
+
   await Promise.all(workers.map(spawn));
   let lastRenew = Date.now();
   try {
@@ -144,15 +187,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
         // Each step is repeated as a whole if Redis goes away in the middle of it.
         while (finished.length) {
           const held = finished[0]!;
-          const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
-          if (held.placed === undefined) {
-            held.placed = placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started);
-            if (held.placed) {
-              summary.ranges++;
-              summary.processed += result.processed;
-            } else summary.duplicates++;
-          }
-          await q.complete(node, held.range, held.placed ? result.processed : 0);
+          await q.complete(node, held.range, held.placed ? (held.result?.processed ?? 0) : 0);
           finished.shift();
         }
         while (crashed.length) {
@@ -175,10 +210,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
         }
         const held = [...ready, ...workers.flatMap((w) => w.inHand)];
         if (Date.now() - lastRenew >= o.leaseMs / 3) {
-          await q.renew(node, held.map((h) => h.range.id));
+          await q.renew(node, [...held, ...placing].map((h) => h.range.id));
           lastRenew = Date.now();
         }
-        const want = o.workers * IN_HAND - held.length;
+        const want = o.workers * IN_HAND + SPARE - held.length;
         if (want > 0) {
           const scan = Date.now() >= nextScan;
           const ranges = await q.claim(node, want, o.leaseMs, failedIds, scan);
@@ -193,7 +228,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
             ready.push({ range, order, started: new Date() });
           }
         }
-        if (ready.length === 0 && held.length === 0 && crashed.length === 0 && finished.length === 0) {
+        if (ready.length === 0 && held.length === 0 && placing.size === 0 && crashed.length === 0 && finished.length === 0) {
           idle = true;
           const leased = await q.over(failedIds);
           done = leased !== undefined;
@@ -209,18 +244,9 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       // Replacements for workers that died: never while a connection is open.
       if (workers.some((w) => !w.child)) await link.close();
       for (const w of workers) if (!w.child) await spawn(w);
-      for (const w of workers) {
-        while (w.child && w.inHand.length < IN_HAND && ready.length) {
-          const held = ready.shift()!;
-          fs.rmSync(held.order.dir, { recursive: true, force: true });
-          fs.mkdirSync(held.order.dir);
-          held.started = new Date();
-          w.inHand.push(held);
-          w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
-        }
-      }
+      for (const w of workers) feed(w);
       if (finished.length === 0 && crashed.length === 0) {
-        const busy = workers.some((w) => w.inHand.length);
+        const busy = workers.some((w) => w.inHand.length) || placing.size > 0;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, busy ? o.leaseMs / 3 : idlePollMs);
           wake = () => {
