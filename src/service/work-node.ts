@@ -20,7 +20,7 @@ import type { ForkedChild } from '../process/forked-child.js';
 import { SharedClaims } from '../shm/shared-claims.js';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { hostName } from '../shard/layout.js';
-import { partialRangeDir, placeRange, rangesDir } from './range-dir.js';
+import { partialRangeDir, placeRanges, preparePartial, rangesDir } from './range-dir.js';
 import { QueueLink } from './queue-link.js';
 import { type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure } from './range-queue.js';
 import { rangeWorker, type RangeOrder, type RangeResult, type RangeResultMessage } from './range-run.js';
@@ -81,8 +81,12 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const shared = new SharedClaims(o.workers);
   const summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failedHere: [], poison: [], waiting: [] };
   const ready: Held[] = [];
-  /** Finished by their workers, being made durable and placed. */
+  /** Claimed, their partial directories being made. */
+  const preparing = new Set<Held>();
+  /** Finished by their workers, being made durable and placed (a batch at a time). */
   const placing = new Set<Held>();
+  let toPlace: Held[] = [];
+  let batchRunning = false;
   /** Placed (or found in place): to acknowledge. */
   const finished: Held[] = [];
   const crashed: Array<{ held: Held; failure: RangeFailure }> = [];
@@ -137,39 +141,100 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
     });
   };
 
+  // A fork is refused while file system requests are pending (a child must not inherit the
+  // thread pool mid-request): placing and preparing pause around a replacement's fork.
+  let forking = false;
+  const inflight = new Set<Promise<unknown>>();
+  const deferred: Held[] = [];
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    const forget = (): void => void inflight.delete(p);
+    p.then(forget, forget);
+    return p;
+  };
+  const respawn = async (): Promise<void> => {
+    forking = true;
+    try {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+      for (const w of workers) if (!w.child) await spawn(w);
+    } finally {
+      forking = false;
+    }
+    for (const held of deferred.splice(0)) {
+      preparing.delete(held);
+      prepare(held);
+    }
+    placeBatch();
+  };
+
+  // The partial directory is made off the master's loop (a mkdir can wait for the file
+  // system's journal behind the syncs of placement); the range is ready once it exists.
+  const prepare = (held: Held): void => {
+    preparing.add(held);
+    if (forking) {
+      deferred.push(held);
+      return;
+    }
+    track(preparePartial(held.order.dir)).then(
+      () => {
+        preparing.delete(held);
+        ready.push(held);
+        for (const w of workers) feed(w);
+        nudge();
+      },
+      (error: unknown) => {
+        preparing.delete(held);
+        fatal ??= error instanceof Error ? error : new Error(String(error));
+        nudge();
+      },
+    );
+  };
+
   const feed = (w: Worker): void => {
     while (w.child && w.inHand.length < IN_HAND && ready.length) {
       const held = ready.shift()!;
-      fs.rmSync(held.order.dir, { recursive: true, force: true });
-      fs.mkdirSync(held.order.dir);
       held.started = new Date();
       w.inHand.push(held);
       w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
     }
   };
 
-  const place = (held: Held): void => {
-    placing.add(held);
-    const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
-    placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started)
+  // Ranges finished while a batch is being placed wait for the next batch: one wave of
+  // syncs for all of them.
+  const placeBatch = (): void => {
+    if (batchRunning || forking || toPlace.length === 0) return;
+    batchRunning = true;
+    const batch = toPlace;
+    toPlace = [];
+    const results = batch.map((h) => h.result ?? { processed: 0, failed: 0, failedEvents: [] });
+    track(placeRanges(o.out, o.meta, batch.map((h, i) => ({ partial: h.order.dir, range: h.range, result: results[i]!, started: h.started }))))
       .then(
         (placed) => {
-          held.placed = placed;
-          if (placed) {
-            summary.ranges++;
-            summary.processed += result.processed;
-          } else summary.duplicates++;
-          finished.push(held);
+          batch.forEach((held, i) => {
+            held.placed = placed[i]!;
+            if (held.placed) {
+              summary.ranges++;
+              summary.processed += results[i]!.processed;
+            } else summary.duplicates++;
+            finished.push(held);
+          });
         },
         (error: unknown) => {
-          // Not acknowledged: its lease runs out and another node runs it again.
+          // Not acknowledged: their leases run out and other nodes run them again.
           fatal ??= error instanceof Error ? error : new Error(String(error));
         },
       )
       .finally(() => {
-        placing.delete(held);
+        for (const held of batch) placing.delete(held);
+        batchRunning = false;
+        placeBatch();
         nudge();
       });
+  };
+  const place = (held: Held): void => {
+    placing.add(held);
+    toPlace.push(held);
+    placeBatch();
   };
 
   await Promise.all(workers.map(spawn));
@@ -185,10 +250,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       let idle = false;
       await link.exchange(async (q) => {
         // Each step is repeated as a whole if Redis goes away in the middle of it.
-        while (finished.length) {
-          const held = finished[0]!;
-          await q.complete(node, held.range, held.placed ? (held.result?.processed ?? 0) : 0);
-          finished.shift();
+        if (finished.length) {
+          const batch = finished.slice();
+          await q.completeAll(node, batch.map((h) => ({ range: h.range, events: h.placed ? (h.result?.processed ?? 0) : 0 })));
+          finished.splice(0, batch.length);
         }
         while (crashed.length) {
           const { held, failure } = crashed[0]!;
@@ -208,7 +273,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
           }
           crashed.shift();
         }
-        const held = [...ready, ...workers.flatMap((w) => w.inHand)];
+        const held = [...preparing, ...ready, ...workers.flatMap((w) => w.inHand)];
         if (Date.now() - lastRenew >= o.leaseMs / 3) {
           await q.renew(node, [...held, ...placing].map((h) => h.range.id));
           lastRenew = Date.now();
@@ -225,7 +290,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
             // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
             if (held.some((h) => h.range.id === range.id)) continue;
             const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
-            ready.push({ range, order, started: new Date() });
+            prepare({ range, order, started: new Date() });
           }
         }
         if (ready.length === 0 && held.length === 0 && placing.size === 0 && crashed.length === 0 && finished.length === 0) {
@@ -243,7 +308,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       idlePollMs = idle ? Math.min(maxPollMs, idlePollMs) : pollMs;
       // Replacements for workers that died: never while a connection is open.
       if (workers.some((w) => !w.child)) await link.close();
-      for (const w of workers) if (!w.child) await spawn(w);
+      if (workers.some((w) => !w.child)) await respawn();
       for (const w of workers) feed(w);
       if (finished.length === 0 && crashed.length === 0) {
         const busy = workers.some((w) => w.inHand.length) || placing.size > 0;
