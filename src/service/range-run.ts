@@ -58,9 +58,14 @@ export async function rangeWorker(loop: EventLoopMgr, io: IoComponentMgr, shared
     return true;
   };
   const report = { stopped: false, recycled: false };
+  let inputOpen = false;
+  const notSelector = (c: unknown): boolean => c !== selector;
   await processRanges<RangeOrder>(ctx, shared, runOne, report, () => false, {
     begin: async (order) => {
-      await io.ioReinit({ workerIndex: index, workerDir: order.dir });
+      // The input is re-opened by the worker's first range only and stays open: later ranges
+      // only move the selector to their first event.
+      await io.ioReinit({ workerIndex: index, workerDir: order.dir }, inputOpen ? notSelector : undefined);
+      inputOpen = true;
       await selector.open();
       read = eventReader(selector);
       result = { processed: 0, failed: 0, failedEvents: [] };
@@ -70,7 +75,7 @@ export async function rangeWorker(loop: EventLoopMgr, io: IoComponentMgr, shared
       // synced here: the master makes the range's directory durable while this worker
       // runs its next range.
       for (const c of io.components) if (c instanceof HistogramSvc) c.write({ durable: false });
-      await io.ioFinalize();
+      await io.ioFinalize(notSelector);
       ctx.send({ type: 'range-result', id: m.id, result } satisfies RangeResultMessage);
     },
   });
