@@ -113,6 +113,11 @@ export async function placeRanges(out: string, meta: QueueMeta, finished: readon
 
 /** An empty partial directory for a range (one left by an earlier attempt of this process is emptied). */
 export async function preparePartial(partial: string): Promise<void> {
-  await fs.promises.rm(partial, { recursive: true, force: true });
-  await fs.promises.mkdir(partial);
+  try {
+    await fs.promises.mkdir(partial);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await fs.promises.rm(partial, { recursive: true, force: true });
+    await fs.promises.mkdir(partial);
+  }
 }
