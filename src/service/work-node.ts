@@ -97,7 +97,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   let wake: (() => void) | undefined;
   const nudge = (): void => wake?.();
   let idleDeaths = 0;
-  let fatal: Error | undefined;
+  let fatal: CowloopError | undefined;
   // Looking for leases that ran out walks the pending list in Redis (thousands of leases
   // with many nodes), so a node does it only when no unread range is left and at most
   // every scanMs: pollMs, then twice as long after each look that found too few, up to a
@@ -184,7 +184,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       },
       (error: unknown) => {
         preparing.delete(held);
-        fatal ??= error instanceof Error ? error : new Error(String(error));
+        fatal ??= outputError(`cannot make ${held.order.dir}`, error);
         nudge();
       },
     );
@@ -221,7 +221,7 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
         },
         (error: unknown) => {
           // Not acknowledged: their leases run out and other nodes run them again.
-          fatal ??= error instanceof Error ? error : new Error(String(error));
+          fatal ??= outputError(`cannot place finished ranges under ${rangesDir(o.out)}`, error);
         },
       )
       .finally(() => {
@@ -329,6 +329,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   for (const w of workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
   await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
   return summary;
+}
+
+function outputError(what: string, error: unknown): CowloopError {
+  return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 function eventsOf(failures: RangeFailure[]): string {
