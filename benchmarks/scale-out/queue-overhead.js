@@ -173,7 +173,7 @@ async function main() {
       '',
       `Fitted over the sizes: b - a = ${fmt(intercept)} s + ${slope.toFixed(1)} ms x ranges; the work node alone (work - a) ${workSlope.toFixed(1)} ms x ranges (the slope is the cost of one more range; the intercept the fixed cost: the work node's and the merge's process start-up and initialisation, less the local run's).`,
       `A range from being given to its (long-lived) worker to its directory in place (its manifest's start and end) takes ${sizeFit.fixed.toFixed(0)} ms + ${sizeFit.perEvent.toFixed(2)} ms x events (fitted over the sizes):`,
-      'the fixed part is what each range costs in the node beyond its events (outputs re-opened, finalised, placed; the range waiting behind the one before it on its worker), next to the Redis exchange (redis-ops below).',
+      'the fixed part is what each range waits for in the node beyond its events (outputs re-opened and finalised; the range waiting behind the one before it on its worker; its placement, made durable in a batch by the master while the worker runs its next range, so this latency is off the worker\'s path), next to the Redis exchange (redis-ops below).',
       'The Redis server CPU per range is read from /proc for the server process (10 ms ticks, and the server\'s own 10 Hz housekeeping over the run is included: coarse for few ranges).',
       '',
     ];

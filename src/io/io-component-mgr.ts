@@ -25,12 +25,14 @@ export class IoComponentMgr {
     return this.#components;
   }
 
-  ioReinit(ctx: IoReinitContext): Promise<void> {
-    return this.#each('re-initialise I/O in worker ' + ctx.workerIndex, (c) => c.ioReinit(ctx), ErrorCodes.ERR_COWLOOP_IO_REINIT);
+  /** `only`: the components to re-initialise (all by default). */
+  ioReinit(ctx: IoReinitContext, only?: (c: IoComponent) => boolean): Promise<void> {
+    return this.#each('re-initialise I/O in worker ' + ctx.workerIndex, (c) => (only && !only(c) ? undefined : c.ioReinit(ctx)), ErrorCodes.ERR_COWLOOP_IO_REINIT);
   }
 
-  ioFinalize(): Promise<void> {
-    return this.#each('finalise I/O', (c) => c.ioFinalize(), ErrorCodes.ERR_COWLOOP_IO_OUTPUT);
+  /** `only`: the components to finalise (all by default). */
+  ioFinalize(only?: (c: IoComponent) => boolean): Promise<void> {
+    return this.#each('finalise I/O', (c) => (only && !only(c) ? undefined : c.ioFinalize()), ErrorCodes.ERR_COWLOOP_IO_OUTPUT);
   }
 
   ioMerge(workerDirs: readonly string[]): Promise<void> {

@@ -1,8 +1,8 @@
 // A long-lived worker of a queued job's node, forked once from the initialised master: it
 // runs the ranges the master sends it (the ranges strategy's protocol, src/evtloop/range-feed.ts).
 // Around each range it re-opens the outputs in the range's partial directory and, at its
-// end, writes and closes them there, so that each range's directory is whole on its own;
-// then it tells the master what the range did, before the range is reported done.
+// end, writes and closes them there (unsynced), so that each range's directory is whole on
+// its own; then it tells the master what the range did, before the range is reported done.
 import { eventReader, SKIPPED } from '../evtloop/event-reader.js';
 import type { EventLoopMgr } from '../evtloop/event-loop-mgr.js';
 import { processRanges } from '../evtloop/range-feed.js';
@@ -58,17 +58,24 @@ export async function rangeWorker(loop: EventLoopMgr, io: IoComponentMgr, shared
     return true;
   };
   const report = { stopped: false, recycled: false };
+  let inputOpen = false;
+  const notSelector = (c: unknown): boolean => c !== selector;
   await processRanges<RangeOrder>(ctx, shared, runOne, report, () => false, {
     begin: async (order) => {
-      await io.ioReinit({ workerIndex: index, workerDir: order.dir });
+      // The input is re-opened by the worker's first range only and stays open: later ranges
+      // only move the selector to their first event.
+      await io.ioReinit({ workerIndex: index, workerDir: order.dir }, inputOpen ? notSelector : undefined);
+      inputOpen = true;
       await selector.open();
       read = eventReader(selector);
       result = { processed: 0, failed: 0, failedEvents: [] };
     },
     end: async (m) => {
-      // Histograms are written at finalize in a run; here the range ends them.
-      for (const c of io.components) if (c instanceof HistogramSvc) c.write();
-      await io.ioFinalize();
+      // Histograms are written at finalize in a run; here the range ends them. Nothing is
+      // synced here: the master makes the range's directory durable while this worker
+      // runs its next range.
+      for (const c of io.components) if (c instanceof HistogramSvc) c.write({ durable: false });
+      await io.ioFinalize(notSelector);
       ctx.send({ type: 'range-result', id: m.id, result } satisfies RangeResultMessage);
     },
   });

@@ -1,7 +1,8 @@
 // One node of a queued job (`cowloop work`): the master, initialised once, forks its
 // workers once, then takes ranges from the queue and hands them to those long-lived
-// workers (two in hand each, as the ranges strategy does). A finished range is put in
-// place whole and only then acknowledged. Only the master talks to Redis, on one
+// workers (two in hand each, as the ranges strategy does). A finished range is made durable
+// and put in place whole, and only then acknowledged; that is done asynchronously, while
+// its worker runs its next range. Only the master talks to Redis, on one
 // connection opened after the workers are forked and closed before any later fork (a
 // replacement after a crash). The node ends when no range is left unread or leased, except
 // those that failed here (another node must take them); while it waits for leases held
@@ -19,7 +20,7 @@ import type { ForkedChild } from '../process/forked-child.js';
 import { SharedClaims } from '../shm/shared-claims.js';
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { hostName } from '../shard/layout.js';
-import { partialRangeDir, placeRange, rangesDir } from './range-dir.js';
+import { partialRangeDir, placeRanges, preparePartial, rangesDir } from './range-dir.js';
 import { QueueLink } from './queue-link.js';
 import { type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure } from './range-queue.js';
 import { rangeWorker, type RangeOrder, type RangeResult, type RangeResultMessage } from './range-run.js';
@@ -68,6 +69,8 @@ interface Worker {
 }
 
 const IN_HAND = 2;
+/** Ranges claimed beyond those in the workers' hands: a worker that finishes one gets the next at once. */
+const SPARE = 1;
 
 export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const io = new IoComponentMgr();
@@ -78,6 +81,13 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const shared = new SharedClaims(o.workers);
   const summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failedHere: [], poison: [], waiting: [] };
   const ready: Held[] = [];
+  /** Claimed, their partial directories being made. */
+  const preparing = new Set<Held>();
+  /** Finished by their workers, being made durable and placed (a batch at a time). */
+  const placing = new Set<Held>();
+  let toPlace: Held[] = [];
+  let batchRunning = false;
+  /** Placed (or found in place): to acknowledge. */
   const finished: Held[] = [];
   const crashed: Array<{ held: Held; failure: RangeFailure }> = [];
   /** Entry ids of ranges that failed here: this node does not take them again. */
@@ -111,7 +121,9 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       if (msg.type === 'range-result') held.result = msg.result;
       else if (msg.type === 'range-done') {
         w.inHand = w.inHand.filter((h) => h !== held);
-        finished.push(held);
+        // The spare range goes to the worker now, not after the next exchange with Redis.
+        feed(w);
+        place(held);
         nudge();
       }
     });
@@ -129,6 +141,102 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
     });
   };
 
+  // A fork is refused while file system requests are pending (a child must not inherit the
+  // thread pool mid-request): placing and preparing pause around a replacement's fork.
+  let forking = false;
+  const inflight = new Set<Promise<unknown>>();
+  const deferred: Held[] = [];
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inflight.add(p);
+    const forget = (): void => void inflight.delete(p);
+    p.then(forget, forget);
+    return p;
+  };
+  const respawn = async (): Promise<void> => {
+    forking = true;
+    try {
+      while (inflight.size) await Promise.allSettled([...inflight]);
+      for (const w of workers) if (!w.child) await spawn(w);
+    } finally {
+      forking = false;
+    }
+    for (const held of deferred.splice(0)) {
+      preparing.delete(held);
+      prepare(held);
+    }
+    placeBatch();
+  };
+
+  // The partial directory is made off the master's loop (a mkdir can wait for the file
+  // system's journal behind the syncs of placement); the range is ready once it exists.
+  const prepare = (held: Held): void => {
+    preparing.add(held);
+    if (forking) {
+      deferred.push(held);
+      return;
+    }
+    track(preparePartial(held.order.dir)).then(
+      () => {
+        preparing.delete(held);
+        ready.push(held);
+        for (const w of workers) feed(w);
+        nudge();
+      },
+      (error: unknown) => {
+        preparing.delete(held);
+        fatal ??= outputError(`cannot make ${held.order.dir}`, error);
+        nudge();
+      },
+    );
+  };
+
+  const feed = (w: Worker): void => {
+    while (w.child && w.inHand.length < IN_HAND && ready.length) {
+      const held = ready.shift()!;
+      held.started = new Date();
+      w.inHand.push(held);
+      w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
+    }
+  };
+
+  // Ranges finished while a batch is being placed wait for the next batch: one wave of
+  // syncs for all of them.
+  const placeBatch = (): void => {
+    if (batchRunning || forking || toPlace.length === 0) return;
+    batchRunning = true;
+    const batch = toPlace;
+    toPlace = [];
+    const results = batch.map((h) => h.result ?? { processed: 0, failed: 0, failedEvents: [] });
+    track(placeRanges(o.out, o.meta, batch.map((h, i) => ({ partial: h.order.dir, range: h.range, result: results[i]!, started: h.started }))))
+      .then(
+        (placed) => {
+          batch.forEach((held, i) => {
+            held.placed = placed[i]!;
+            if (held.placed) {
+              summary.ranges++;
+              summary.processed += results[i]!.processed;
+            } else summary.duplicates++;
+            finished.push(held);
+          });
+        },
+        (error: unknown) => {
+          // Not acknowledged: their leases run out and other nodes run them again.
+          fatal ??= outputError(`cannot place finished ranges under ${rangesDir(o.out)}`, error);
+        },
+      )
+      .finally(() => {
+        for (const held of batch) placing.delete(held);
+        batchRunning = false;
+        placeBatch();
+        nudge();
+      });
+  };
+  const place = (held: Held): void => {
+    placing.add(held);
+    toPlace.push(held);
+    placeBatch();
+  };
+
   await Promise.all(workers.map(spawn));
   let lastRenew = Date.now();
   try {
@@ -142,18 +250,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       let idle = false;
       await link.exchange(async (q) => {
         // Each step is repeated as a whole if Redis goes away in the middle of it.
-        while (finished.length) {
-          const held = finished[0]!;
-          const result = held.result ?? { processed: 0, failed: 0, failedEvents: [] };
-          if (held.placed === undefined) {
-            held.placed = placeRange(o.out, held.order.dir, held.range, o.meta, result, held.started);
-            if (held.placed) {
-              summary.ranges++;
-              summary.processed += result.processed;
-            } else summary.duplicates++;
-          }
-          await q.complete(node, held.range, held.placed ? result.processed : 0);
-          finished.shift();
+        if (finished.length) {
+          const batch = finished.slice();
+          await q.completeAll(node, batch.map((h) => ({ range: h.range, events: h.placed ? (h.result?.processed ?? 0) : 0 })));
+          finished.splice(0, batch.length);
         }
         while (crashed.length) {
           const { held, failure } = crashed[0]!;
@@ -173,12 +273,12 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
           }
           crashed.shift();
         }
-        const held = [...ready, ...workers.flatMap((w) => w.inHand)];
+        const held = [...preparing, ...ready, ...workers.flatMap((w) => w.inHand)];
         if (Date.now() - lastRenew >= o.leaseMs / 3) {
-          await q.renew(node, held.map((h) => h.range.id));
+          await q.renew(node, [...held, ...placing].map((h) => h.range.id));
           lastRenew = Date.now();
         }
-        const want = o.workers * IN_HAND - held.length;
+        const want = o.workers * IN_HAND + SPARE - held.length;
         if (want > 0) {
           const scan = Date.now() >= nextScan;
           const ranges = await q.claim(node, want, o.leaseMs, failedIds, scan);
@@ -190,10 +290,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
             // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
             if (held.some((h) => h.range.id === range.id)) continue;
             const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
-            ready.push({ range, order, started: new Date() });
+            prepare({ range, order, started: new Date() });
           }
         }
-        if (ready.length === 0 && held.length === 0 && crashed.length === 0 && finished.length === 0) {
+        if (ready.length === 0 && held.length === 0 && placing.size === 0 && crashed.length === 0 && finished.length === 0) {
           idle = true;
           const leased = await q.over(failedIds);
           done = leased !== undefined;
@@ -208,19 +308,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
       idlePollMs = idle ? Math.min(maxPollMs, idlePollMs) : pollMs;
       // Replacements for workers that died: never while a connection is open.
       if (workers.some((w) => !w.child)) await link.close();
-      for (const w of workers) if (!w.child) await spawn(w);
-      for (const w of workers) {
-        while (w.child && w.inHand.length < IN_HAND && ready.length) {
-          const held = ready.shift()!;
-          fs.rmSync(held.order.dir, { recursive: true, force: true });
-          fs.mkdirSync(held.order.dir);
-          held.started = new Date();
-          w.inHand.push(held);
-          w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
-        }
-      }
+      if (workers.some((w) => !w.child)) await respawn();
+      for (const w of workers) feed(w);
       if (finished.length === 0 && crashed.length === 0) {
-        const busy = workers.some((w) => w.inHand.length);
+        const busy = workers.some((w) => w.inHand.length) || placing.size > 0;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, busy ? o.leaseMs / 3 : idlePollMs);
           wake = () => {
@@ -238,6 +329,10 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   for (const w of workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
   await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
   return summary;
+}
+
+function outputError(what: string, error: unknown): CowloopError {
+  return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 function eventsOf(failures: RangeFailure[]): string {

@@ -9,7 +9,7 @@ import type { IoAbandonContext, IoComponent, IoMergeContext, IoReinitContext } f
 import { prop, type PropertyDecls, type PropsOf } from '../properties.js';
 import { Service } from '../service.js';
 import { Histogram1D, Histogram2D, type Histogram } from './histogram.js';
-import { readHistogramFile, writeHistogramFile } from './histogram-file.js';
+import { histogramsToText, readHistogramFile, writeHistogramFile } from './histogram-file.js';
 
 const histogramProperties = {
   Output: prop.string('', 'JSON file the histograms are written to at finalize (relative to ApplicationMgr.OutputDir), only when the run ends well; empty: none'),
@@ -81,11 +81,16 @@ export class HistogramSvc extends Service implements IoComponent {
     return this.props.Output ? this.resolveOutput(this.props.Output) : undefined;
   }
 
-  /** Writes the output file now (also done at finalize). */
-  write(): string | undefined {
+  /**
+   * Writes the output file now (also done at finalize): synced and renamed into place, or,
+   * with `durable: false`, a plain write, for a file in a directory its caller syncs and
+   * places whole (a queued job's range).
+   */
+  write(options: { durable?: boolean } = {}): string | undefined {
     const file = this.outputPath;
     if (!file) return undefined;
-    writeHistogramFile(file, this.#histograms.values());
+    if (options.durable === false) fs.writeFileSync(file, histogramsToText(this.#histograms.values()));
+    else writeHistogramFile(file, this.#histograms.values());
     this.#written = file;
     return file;
   }
