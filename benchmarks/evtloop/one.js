@@ -33,7 +33,6 @@ async function main() {
       options: path.join(reco, 'reco.opts'),
       overrides: {
         ApplicationMgr: { EvtMax: cfg.events, OutputDir: cfg.out, ...loop },
-        RecoInputSvc: { File: cfg.input },
         EventSelector: { Input: [cfg.input] },
         RecoGeometrySvc: { StateMB: cfg.stateMB },
         ...(cfg.overrides ?? {}),
