@@ -50,3 +50,22 @@ export function sameOutputs(assert, got, want) {
     assert.ok(a.equals(b), `${path.join(got, name)} differs from ${path.join(want, name)}`);
   }
 }
+
+/** The reco options with a Gate holding `event` until `dir/go` exists (it writes `dir/reached` when the event arrives). */
+export function gatedOpts(dir, event) {
+  const file = path.join(dir, 'gated.opts');
+  fs.writeFileSync(
+    file,
+    [
+      `#include "${recoOpts}"`,
+      // Modules resolve beside the top options file: name the example's by its full path.
+      `ApplicationMgr.Modules = { "${path.join(root, 'examples', 'reco', 'components.js')}", "${path.join(root, 'test', 'fixtures', 'shard', 'gate.mjs')}" };`,
+      'ApplicationMgr.TopAlg += { "Gate" };',
+      `Gate.Event = ${event};`,
+      `Gate.Open = "${path.join(dir, 'go')}";`,
+      `Gate.Reached = "${path.join(dir, 'reached')}";`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}

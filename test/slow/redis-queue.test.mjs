@@ -11,7 +11,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { bin, root } from '../helpers/root.mjs';
 import { alive, procStat } from '../helpers/proc.mjs';
-import { cowloop, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
+import { cowloop, gatedOpts, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
 import { spawnCollecting } from '../helpers/spawn-collecting.mjs';
 import { withDir } from '../helpers/tmp.mjs';
 
@@ -52,24 +52,6 @@ async function startRedis(dir, { port, appendonly = false } = {}) {
     await until('redis-server to end', () => !alive(pid));
   };
   return { url: `redis://127.0.0.1:${port}`, port, stop };
-}
-
-/** The reco options with a Gate holding `event` until `dir/go` exists (it writes `dir/reached` when the event arrives). */
-function gatedOpts(dir, event) {
-  const file = path.join(dir, 'gated.opts');
-  fs.writeFileSync(
-    file,
-    [
-      `#include "${recoOpts}"`,
-      `ApplicationMgr.Modules = { "${path.join(root, 'examples', 'reco', 'components.js')}", "${path.join(root, 'test', 'fixtures', 'shard', 'gate.mjs')}" };`,
-      'ApplicationMgr.TopAlg += { "Gate" };',
-      `Gate.Event = ${event};`,
-      `Gate.Open = "${path.join(dir, 'go')}";`,
-      `Gate.Reached = "${path.join(dir, 'reached')}";`,
-      '',
-    ].join('\n'),
-  );
-  return file;
 }
 
 /** A `cowloop work` node as a real process, its output collected (`stderr`: so far). */

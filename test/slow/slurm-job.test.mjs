@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { root } from '../helpers/root.mjs';
-import { cowloop, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
+import { cowloop, gatedOpts, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
 import { cancelJobs, jobLines, jobState, sbatch, useSlurm, waitFor } from '../helpers/slurm.mjs';
 import { withDir } from '../helpers/tmp.mjs';
 
@@ -27,25 +26,6 @@ function submitted(r) {
 }
 
 const ENDED = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY)$/;
-
-/** The reco options with a Gate holding `event` until `dir/go` exists. */
-function gatedOpts(dir, event) {
-  const file = path.join(dir, 'gated.opts');
-  fs.writeFileSync(
-    file,
-    [
-      `#include "${recoOpts}"`,
-      // Modules resolve beside the top options file: name the example's by its full path.
-      `ApplicationMgr.Modules = { "${path.join(root, 'examples', 'reco', 'components.js')}", "${path.join(root, 'test', 'fixtures', 'shard', 'gate.mjs')}" };`,
-      'ApplicationMgr.TopAlg += { "Gate" };',
-      `Gate.Event = ${event};`,
-      `Gate.Open = "${path.join(dir, 'go')}";`,
-      `Gate.Reached = "${path.join(dir, 'reached')}";`,
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
 
 test('4 array tasks of 2 workers, then the merge job: the serial run\'s bytes', { skip }, () =>
   withDir(async (dir) => {
