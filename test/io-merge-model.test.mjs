@@ -8,18 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { mergeOutputs } from 'cowloop';
 import { withDir } from './helpers/tmp.mjs';
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from './helpers/random.mjs';
 
 /**
  * The merge's contract: records (a line with the blank lines after it) ordered by event
