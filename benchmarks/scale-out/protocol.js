@@ -15,18 +15,8 @@ const Redis = require('ioredis');
 const GROUP = 'nodes';
 const NODE_OPTIONS = { lazyConnect: true, enableReadyCheck: false, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000, keepAlive: 30000, commandTimeout: 30000 };
 
-// As RENEW in src/service/range-queue.ts.
-const RENEW = `
-local kept = 0
-for i = 1, #ARGV - 1 do
-  local p = redis.call('XPENDING', KEYS[1], '${GROUP}', ARGV[i], ARGV[i], 1)
-  if p[1] and p[1][2] == ARGV[#ARGV] then
-    redis.call('XCLAIM', KEYS[1], '${GROUP}', ARGV[#ARGV], 0, ARGV[i], 'JUSTID')
-    kept = kept + 1
-  end
-end
-return kept
-`;
+// The renewal script the node runs (cowloop must be built: npm run build:ts).
+const { RENEW } = require('../../dist/cjs/service/range-queue.js');
 
 async function open(url) {
   const redis = new Redis(url, NODE_OPTIONS);

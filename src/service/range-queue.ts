@@ -48,8 +48,9 @@ return 1
 `;
 
 // Renews only the leases still held by this consumer: a lease that ran out and went to
-// another node stays there (XCLAIM alone would take it back).
-const RENEW = `
+// another node stays there (XCLAIM alone would take it back). Exported for the benchmarks,
+// which time the node's exchanges command by command.
+export const RENEW = `
 local kept = 0
 for i = 1, #ARGV - 1 do
   local p = redis.call('XPENDING', KEYS[1], '${GROUP}', ARGV[i], ARGV[i], 1)
