@@ -10,7 +10,13 @@
 //
 // A worker that dies fails the range it was running on this node: the failure is recorded
 // in Redis with the event it was at, and the range handed back at once; a range that failed
-// on MaxFailures different nodes is poison: acknowledged without outputs and reported.
+// on MaxFailures different nodes is poison: acknowledged without outputs and reported
+// (the decisions are in range-failure.ts).
+//
+// A range moves through the node's fields in one direction: preparing (its partial
+// directory being made) -> ready -> a worker's inHand -> placing (made durable and put in
+// place, a batch at a time) -> finished (to acknowledge); or, when its worker dies,
+// inHand -> crashed (to record and hand back).
 import * as fs from 'node:fs';
 import type { EventLoopMgr } from '../evtloop/event-loop-mgr.js';
 import type { RangeMessage, WorkerMessage } from '../evtloop/range-feed.js';
@@ -22,7 +28,8 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { hostName } from '../shard/layout.js';
 import { partialRangeDir, placeRanges, preparePartial, rangesDir } from './range-dir.js';
 import { QueueLink } from './queue-link.js';
-import { type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure } from './range-queue.js';
+import { type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure, type RangeQueue } from './range-queue.js';
+import { blameRange, decideFailure, tooManyIdleDeaths } from './range-failure.js';
 import { rangeWorker, type RangeOrder, type RangeResult, type RangeResultMessage } from './range-run.js';
 
 export interface WorkOptions {
@@ -77,265 +84,351 @@ export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   io.ioRegisterAll(o.loop.application.components());
   await o.loop.application.prefork();
   fs.mkdirSync(rangesDir(o.out), { recursive: true });
-  const node = `${hostName()}:${process.pid}`;
-  const shared = new SharedClaims(o.workers);
-  const summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failedHere: [], poison: [], waiting: [] };
-  const ready: Held[] = [];
+  return new WorkNode(o, io).run();
+}
+
+class WorkNode {
+  readonly #o: WorkOptions;
+  readonly #io: IoComponentMgr;
+  readonly #node = `${hostName()}:${process.pid}`;
+  readonly #shared: SharedClaims;
+  readonly #link: QueueLink;
+  readonly #summary: WorkSummary = { ranges: 0, duplicates: 0, processed: 0, failedHere: [], poison: [], waiting: [] };
+  readonly #workers: Worker[];
+
+  // Where each range is (see the head of the file).
   /** Claimed, their partial directories being made. */
-  const preparing = new Set<Held>();
+  readonly #preparing = new Set<Held>();
+  readonly #ready: Held[] = [];
   /** Finished by their workers, being made durable and placed (a batch at a time). */
-  const placing = new Set<Held>();
-  let toPlace: Held[] = [];
-  let batchRunning = false;
+  readonly #placing = new Set<Held>();
+  #toPlace: Held[] = [];
+  #batchRunning = false;
   /** Placed (or found in place): to acknowledge. */
-  const finished: Held[] = [];
-  const crashed: Array<{ held: Held; failure: RangeFailure }> = [];
+  readonly #finished: Held[] = [];
+  readonly #crashed: Array<{ held: Held; failure: RangeFailure }> = [];
   /** Entry ids of ranges that failed here: this node does not take them again. */
-  const failedIds = new Set<string>();
-  const failedRanges = new Map<string, QueuedRange>();
-  const workers: Worker[] = Array.from({ length: o.workers }, (_, index) => ({ index, child: undefined, inHand: [] }));
-  let wake: (() => void) | undefined;
-  const nudge = (): void => wake?.();
-  let idleDeaths = 0;
-  let fatal: CowloopError | undefined;
+  readonly #failedIds = new Set<string>();
+  readonly #failedRanges = new Map<string, QueuedRange>();
+
+  #idleDeaths = 0;
+  /** Set by whatever goes wrong off the main loop; the loop stops the workers and throws it. */
+  #fatal: CowloopError | undefined;
+  #wake: (() => void) | undefined;
+
+  // A fork is refused while file system requests are pending (a child must not inherit the
+  // thread pool mid-request): placing and preparing pause around a replacement's fork.
+  #forking = false;
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #deferred: Held[] = [];
+
   // Looking for leases that ran out walks the pending list in Redis (thousands of leases
   // with many nodes), so a node does it only when no unread range is left and at most
   // every scanMs: pollMs, then twice as long after each look that found too few, up to a
   // quarter of a lease (a lost range is taken at most lease/4 after it ran out). An idle
   // node polls on the same terms, and asks at once again after a range.
-  const pollMs = Math.max(100, Math.min(1000, o.leaseMs / 4));
-  const maxPollMs = Math.max(pollMs, o.leaseMs / 4);
-  let idlePollMs = pollMs;
-  let scanMs = pollMs;
-  let nextScan = 0;
-  const link = new QueueLink(o.url, o.queue, o.redisWaitMs, o.say);
+  readonly #pollMs: number;
+  readonly #maxPollMs: number;
+  #idlePollMs: number;
+  #scanMs: number;
+  #nextScan = 0;
+  #lastRenew = 0;
 
-  const spawn = async (w: Worker): Promise<void> => {
-    shared.resetWorker(w.index);
-    const child = await fork((ctx) => rangeWorker(o.loop, io, shared, w.index, ctx), { index: w.index, title: `cowloop: range worker ${w.index}` });
-    w.child = child;
-    child.on('message', (m: unknown) => {
-      const msg = m as WorkerMessage | RangeResultMessage;
-      const held = w.inHand.find((h) => h.order.id === msg.id);
-      if (!held) return;
-      if (msg.type === 'range-result') held.result = msg.result;
-      else if (msg.type === 'range-done') {
-        w.inHand = w.inHand.filter((h) => h !== held);
-        // The spare range goes to the worker now, not after the next exchange with Redis.
-        feed(w);
-        place(held);
-        nudge();
+  constructor(o: WorkOptions, io: IoComponentMgr) {
+    this.#o = o;
+    this.#io = io;
+    this.#shared = new SharedClaims(o.workers);
+    this.#workers = Array.from({ length: o.workers }, (_, index) => ({ index, child: undefined, inHand: [] }));
+    this.#pollMs = Math.max(100, Math.min(1000, o.leaseMs / 4));
+    this.#maxPollMs = Math.max(this.#pollMs, o.leaseMs / 4);
+    this.#idlePollMs = this.#pollMs;
+    this.#scanMs = this.#pollMs;
+    this.#link = new QueueLink(o.url, o.queue, o.redisWaitMs, o.say);
+  }
+
+  async run(): Promise<WorkSummary> {
+    await Promise.all(this.#workers.map((w) => this.#spawn(w)));
+    this.#lastRenew = Date.now();
+    try {
+      for (;;) {
+        if (this.#fatal) await this.#abort(this.#fatal);
+        let done = false;
+        let idle = false;
+        await this.#link.exchange(async (q) => {
+          // Each step is repeated as a whole if Redis goes away in the middle of it.
+          await this.#acknowledge(q);
+          await this.#reportCrashes(q);
+          const held = this.#held();
+          await this.#renew(q, held);
+          await this.#claim(q, held);
+          if (this.#empty(held)) {
+            idle = true;
+            done = await this.#jobOver(q);
+          }
+        });
+        if (done) break;
+        this.#idlePollMs = idle ? Math.min(this.#maxPollMs, this.#idlePollMs) : this.#pollMs;
+        // Replacements for workers that died: never while a connection is open.
+        if (this.#workers.some((w) => !w.child)) await this.#link.close();
+        if (this.#workers.some((w) => !w.child)) await this.#respawn();
+        this.#feedAll();
+        if (this.#finished.length === 0 && this.#crashed.length === 0) await this.#wait(idle);
       }
-    });
-    child.result.catch((error: unknown) => {
-      // The range at the event it was running failed here; the other in hand go to another worker.
-      const event = shared.inFlight(w.index);
-      const failed = w.inHand.find((h) => event >= h.range.first && event < h.range.end) ?? w.inHand[0];
-      const why = error instanceof Error ? error.message : String(error);
-      if (failed) crashed.push({ held: failed, failure: { node, event: event >= failed.range.first && event < failed.range.end ? event : -1, why } });
-      else if (++idleDeaths > o.workers * 3) fatal ??= new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `range workers died ${idleDeaths} times without a range in hand; giving up (${why})`);
-      ready.unshift(...w.inHand.filter((h) => h !== failed));
-      w.inHand = [];
-      w.child = undefined;
-      nudge();
-    });
-  };
+    } finally {
+      await this.#link.close();
+    }
+    for (const w of this.#workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
+    await Promise.all(this.#workers.map((w) => w.child?.exited ?? Promise.resolve()));
+    return this.#summary;
+  }
 
-  // A fork is refused while file system requests are pending (a child must not inherit the
-  // thread pool mid-request): placing and preparing pause around a replacement's fork.
-  let forking = false;
-  const inflight = new Set<Promise<unknown>>();
-  const deferred: Held[] = [];
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    inflight.add(p);
-    const forget = (): void => void inflight.delete(p);
+  async #abort(error: CowloopError): Promise<never> {
+    for (const w of this.#workers) w.child?.kill('SIGKILL');
+    await Promise.all(this.#workers.map((w) => w.child?.exited ?? Promise.resolve()));
+    throw error;
+  }
+
+  #nudge(): void {
+    this.#wake?.();
+  }
+
+  /** Until something happens (a range ends, a worker dies, a batch is placed), or a renewal or poll is due. */
+  async #wait(idle: boolean): Promise<void> {
+    const busy = this.#workers.some((w) => w.inHand.length) || this.#placing.size > 0;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, busy ? this.#o.leaseMs / 3 : this.#idlePollMs);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
+    if (idle) this.#idlePollMs *= 2;
+  }
+
+  // --- Workers -------------------------------------------------------------------------
+
+  async #spawn(w: Worker): Promise<void> {
+    this.#shared.resetWorker(w.index);
+    const child = await fork((ctx) => rangeWorker(this.#o.loop, this.#io, this.#shared, w.index, ctx), { index: w.index, title: `cowloop: range worker ${w.index}` });
+    w.child = child;
+    child.on('message', (m: unknown) => this.#onMessage(w, m as WorkerMessage | RangeResultMessage));
+    child.result.catch((error: unknown) => this.#onDeath(w, error));
+  }
+
+  #onMessage(w: Worker, msg: WorkerMessage | RangeResultMessage): void {
+    const held = w.inHand.find((h) => h.order.id === msg.id);
+    if (!held) return;
+    if (msg.type === 'range-result') held.result = msg.result;
+    else if (msg.type === 'range-done') {
+      w.inHand = w.inHand.filter((h) => h !== held);
+      // The spare range goes to the worker now, not after the next exchange with Redis.
+      this.#feed(w);
+      this.#place(held);
+      this.#nudge();
+    }
+  }
+
+  #onDeath(w: Worker, error: unknown): void {
+    // The range at the event it was running failed here; the other in hand go to another worker.
+    const blamed = blameRange(w.inHand, this.#shared.inFlight(w.index), (h) => h.range);
+    const failed = blamed?.failed;
+    const why = error instanceof Error ? error.message : String(error);
+    if (blamed && failed) this.#crashed.push({ held: failed, failure: { node: this.#node, event: blamed.event, why } });
+    else if (tooManyIdleDeaths(++this.#idleDeaths, this.#o.workers)) {
+      this.#fatal ??= new CowloopError(ErrorCodes.ERR_COWLOOP_WORKER_FAILED, `range workers died ${this.#idleDeaths} times without a range in hand; giving up (${why})`);
+    }
+    this.#ready.unshift(...w.inHand.filter((h) => h !== failed));
+    w.inHand = [];
+    w.child = undefined;
+    this.#nudge();
+  }
+
+  /** Forks replacements once no file system request is pending, then resumes what waited for the fork. */
+  async #respawn(): Promise<void> {
+    this.#forking = true;
+    try {
+      while (this.#inflight.size) await Promise.allSettled([...this.#inflight]);
+      for (const w of this.#workers) if (!w.child) await this.#spawn(w);
+    } finally {
+      this.#forking = false;
+    }
+    for (const held of this.#deferred.splice(0)) {
+      this.#preparing.delete(held);
+      this.#prepare(held);
+    }
+    this.#placeBatch();
+  }
+
+  /** Keeps a file system request in view, so a fork can wait for it. */
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inflight.add(p);
+    const forget = (): void => void this.#inflight.delete(p);
     p.then(forget, forget);
     return p;
-  };
-  const respawn = async (): Promise<void> => {
-    forking = true;
-    try {
-      while (inflight.size) await Promise.allSettled([...inflight]);
-      for (const w of workers) if (!w.child) await spawn(w);
-    } finally {
-      forking = false;
-    }
-    for (const held of deferred.splice(0)) {
-      preparing.delete(held);
-      prepare(held);
-    }
-    placeBatch();
-  };
+  }
+
+  // --- Feeding ranges --------------------------------------------------------------------
 
   // The partial directory is made off the master's loop (a mkdir can wait for the file
   // system's journal behind the syncs of placement); the range is ready once it exists.
-  const prepare = (held: Held): void => {
-    preparing.add(held);
-    if (forking) {
-      deferred.push(held);
+  #prepare(held: Held): void {
+    this.#preparing.add(held);
+    if (this.#forking) {
+      this.#deferred.push(held);
       return;
     }
-    track(preparePartial(held.order.dir)).then(
+    this.#track(preparePartial(held.order.dir)).then(
       () => {
-        preparing.delete(held);
-        ready.push(held);
-        for (const w of workers) feed(w);
-        nudge();
+        this.#preparing.delete(held);
+        this.#ready.push(held);
+        this.#feedAll();
+        this.#nudge();
       },
       (error: unknown) => {
-        preparing.delete(held);
-        fatal ??= outputError(`cannot make ${held.order.dir}`, error);
-        nudge();
+        this.#preparing.delete(held);
+        this.#fatal ??= outputError(`cannot make ${held.order.dir}`, error);
+        this.#nudge();
       },
     );
-  };
+  }
 
-  const feed = (w: Worker): void => {
-    while (w.child && w.inHand.length < IN_HAND && ready.length) {
-      const held = ready.shift()!;
+  /** Up to two ranges in hand: the worker starts the next as soon as it ends one, without waiting for the master. */
+  #feed(w: Worker): void {
+    while (w.child && w.inHand.length < IN_HAND && this.#ready.length) {
+      const held = this.#ready.shift()!;
       held.started = new Date();
       w.inHand.push(held);
       w.child.send({ type: 'range', ...held.order } satisfies RangeMessage & RangeOrder);
     }
-  };
+  }
+
+  #feedAll(): void {
+    for (const w of this.#workers) this.#feed(w);
+  }
+
+  // --- Placing finished ranges -----------------------------------------------------------
+
+  #place(held: Held): void {
+    this.#placing.add(held);
+    this.#toPlace.push(held);
+    this.#placeBatch();
+  }
 
   // Ranges finished while a batch is being placed wait for the next batch: one wave of
-  // syncs for all of them.
-  const placeBatch = (): void => {
-    if (batchRunning || forking || toPlace.length === 0) return;
-    batchRunning = true;
-    const batch = toPlace;
-    toPlace = [];
+  // syncs (files, manifests, directories) for all of them, before any is acknowledged.
+  #placeBatch(): void {
+    if (this.#batchRunning || this.#forking || this.#toPlace.length === 0) return;
+    this.#batchRunning = true;
+    const batch = this.#toPlace;
+    this.#toPlace = [];
     const results = batch.map((h) => h.result ?? { processed: 0, failed: 0, failedEvents: [] });
-    track(placeRanges(o.out, o.meta, batch.map((h, i) => ({ partial: h.order.dir, range: h.range, result: results[i]!, started: h.started }))))
+    const o = this.#o;
+    this.#track(placeRanges(o.out, o.meta, batch.map((h, i) => ({ partial: h.order.dir, range: h.range, result: results[i]!, started: h.started }))))
       .then(
         (placed) => {
           batch.forEach((held, i) => {
             held.placed = placed[i]!;
             if (held.placed) {
-              summary.ranges++;
-              summary.processed += results[i]!.processed;
-            } else summary.duplicates++;
-            finished.push(held);
+              this.#summary.ranges++;
+              this.#summary.processed += results[i]!.processed;
+            } else this.#summary.duplicates++;
+            this.#finished.push(held);
           });
         },
         (error: unknown) => {
           // Not acknowledged: their leases run out and other nodes run them again.
-          fatal ??= outputError(`cannot place finished ranges under ${rangesDir(o.out)}`, error);
+          this.#fatal ??= outputError(`cannot place finished ranges under ${rangesDir(o.out)}`, error);
         },
       )
       .finally(() => {
-        for (const held of batch) placing.delete(held);
-        batchRunning = false;
-        placeBatch();
-        nudge();
+        for (const held of batch) this.#placing.delete(held);
+        this.#batchRunning = false;
+        this.#placeBatch();
+        this.#nudge();
       });
-  };
-  const place = (held: Held): void => {
-    placing.add(held);
-    toPlace.push(held);
-    placeBatch();
-  };
-
-  await Promise.all(workers.map(spawn));
-  let lastRenew = Date.now();
-  try {
-    for (;;) {
-      if (fatal) {
-        for (const w of workers) w.child?.kill('SIGKILL');
-        await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
-        throw fatal;
-      }
-      let done = false;
-      let idle = false;
-      await link.exchange(async (q) => {
-        // Each step is repeated as a whole if Redis goes away in the middle of it.
-        if (finished.length) {
-          const batch = finished.slice();
-          await q.completeAll(node, batch.map((h) => ({ range: h.range, events: h.placed ? (h.result?.processed ?? 0) : 0 })));
-          finished.splice(0, batch.length);
-        }
-        while (crashed.length) {
-          const { held, failure } = crashed[0]!;
-          fs.rmSync(held.order.dir, { recursive: true, force: true, maxRetries: 3 });
-          const r = held.range;
-          failedIds.add(r.id);
-          failedRanges.set(r.id, r);
-          const failures = await q.fail(r, failure);
-          const at = failure.event >= 0 ? ` at event ${failure.event}` : '';
-          if (failures.length >= o.maxFailures) {
-            await q.poison(r, failures);
-            o.say(`cowloop: range [${r.first}, ${r.end}) failed on ${failures.length} nodes${at}: poison, given up (events ${eventsOf(failures)})`);
-          } else {
-            await q.release(node, [r.id], o.leaseMs);
-            summary.failedHere.push({ first: r.first, end: r.end, event: failure.event, why: failure.why });
-            o.say(`cowloop: range [${r.first}, ${r.end}) failed here${at} (on ${failures.length} of the ${o.maxFailures} nodes that make it poison): handed back; ${failure.why}`);
-          }
-          crashed.shift();
-        }
-        const held = [...preparing, ...ready, ...workers.flatMap((w) => w.inHand)];
-        if (Date.now() - lastRenew >= o.leaseMs / 3) {
-          await q.renew(node, [...held, ...placing].map((h) => h.range.id));
-          lastRenew = Date.now();
-        }
-        const want = o.workers * IN_HAND + SPARE - held.length;
-        if (want > 0) {
-          const scan = Date.now() >= nextScan;
-          const ranges = await q.claim(node, want, o.leaseMs, failedIds, scan);
-          if (scan && ranges.length < want) {
-            nextScan = Date.now() + scanMs;
-            scanMs = Math.min(maxPollMs, scanMs * 2);
-          }
-          for (const range of ranges) {
-            // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
-            if (held.some((h) => h.range.id === range.id)) continue;
-            const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
-            prepare({ range, order, started: new Date() });
-          }
-        }
-        if (ready.length === 0 && held.length === 0 && placing.size === 0 && crashed.length === 0 && finished.length === 0) {
-          idle = true;
-          const leased = await q.over(failedIds);
-          done = leased !== undefined;
-          if (leased) {
-            summary.poison = await q.poisoned();
-            const doneNow = await q.done();
-            summary.waiting = [...failedRanges.values()].filter((r) => leased.includes(r.id) && !doneNow.has(r.index)).map((r) => ({ first: r.first, end: r.end }));
-          }
-        }
-      });
-      if (done) break;
-      idlePollMs = idle ? Math.min(maxPollMs, idlePollMs) : pollMs;
-      // Replacements for workers that died: never while a connection is open.
-      if (workers.some((w) => !w.child)) await link.close();
-      if (workers.some((w) => !w.child)) await respawn();
-      for (const w of workers) feed(w);
-      if (finished.length === 0 && crashed.length === 0) {
-        const busy = workers.some((w) => w.inHand.length) || placing.size > 0;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, busy ? o.leaseMs / 3 : idlePollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-        if (idle) idlePollMs *= 2;
-      }
-    }
-  } finally {
-    await link.close();
   }
-  for (const w of workers) w.child?.send({ type: 'stop' } satisfies RangeMessage);
-  await Promise.all(workers.map((w) => w.child?.exited ?? Promise.resolve()));
-  return summary;
+
+  // --- The steps of an exchange with Redis -------------------------------------------------
+
+  /** Placed ranges, acknowledged together; kept until Redis has taken them all. */
+  async #acknowledge(q: RangeQueue): Promise<void> {
+    if (!this.#finished.length) return;
+    const batch = this.#finished.slice();
+    await q.completeAll(this.#node, batch.map((h) => ({ range: h.range, events: h.placed ? (h.result?.processed ?? 0) : 0 })));
+    this.#finished.splice(0, batch.length);
+  }
+
+  /** Each crashed range recorded as failed here, then poisoned or handed back; removed only once done. */
+  async #reportCrashes(q: RangeQueue): Promise<void> {
+    const o = this.#o;
+    while (this.#crashed.length) {
+      const { held, failure } = this.#crashed[0]!;
+      fs.rmSync(held.order.dir, { recursive: true, force: true, maxRetries: 3 });
+      const r = held.range;
+      this.#failedIds.add(r.id);
+      this.#failedRanges.set(r.id, r);
+      const failures = await q.fail(r, failure);
+      const decision = decideFailure(r, failure, failures, o.maxFailures);
+      if (decision.kind === 'poison') {
+        await q.poison(r, failures);
+      } else {
+        await q.release(this.#node, [r.id], o.leaseMs);
+        this.#summary.failedHere.push({ first: r.first, end: r.end, event: failure.event, why: failure.why });
+      }
+      o.say(decision.line);
+      this.#crashed.shift();
+    }
+  }
+
+  /** The ranges this node holds before they are finished: those it must keep leased and that count against what it claims. */
+  #held(): Held[] {
+    return [...this.#preparing, ...this.#ready, ...this.#workers.flatMap((w) => w.inHand)];
+  }
+
+  /** Every lease/3, the leases of the ranges held and being placed (a range is acknowledged only once placed). */
+  async #renew(q: RangeQueue, held: Held[]): Promise<void> {
+    if (Date.now() - this.#lastRenew < this.#o.leaseMs / 3) return;
+    await q.renew(this.#node, [...held, ...this.#placing].map((h) => h.range.id));
+    this.#lastRenew = Date.now();
+  }
+
+  /** Ranges for the free places: two in hand per worker and one spare. */
+  async #claim(q: RangeQueue, held: Held[]): Promise<void> {
+    const o = this.#o;
+    const want = o.workers * IN_HAND + SPARE - held.length;
+    if (want <= 0) return;
+    const scan = Date.now() >= this.#nextScan;
+    const ranges = await q.claim(this.#node, want, o.leaseMs, this.#failedIds, scan);
+    if (scan && ranges.length < want) {
+      // Back off: the next look for expired leases waits twice as long, up to lease/4.
+      this.#nextScan = Date.now() + this.#scanMs;
+      this.#scanMs = Math.min(this.#maxPollMs, this.#scanMs * 2);
+    }
+    for (const range of ranges) {
+      // A lease of its own that ran out before it was renewed (a slow loop): still here, the claim renewed it.
+      if (held.some((h) => h.range.id === range.id)) continue;
+      const order: RangeOrder = { id: Number(range.index), first: range.first, count: range.end - range.first, dir: partialRangeDir(o.out, range) };
+      this.#prepare({ range, order, started: new Date() });
+    }
+  }
+
+  /** Nothing held (as the exchange began), being placed, to report or to acknowledge: the node may be done. */
+  #empty(held: Held[]): boolean {
+    return this.#ready.length === 0 && held.length === 0 && this.#placing.size === 0 && this.#crashed.length === 0 && this.#finished.length === 0;
+  }
+
+  /** The job is over for this node when no range is unread or leased but those that failed here; then the summary's end figures. */
+  async #jobOver(q: RangeQueue): Promise<boolean> {
+    const leased = await q.over(this.#failedIds);
+    if (!leased) return false;
+    this.#summary.poison = await q.poisoned();
+    const doneNow = await q.done();
+    this.#summary.waiting = [...this.#failedRanges.values()].filter((r) => leased.includes(r.id) && !doneNow.has(r.index)).map((r) => ({ first: r.first, end: r.end }));
+    return true;
+  }
 }
 
 function outputError(what: string, error: unknown): CowloopError {
   return new CowloopError(ErrorCodes.ERR_COWLOOP_IO_OUTPUT, `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-}
-
-function eventsOf(failures: RangeFailure[]): string {
-  const events = [...new Set(failures.map((f) => f.event).filter((e) => e >= 0))].sort((a, b) => a - b);
-  return events.length ? events.join(', ') : 'unknown: the workers died between events';
 }
