@@ -3,8 +3,11 @@
 // each, pulling ranges of R events from one Redis server. Deterministic (seeded).
 //
 // Nodes follow the loop of src/service/work-node.ts: W workers forked once, each with up
-// to two ranges in hand (it runs one, the next waits behind it); one connection to Redis
-// kept for the node's life. An exchange (after a range ends, or every lease/3 while ranges
+// to two ranges in hand (it runs one, the next waits behind it), and one spare range per
+// node that goes to the first worker to finish a range, before the next exchange; one
+// connection to Redis kept for the node's life. A finished range stays leased until the
+// next exchange acknowledges it: a node killed before then loses it too, with the ranges
+// in hand and the spare (every range it holds, never more than 2 W + 1). An exchange (after a range ends, or every lease/3 while ranges
 // run, or when an idle node polls): per finished range one MULTI that acknowledges and
 // counts it; every lease/3 the renewal script over the leases held; then ranges for the
 // free places in hand, with one MULTI recording them. A node with nothing in hand and
@@ -146,6 +149,8 @@ function simulate(p) {
   const pollMs = Math.max(100, Math.min(1000, p.leaseMs / 4));
   const maxPollMs = Math.max(pollMs, p.leaseMs / 4);
   const IN_HAND = 2;
+  /** Claimed beyond the workers' hands (work-node.ts's SPARE). */
+  const SPARE = 1;
 
   // Redis state.
   let nextUnread = 0;
@@ -187,6 +192,9 @@ function simulate(p) {
     alive: true,
     // Per worker, the ranges in hand: the first runs ({ r, start, ms }), the next waits ({ r }).
     hands: Array.from({ length: W }, () => []),
+    /** Claimed, in no worker's hand yet. */
+    spare: [],
+    /** Ranges in hand and spare (finished ones, in `settled`, are not counted). */
     held: 0,
     settled: [],
     waiting: false,
@@ -315,9 +323,15 @@ function simulate(p) {
       n++;
       requests++;
       node.lastRenew = start;
-      for (const hand of node.hands) for (const x of hand) if (owner[x.r] === node.i) delivered[x.r] = start;
+      // The node renews every lease it holds: in hand, spare, and finished but not yet acknowledged.
+      const renew = (r) => {
+        if (owner[r] === node.i) delivered[r] = start;
+      };
+      for (const hand of node.hands) for (const x of hand) renew(x.r);
+      for (const r of node.spare) renew(r);
+      for (const r of node.settled) renew(r);
     }
-    const free = IN_HAND * W - node.held;
+    const free = IN_HAND * W + SPARE - node.held;
     let got = [];
     if (free > 0) {
       const [g, u, k] = take(node, free, start);
@@ -362,11 +376,15 @@ function simulate(p) {
       return;
     }
     for (const r of got) {
-      // To the worker with the fewest in hand (a worker with none starts at once).
+      // To the worker with the fewest in hand (a worker with none starts at once); with every hand full, the spare.
       let w = 0;
       for (let k = 1; k < W; k++) if (node.hands[k].length < node.hands[w].length) w = k;
-      node.hands[w].push({ r });
       node.held++;
+      if (node.hands[w].length >= IN_HAND) {
+        node.spare.push(r);
+        continue;
+      }
+      node.hands[w].push({ r });
       if (node.hands[w].length === 1) startRange(node, w, t);
     }
     if (node.settled.length) return exchange(node, t);
@@ -392,6 +410,8 @@ function simulate(p) {
     eventMsUsed += x.ms;
     overheadMsUsed += p.rangeOverheadMs;
     node.settled.push(x.r);
+    // The spare joins this worker's hand at once, not after the next exchange.
+    if (node.spare.length) node.hands[w].push({ r: node.spare.shift() });
     // The next range in this worker's hand starts at once, before the master hears of the end.
     if (node.hands[w].length) startRange(node, w, t);
     if (node.waiting) exchange(node, t);
@@ -400,7 +420,8 @@ function simulate(p) {
   if (p.killAt > 0) {
     const at = p.killAt * idealMs;
     agenda.at(at, () => {
-      const victim = nodes.filter((x) => x.alive).reduce((a, b) => (b.held > a.held ? b : a));
+      const holds = (x) => x.held + x.settled.length;
+      const victim = nodes.filter((x) => x.alive).reduce((a, b) => (holds(b) > holds(a) ? b : a));
       victim.alive = false;
       victim.end = at;
       let lostEvents = 0;
@@ -414,9 +435,13 @@ function simulate(p) {
           orphans.push(x.r);
         }
       }
+      // Its spare and the ranges it finished but had not acknowledged are leased to it as well: they run again.
+      orphans.push(...victim.spare, ...victim.settled);
       partialLost += lostEvents;
-      kill = { at, leased: victim.held, partialEvents: lostEvents };
+      kill = { at, leased: victim.held + victim.settled.length, spare: victim.spare.length, unacknowledged: victim.settled.length, partialEvents: lostEvents };
       victim.hands = victim.hands.map(() => []);
+      victim.spare = [];
+      victim.settled = [];
       victim.held = 0;
     });
   }

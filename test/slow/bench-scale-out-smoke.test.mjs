@@ -32,8 +32,9 @@ test('the queue model: no event lost, re-runs bounded by the leased ranges, load
     assert.equal(r.ranges, Math.ceil(40000 / r.rangeSize), at);
     assert.equal(r.saturated, false, `${at}: the model stopped before the job's end`);
     assert.equal(r.lostEvents, 0, `${at}: events lost`);
-    // A node keeps two ranges in hand per worker: 2 workers hold at most 4.
-    assert.ok(r.kill && r.kill.leased >= 1 && r.kill.leased <= 4, `${at}: the killed node held ${r.kill?.leased} ranges`);
+    // A node holds two ranges in hand per worker and one spare (a finished range still
+    // unacknowledged takes the place the spare or a hand left): 2 workers hold at most 5.
+    assert.ok(r.kill && r.kill.leased >= 1 && r.kill.leased <= 5, `${at}: the killed node held ${r.kill?.leased} ranges`);
     assert.ok(r.rerunEvents > 0 && r.rerunEvents <= r.kill.leased * r.rangeSize, `${at}: ${r.rerunEvents} events run again, ${r.kill.leased} ranges leased`);
     assert.equal(r.predictedRerun, r.kill.leased * r.rangeSize, at);
     assert.ok(r.partialLost <= r.rerunEvents, `${at}: the killed node's partial work ${r.partialLost} is part of what runs again`);
