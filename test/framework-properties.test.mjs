@@ -103,6 +103,24 @@ test('an unknown component type in TopAlg suggests the nearest registered type',
   });
 });
 
+test('options for a registered type the run does not create are checked as that component would (MpEventLoopMgr in a serial run)', async (t) => {
+  await assert.rejects(configureWith(t, header + 'MpEventLoopMgr.NWorkrs = 2;\n'), (e) => {
+    assert.equal(e.code, 'ERR_COWLOOP_UNKNOWN_PROPERTY');
+    assert.match(e.message, /job\.opts:3:\d+: MpEventLoopMgr \(MpEventLoopMgr\) has no property "NWorkrs" \(did you mean "NWorkers"\?\)/);
+    return true;
+  });
+  await assert.rejects(configureWith(t, header + 'MpEventLoopMgr.HugePages = "maybe";\nMpEventLoopMgr.ChunkSize = 0;\n'), (e) => {
+    assert.equal(e.code, 'ERR_COWLOOP_BAD_PROPERTY');
+    assert.match(e.message, /2 bad options/);
+    assert.match(e.message, /job\.opts:3:\d+: MpEventLoopMgr\.HugePages: expected bool/);
+    assert.match(e.message, /job\.opts:4:\d+: MpEventLoopMgr\.ChunkSize: /);
+    return true;
+  });
+  // Valid options for it are accepted (and used by the runs that create it).
+  const { app } = await configureWith(t, header + 'MpEventLoopMgr.NWorkers = 2;\nMpEventLoopMgr.HugePages = true;\n');
+  await app.finalize();
+});
+
 test('options for a component that does not exist fail with the nearest name, or warn when asked', async (t) => {
   const dir = tmpdir(t);
   const file = path.join(dir, 'job.opts');
