@@ -1,6 +1,7 @@
 'use strict';
-// A private redis-server for a benchmark: on a free port of 127.0.0.1, no persistence,
-// daemonised with a pidfile in the benchmark's own directory and stopped by that pid.
+// A private redis-server for a benchmark or a test: on a free port of 127.0.0.1 (or a given
+// one, to restart on it), no snapshots, append-only persistence when asked, daemonised with
+// a pidfile in the caller's own directory and stopped by that pid.
 // Also reads what the server itself counts: per-command calls and microseconds
 // (INFO commandstats), connections accepted, and the server process's CPU time.
 const { spawnSync } = require('node:child_process');
@@ -33,20 +34,28 @@ async function until(check, what, ms = 10000) {
   }
 }
 
-/** Starts redis-server in `dir`; returns { url, port, pid, stop }. */
-async function startRedis(dir) {
+/** Why redis-server cannot be started here (not installed), or false. */
+function redisMissing() {
+  return spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install -y redis-server)' : false;
+}
+
+/**
+ * Starts redis-server in `dir` (on `port`, or a free one; `appendonly`: its persistence on);
+ * returns { url, port, pid, stop, version }.
+ */
+async function startRedis(dir, { port, appendonly = false, waitMs = 60000 } = {}) {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error) throw new Error('redis-server is not installed (apt-get install -y redis-server)');
-  const port = await freePort();
+  if (probe.error) throw new Error(redisMissing());
+  port ??= await freePort();
   const pidfile = path.join(dir, 'redis.pid');
-  const r = spawnSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir, '--logfile', path.join(dir, 'redis.log'), '--maxclients', '10000'], { encoding: 'utf8' });
+  const r = spawnSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', appendonly ? 'yes' : 'no', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir, '--logfile', path.join(dir, 'redis.log'), '--maxclients', '10000'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`redis-server did not start: ${r.stderr || r.stdout}`);
-  await until(() => fs.existsSync(pidfile) && fs.readFileSync(pidfile, 'utf8').trim() !== '', 'the redis pidfile');
+  await until(() => fs.existsSync(pidfile) && fs.readFileSync(pidfile, 'utf8').trim() !== '', 'the redis pidfile', waitMs);
   const pid = Number(fs.readFileSync(pidfile, 'utf8'));
   const stop = async () => {
     if (!alive(pid)) return;
     process.kill(pid, 'SIGTERM');
-    await until(() => !alive(pid), `redis-server ${pid} to exit`);
+    await until(() => !alive(pid), `redis-server ${pid} to exit`, waitMs);
   };
   return { url: `redis://127.0.0.1:${port}`, port, pid, stop, version: probe.stdout.match(/v=(\S+)/)?.[1] ?? '?' };
 }
@@ -68,4 +77,4 @@ async function serverStats(redis) {
   return { commands, connections };
 }
 
-module.exports = { startRedis, processCpuMs, serverStats, freePort };
+module.exports = { startRedis, redisMissing, processCpuMs, serverStats, freePort };

@@ -5,17 +5,18 @@
 // redis-server (skipped without one). No timing is asserted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { root } from '../helpers/root.mjs';
 import { withDir } from '../helpers/tmp.mjs';
+import redisServer from '../../benchmarks/scale-out/redis-server.js';
 
 const run = promisify(execFile);
 const sim = path.join(root, 'benchmarks', 'scale-out', 'queue-sim.js');
 const ops = path.join(root, 'benchmarks', 'scale-out', 'redis-ops.js');
-const noRedis = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install -y redis-server)' : false;
+const noRedis = redisServer.redisMissing();
 
 const SIZES = [10, 40, 160];
 

@@ -4,27 +4,20 @@
 // outputs are the serial run's bytes. Skips, saying why, where redis-server is not installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { bin, root } from '../helpers/root.mjs';
-import { alive, procStat } from '../helpers/proc.mjs';
+import { procStat } from '../helpers/proc.mjs';
 import { cowloop, gatedOpts, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
 import { spawnCollecting } from '../helpers/spawn-collecting.mjs';
 import { withDir } from '../helpers/tmp.mjs';
+import redisServer from '../../benchmarks/scale-out/redis-server.js';
 
-const server = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-const skip = server.error ? 'redis-server is not installed (apt-get install -y redis-server)' : false;
+// One private redis-server per test, as the scale-out benchmarks start theirs.
+const { startRedis, redisMissing } = redisServer;
 
-async function freePort() {
-  const s = net.createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+const skip = redisMissing();
 
 /** Polls `predicate` every 50 ms until it gives a truthy value; fails naming `what` after `limitMs`. */
 async function until(what, predicate, limitMs = 60000) {
@@ -35,23 +28,6 @@ async function until(what, predicate, limitMs = 60000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-/** Starts redis-server in `dir` (on `port`, or a free one); returns its URL and a stop function (by its pid). */
-async function startRedis(dir, { port, appendonly = false } = {}) {
-  port ??= await freePort();
-  const pidfile = path.join(dir, 'redis.pid');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--daemonize', 'yes', '--pidfile', pidfile, '--dir', dir];
-  if (appendonly) args.push('--appendonly', 'yes');
-  const r = spawnSync('redis-server', args, { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const pid = await until('redis-server to write its pid file', () => fs.existsSync(pidfile) && Number(fs.readFileSync(pidfile, 'utf8').trim()));
-  const stop = async () => {
-    if (!alive(pid)) return;
-    process.kill(pid, 'SIGTERM');
-    await until('redis-server to end', () => !alive(pid));
-  };
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
 }
 
 /** A `cowloop work` node as a real process, its output collected (`stderr`: so far). */
