@@ -12,8 +12,7 @@ import { CowloopError, ErrorCodes, invalidArgument } from '../errors.js';
 import type { JobOptions, OptionValue, SourceLocation } from '../options/types.js';
 import { isIoComponent } from './io-component.js';
 import { ApplicationMgr } from './application-mgr.js';
-import { Component, collectProperties, formatLocation, typeNameOf, type ComponentClass, type ComponentContext } from './component.js';
-import { PropertyValueError } from './properties.js';
+import { Component, collectProperties, convertProperty, forEachOption, formatLocation, typeNameOf, type ComponentClass, type ComponentContext } from './component.js';
 import { isEventProcessor, type AlgorithmSummary, type EventProcessor, type FailedEvent, type LoopResult } from './event-processor.js';
 import { didYouMean, suggestNearest } from '../options/names.js';
 import { loadOptionsInput, type OptionsInput, type PlainOptions } from './options-source.js';
@@ -463,17 +462,12 @@ export class Application {
    * typo fails now and not in the run that uses them.
    */
   #checkOptionsOfTypesNotCreated(): void {
-    const problems: string[] = [];
     for (const client of this.options.clients()) {
       const type = this.#components.has(client) ? undefined : this.registry.get(client);
-      if (type) problems.push(...optionProblems(client, type, this.options));
-    }
-    if (problems.length === 1) {
-      const only = problems[0] as string;
-      throw new CowloopError(only.includes('has no property') ? ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY : ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, only);
-    }
-    if (problems.length > 1) {
-      throw new CowloopError(ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, `${problems.length} bad options:\n  ${problems.join('\n  ')}`);
+      if (!type) continue;
+      const decls = collectProperties(type);
+      const owner = { name: client, type: typeNameOf(type) };
+      forEachOption(owner, this.options, (prop, entry) => convertProperty(owner, decls, prop, entry.value, entry.location));
     }
   }
 
@@ -512,27 +506,6 @@ function namesInValues(options: JobOptions): Set<string> {
 }
 
 /** Builds an application; nothing happens until configure() or run(). */
-/** What is wrong with the options for `client`, a component of class `type` that is not created. */
-function optionProblems(client: string, type: ComponentClass, options: JobOptions): string[] {
-  const decls = collectProperties(type);
-  const problems: string[] = [];
-  for (const [name, entry] of options.client(client)) {
-    const where = formatLocation(entry.location);
-    const spec = decls[name];
-    if (!spec) {
-      problems.push(`${where}: ${client} (${typeNameOf(type)}) has no property "${name}"${didYouMean(name, Object.keys(decls))}.`);
-      continue;
-    }
-    try {
-      spec.convert(entry.value);
-    } catch (e) {
-      if (!(e instanceof PropertyValueError)) throw e;
-      problems.push(`${where}: ${client}.${name}: ${e.message} (${typeNameOf(type)}.${name}: ${spec.doc || spec.typeName})`);
-    }
-  }
-  return problems;
-}
-
 export function createApplication(spec: ApplicationOptions = {}): Application {
   return new Application(spec);
 }

@@ -4,7 +4,7 @@
 // which check the state machine and do bookkeeping, then call the user's method.
 import { format } from 'node:util';
 import { CowloopError, ErrorCodes } from '../errors.js';
-import type { JobOptions, SourceLocation } from '../options/types.js';
+import type { JobOptions, OptionEntry, SourceLocation } from '../options/types.js';
 import { Level, levelName, levelProperty, type LevelNumber } from './levels.js';
 import { didYouMean } from '../options/names.js';
 import { PropertyValueError, describeProperties, type PropertyDecls, type PropertyInfo } from './properties.js';
@@ -55,6 +55,56 @@ export function collectProperties(cls: ComponentClass): PropertyDecls {
     if (Object.prototype.hasOwnProperty.call(c, 'properties')) chain.unshift((c as ComponentClass).properties);
   }
   return Object.assign({}, ...chain) as PropertyDecls;
+}
+
+/** A component as its property errors name it. */
+export interface PropertyOwner {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** `value` converted for property `name` of `owner` (declared by `decls`); a located error when there is no such property or the value does not fit. */
+export function convertProperty(owner: PropertyOwner, decls: PropertyDecls, name: string, value: unknown, location?: SourceLocation): unknown {
+  const spec = decls[name];
+  if (!spec) throw unknownProperty(owner, decls, name, location);
+  try {
+    return spec.convert(value);
+  } catch (e) {
+    if (!(e instanceof PropertyValueError)) throw e;
+    throw new CowloopError(
+      ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
+      `${formatLocation(location)}: ${owner.name}.${name}: ${e.message} (${owner.type}.${name}: ${spec.doc || spec.typeName})`,
+    );
+  }
+}
+
+function unknownProperty(owner: PropertyOwner, decls: PropertyDecls, name: string, location: SourceLocation | undefined): CowloopError {
+  return new CowloopError(
+    ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY,
+    `${formatLocation(location)}: ${owner.name} (${owner.type}) has no property "${name}"${didYouMean(name, Object.keys(decls))}.` +
+      ` Its properties: ${Object.keys(decls).join(', ')}`,
+  );
+}
+
+/** Calls `use` on each of `owner`'s entries in the job options; reports every bad entry at once. */
+export function forEachOption(owner: PropertyOwner, options: JobOptions, use: (prop: string, entry: OptionEntry) => void): void {
+  const problems: string[] = [];
+  for (const [prop, entry] of options.client(owner.name)) {
+    try {
+      use(prop, entry);
+    } catch (e) {
+      if (!(e instanceof CowloopError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length === 1) {
+    const only = problems[0] as string;
+    const unknown = only.includes('has no property');
+    throw new CowloopError(unknown ? ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY : ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, only);
+  }
+  if (problems.length > 1) {
+    throw new CowloopError(ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, `${problems.length} bad options for ${owner.name}:\n  ${problems.join('\n  ')}`);
+  }
 }
 
 export function formatLocation(loc: SourceLocation | undefined): string {
@@ -183,7 +233,7 @@ export abstract class Component {
   }
 
   getProperty<T = unknown>(name: string): T {
-    if (!this.hasProperty(name)) throw this.#unknownProperty(name, undefined);
+    if (!this.hasProperty(name)) throw unknownProperty(this, this.#decls, name, undefined);
     return this.#values[name] as T;
   }
 
@@ -194,52 +244,18 @@ export abstract class Component {
 
   /** Sets a property with type checks; errors name the location when one is given. */
   setProperty(name: string, value: unknown, location?: SourceLocation): void {
-    const spec = this.#decls[name];
-    if (!spec) throw this.#unknownProperty(name, location);
-    try {
-      this.#values[name] = spec.convert(value);
-    } catch (e) {
-      if (!(e instanceof PropertyValueError)) throw e;
-      throw new CowloopError(
-        ErrorCodes.ERR_COWLOOP_BAD_PROPERTY,
-        `${formatLocation(location)}: ${this.name}.${name}: ${e.message} (${this.type}.${name}: ${spec.doc || spec.typeName})`,
-      );
-    }
+    this.#values[name] = convertProperty(this, this.#decls, name, value, location);
     if (location) this.#locations.set(name, location);
     else this.#locations.delete(name);
   }
 
   /** Applies this component's entries of the job options; reports every bad entry at once. */
   applyOptions(options: JobOptions): void {
-    const problems: string[] = [];
-    for (const [prop, entry] of options.client(this.name)) {
-      try {
-        this.setProperty(prop, entry.value, entry.location);
-      } catch (e) {
-        if (!(e instanceof CowloopError)) throw e;
-        problems.push(e.message);
-      }
-    }
-    if (problems.length === 1) {
-      const only = problems[0] as string;
-      const unknown = only.includes('has no property');
-      throw new CowloopError(unknown ? ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY : ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, only);
-    }
-    if (problems.length > 1) {
-      throw new CowloopError(ErrorCodes.ERR_COWLOOP_BAD_PROPERTY, `${problems.length} bad options for ${this.name}:\n  ${problems.join('\n  ')}`);
-    }
+    forEachOption(this, options, (prop, entry) => this.setProperty(prop, entry.value, entry.location));
   }
 
   describeProperties(): PropertyInfo[] {
     return describeProperties(this.#decls);
-  }
-
-  #unknownProperty(name: string, location: SourceLocation | undefined): CowloopError {
-    return new CowloopError(
-      ErrorCodes.ERR_COWLOOP_UNKNOWN_PROPERTY,
-      `${formatLocation(location)}: ${this.name} (${this.type}) has no property "${name}"${didYouMean(name, Object.keys(this.#decls))}.` +
-        ` Its properties: ${Object.keys(this.#decls).join(', ')}`,
-    );
   }
 
   // ---- lifecycle: user hooks (override these) ----
