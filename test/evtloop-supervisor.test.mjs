@@ -9,97 +9,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { StandInChild, handClock } from './helpers/stand-in-child.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerSupervisor } = require('../dist/cjs/evtloop/supervisor.js');
 const { SharedClaims } = require('../dist/cjs/shm/shared-claims.js');
 
-let nextPid = 50_000;
-
-/** Looks like a ForkedChild to the supervisor; the test decides how it ends. */
-class FakeChild extends EventEmitter {
-  constructor(slot) {
-    super();
-    this.pid = nextPid++;
-    this.index = slot.index;
-    this.plan = slot.plan;
-    this.dir = slot.dir;
-    this.running = true;
-    this.sent = [];
-    this.signals = [];
-    this.result = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    this.result.catch(() => undefined);
-    this.exited = new Promise((resolve) => (this.reap = resolve));
-  }
-
-  send(message) {
-    this.sent.push(message);
-    return true;
-  }
-
-  /** SIGTERM and SIGKILL both end a stand-in child at once. */
-  kill(signal) {
-    this.signals.push(signal);
-    this.die(signal);
-  }
-
-  finish(fields = {}) {
-    this.#end();
-    this.resolve(workerReport(this, fields));
-  }
-
-  die(signal) {
-    this.fail(Object.assign(new Error(`child ${this.pid} was killed by ${signal} before returning a result`), { code: 'ERR_COWLOOP_CHILD_EXITED', signal }));
-  }
-
-  fail(error) {
-    this.#end();
-    this.reject(error);
-  }
-
-  #end() {
-    if (!this.running) throw new Error(`child ${this.pid} already ended`);
-    this.running = false;
-    this.reap({ code: 0, signal: null });
-  }
-}
-
 function workerReport(child, fields) {
   return {
     index: child.index, pid: child.pid, processed: 0, failed: 0, failedEvents: [], algorithms: [], wallMs: 0, cpuMs: 0,
     peakUssMiB: 0, stopped: false, recycled: false, lastEvent: -1, skippedRecords: [], recycleAboveMBIgnored: false, ...fields,
-  };
-}
-
-/** Timers that only fire when the test says so. */
-function manualClock() {
-  let now = 0;
-  const live = new Set();
-  const add = (kind, fn) => {
-    const timer = { kind, fn };
-    live.add(timer);
-    return () => live.delete(timer);
-  };
-  return {
-    now: () => now,
-    every: (_ms, fn) => add('every', fn),
-    after: (_ms, fn) => add('after', fn),
-    advance(ms) {
-      now += ms;
-    },
-    /** Fires the one-off timers (the grace period's end). */
-    expire() {
-      for (const t of [...live]) if (t.kind === 'after') {
-        live.delete(t);
-        t.fn();
-      }
-    },
-    get pending() {
-      return live.size;
-    },
   };
 }
 
@@ -109,13 +28,13 @@ function start({ workers = 2, strategy = 'sharedqueue', end = 100, chunkSize = 1
   const children = [];
   const waiting = [];
   const logs = [];
-  const clock = manualClock();
+  const clock = handClock();
   const signals = new EventEmitter();
   const supervisor = new WorkerSupervisor({
     space, shared, strategy, root, maxEventRetries, onPoisonEvent, eventTimeout, stopGrace: 10,
     spawn: async (slot) => {
       if (spawnFails?.(slot)) throw new Error(`cannot fork worker ${slot.index}`);
-      const child = new FakeChild({ index: slot.index, plan: { ...slot.plan }, dir: slot.dir });
+      const child = Object.assign(new StandInChild({ report: (fields, c) => workerReport(c, fields) }), { index: slot.index, plan: { ...slot.plan }, dir: slot.dir });
       children.push(child);
       for (const w of waiting.splice(0)) w();
       return child;
@@ -148,7 +67,7 @@ test('children that end well are counted and their directories merged; handlers 
   assert.equal(out.restarts + out.recycles, 0);
   assert.equal(run.children.length, 2, 'no child was replaced');
   assert.equal(run.signals.listenerCount('SIGINT') + run.signals.listenerCount('SIGTERM'), 0);
-  assert.equal(run.clock.pending, 0);
+  assert.deepEqual(run.clock.pending, []);
 });
 
 test('a recycled child is succeeded by a fresh fork that resumes after its last event, in a directory of its own', async () => {
@@ -272,7 +191,7 @@ test('SIGINT stops handing out events; after StopGrace the children still runnin
   run.signals.emit('SIGINT', 'SIGINT'); // the same keypress, seen by the command and the master
   assert.deepEqual(b.signals, []);
   a.finish({ processed: 30, stopped: true });
-  run.clock.expire();
+  assert.equal(run.clock.fire(10_000), 1, 'StopGrace (10 s) ran out');
   assert.deepEqual(b.signals, ['SIGKILL']);
   const out = await run.outcome;
   assert.equal(out.interrupted, true);

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { StandInChild, handClock } from './helpers/stand-in-child.mjs';
 
 const require = createRequire(import.meta.url);
 const { WorkerSet } = require('../dist/cjs/jobs/worker-set.js');
@@ -18,86 +19,6 @@ const { decideClaim } = require('../dist/cjs/jobs/claim-decision.js');
 const { errorToWire } = require('../dist/cjs/process/wire.js');
 const { SignalStop } = require('../dist/cjs/supervise/signal-stop.js');
 const { CLAIMS_CLOSED } = require('../dist/cjs/shm/shared-claims.js');
-
-let nextPid = 60_000;
-
-/** Looks like a ForkedChild; the test decides how it ends. SIGKILL always ends it; SIGTERM unless told to ignore it. */
-class FakeChild extends EventEmitter {
-  constructor({ ignoreTerm = false } = {}) {
-    super();
-    this.pid = nextPid++;
-    this.running = true;
-    this.sent = [];
-    this.signals = [];
-    this.ignoreTerm = ignoreTerm;
-    this.result = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    this.result.catch(() => undefined);
-    this.exited = new Promise((resolve) => (this.reap = resolve));
-  }
-
-  send(message) {
-    if (!this.running) return false;
-    this.sent.push(message);
-    return true;
-  }
-
-  kill(signal) {
-    this.signals.push(signal);
-    if (signal === 'SIGTERM' && this.ignoreTerm) return;
-    if (this.running) this.die(signal);
-  }
-
-  /** A message from the worker, as its channel delivers it. */
-  say(message) {
-    this.emit('message', message);
-  }
-
-  finish(value) {
-    this.#end({ code: 0, signal: null });
-    this.resolve(value);
-  }
-
-  die(signal) {
-    const error = Object.assign(new Error(`child ${this.pid} was killed by ${signal} before returning a result`), { code: 'ERR_COWLOOP_CHILD_EXITED', signal, exitCode: null });
-    this.#end({ code: null, signal });
-    this.reject(error);
-  }
-
-  #end(exit) {
-    if (!this.running) throw new Error(`child ${this.pid} already ended`);
-    this.running = false;
-    queueMicrotask(() => this.reap(exit));
-  }
-}
-
-/** Timers that only fire when the test says so. */
-function manualClock() {
-  const live = new Set();
-  return {
-    now: () => 0,
-    every: () => () => undefined,
-    after(ms, fn) {
-      const timer = { ms, fn };
-      live.add(timer);
-      return () => live.delete(timer);
-    },
-    /** Fires the pending timers of `ms` milliseconds; says how many. */
-    fire(ms) {
-      const due = [...live].filter((t) => t.ms === ms);
-      for (const t of due) {
-        live.delete(t);
-        t.fn();
-      }
-      return due.length;
-    },
-    get pending() {
-      return [...live].map((t) => t.ms);
-    },
-  };
-}
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 async function until(condition, what) {
@@ -111,7 +32,7 @@ async function until(condition, what) {
 /** A WorkerSet whose workers are stand-ins, with a log of what each run was told. */
 function workerSet({ size = 1, graceMs = 1000, refuse = () => false } = {}) {
   const children = [];
-  const clock = manualClock();
+  const clock = handClock();
   const events = [];
   let idle = 0;
   const set = new WorkerSet({
@@ -120,7 +41,7 @@ function workerSet({ size = 1, graceMs = 1000, refuse = () => false } = {}) {
     clock,
     spawn: async () => {
       if (refuse(children.length)) throw Object.assign(new Error('no more processes'), { code: 'ERR_COWLOOP_FORK_FAILED' });
-      const child = new FakeChild();
+      const child = new StandInChild();
       children.push(child);
       return child;
     },
@@ -370,7 +291,7 @@ test('a worker asked to leave that stays is stopped after ten grace periods', as
 /** A claimed run over `count` items whose workers are stand-ins. */
 function claimedRun({ count = 10, workers = 2, timeoutMs, refuse = () => false } = {}) {
   const children = [];
-  const clock = manualClock();
+  const clock = handClock();
   let claims;
   const values = [];
   const run = new ClaimedRun({
@@ -383,7 +304,7 @@ function claimedRun({ count = 10, workers = 2, timeoutMs, refuse = () => false }
     spawn: async (w, shared) => {
       claims = shared;
       if (refuse(w)) throw Object.assign(new Error(`cannot fork worker ${w}`), { code: 'ERR_COWLOOP_FORK_FAILED' });
-      const child = new FakeChild();
+      const child = new StandInChild();
       child.w = w;
       children.push(child);
       return child;
@@ -448,22 +369,19 @@ test('a refused fork fails the call with its error; the workers that were forked
 });
 
 test('SignalStop: the first signal stops, the grace period or a later second signal kills, its echo does nothing', () => {
-  let now = 0;
-  const clock = { ...manualClock(), now: () => now };
-  const timers = manualClock();
-  clock.after = timers.after;
+  const clock = handClock();
   const signals = new EventEmitter();
   const seen = [];
   const stop = new SignalStop({ clock, signals, graceMs: 5000, stop: (s) => seen.push(['stop', s]), kill: (s) => seen.push(['kill', s]) });
   stop.watch();
   signals.emit('SIGINT', 'SIGINT');
-  now = 100;
+  clock.advance(100);
   signals.emit('SIGINT', 'SIGINT');
   assert.deepEqual(seen, [['stop', 'SIGINT']], 'the echo of the same keypress is ignored');
-  now = 1000;
+  clock.advance(900); // 1 s after the first
   signals.emit('SIGTERM', 'SIGTERM');
   assert.deepEqual(seen.at(-1), ['kill', 'SIGTERM']);
-  assert.equal(timers.fire(5000), 1);
+  assert.equal(clock.fire(5000), 1);
   assert.deepEqual(seen.at(-1), ['kill', undefined]);
   assert.ok(stop.interrupted);
   stop.dispose();

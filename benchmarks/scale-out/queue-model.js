@@ -36,17 +36,7 @@
 // is lost and how many run twice. When Redis cannot keep up, the job stretches without end:
 // the model stops at maxFactor x the ideal job time and says how much of the job was done.
 
-/** Seeded uniform [0, 1) (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { random } = require('./seeded-random.js');
 
 /** Min-heap of [time, seq, fn]. */
 class Agenda {
@@ -144,7 +134,7 @@ function simulate(p) {
   const R = p.rangeSize;
   const M = Math.ceil(p.events / R);
   const W = p.workers;
-  const rand = rng(p.seed);
+  const rand = random(p.seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const pollMs = Math.max(100, Math.min(1000, p.leaseMs / 4));
   const maxPollMs = Math.max(pollMs, p.leaseMs / 4);

@@ -1,12 +1,3 @@
-// A small seeded generator of uniform numbers in [0, 1) (mulberry32), so a failing run can
-// be replayed from its seed.
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator of uniform numbers in [0, 1) that the benchmarks' models use, so a
+// failing run can be replayed from its seed.
+export { random } from '../../benchmarks/scale-out/seeded-random.js';
