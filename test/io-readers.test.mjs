@@ -164,3 +164,40 @@ test('CSV: csvNumbers false keeps every field a string', () => {
     source.close();
   }
 });
+
+test('reads reuse their buffers: records from interleaved read(), readRange() and readStrided() stay whole and unchanged', () => {
+  withDir((dir) => {
+    // NDJSON and CSV, records from a few bytes to 300 KiB: the reused buffers grow across block sizes.
+    const size = (i) => (i % 97 === 0 ? 300_000 : (i * 37) % 900);
+    const text = (i) => `r${i}:${String.fromCharCode(97 + (i % 26)).repeat(size(i))}`;
+    const count = 3000;
+    const ndjson = path.join(dir, 'mixed.ndjson');
+    fs.writeFileSync(ndjson, Array.from({ length: count }, (_, i) => JSON.stringify({ n: i, text: text(i) })).join('\n') + '\n');
+    const csv = path.join(dir, 'mixed.csv');
+    fs.writeFileSync(csv, ['n,text', ...Array.from({ length: count }, (_, i) => `${i},"${text(i)}"`)].join('\n') + '\n');
+    for (const file of [ndjson, csv]) {
+      const source = openRecordSource([file]);
+      try {
+        const kept = [];
+        const whole = source.readRange(0, Infinity);
+        const odd = source.readStrided(1, 7);
+        for (let step = 0; step < count; step++) {
+          const a = whole.next();
+          if (!a.done) kept.push(a.value);
+          const b = step % 3 === 0 ? odd.next() : { done: true };
+          if (!b.done) kept.push(b.value);
+          // Reads one by one in order (served from read()'s read-ahead block), and one far away.
+          kept.push(source.read(step));
+          if (step % 5 === 0) kept.push(source.read((step * 7919) % count));
+        }
+        for (const r of kept) {
+          assert.equal(r.data.n, r.event, `${path.basename(file)}: record ${r.event}`);
+          assert.equal(r.data.text, text(r.event), `${path.basename(file)}: text of record ${r.event}`);
+        }
+        assert.ok(kept.length >= 2 * count, `${kept.length} records checked`);
+      } finally {
+        source.close();
+      }
+    }
+  });
+});

@@ -1,5 +1,5 @@
 // docs/guide.md, "Your first component", run from your own program:
-//   node --single-threaded --max-semi-space-size=1 examples/first-component/host.mjs [outDir] [workers]
+//   node --single-threaded --max-semi-space-size=1 --no-memory-reducer examples/first-component/host.mjs [outDir] [workers]
 import { fileURLToPath } from 'node:url';
 import { createApplication } from 'cowloop';
 import { components } from './components.mjs';

@@ -4,7 +4,7 @@
 //   node examples/reco/host.js [--opts FILE] [--events N] [--state-mb N] [--out DIR] [--set Client.Prop=JSON]...
 // For multi-process runs the process that forks must start with --single-threaded (and
 // --max-semi-space-size=1 keeps the workers small, as the cowloop command does):
-//   node --single-threaded --max-semi-space-size=1 examples/reco/host.js --opts examples/reco/reco-mp.opts
+//   node --single-threaded --max-semi-space-size=1 --no-memory-reducer examples/reco/host.js --opts examples/reco/reco-mp.opts
 const path = require('node:path');
 const { createApplication } = require('cowloop');
 const { components } = require('./components.js');

@@ -29,7 +29,7 @@ export function semiSpaceWarning(loopName: string, size = maxSemiSpaceMiB()): st
   return (
     `workers are forked from a node started ${now}: each worker's young generation is private memory, ` +
     `measured on the reco example at about 38 MiB per worker against 14-18 MiB with --max-semi-space-size=${SMALL_SEMI_SPACE_MIB} ` +
-    `(the cowloop command's setting). Start node as: node --single-threaded --max-semi-space-size=${SMALL_SEMI_SPACE_MIB} <script> ` +
+    `(the cowloop command's setting). Start node as: node --single-threaded --max-semi-space-size=${SMALL_SEMI_SPACE_MIB} --no-memory-reducer <script> ` +
     `(NODE_OPTIONS may carry this flag), or set ${loopName}.WarnSemiSpace = false to silence this warning`
   );
 }

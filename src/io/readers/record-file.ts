@@ -6,7 +6,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { CowloopError, ErrorCodes } from '../../errors.js';
 import { CSV_PARSE_OPTIONS } from '../csv-records.js';
 import { openInput } from './open-input.js';
-import { buildRecordIndex, readBytes, type RecordIndex } from '../record-index.js';
+import { buildRecordIndex, type RecordIndex } from '../record-index.js';
+import { ReadBuffer } from '../read-bytes.js';
 import type { RecordFormat } from '../format.js';
 
 export type RecordData = Record<string, unknown>;
@@ -52,6 +53,14 @@ export class RecordFile {
   /** The last block read by read(k), and its file offset. */
   #cache: Buffer | null = null;
   #cacheStart = 0;
+  /**
+   * The buffers blocks are read into, one for read(k)'s read-ahead and one for
+   * readStrided(), reused: every record of a block is decoded before the next read. A new
+   * buffer per block used to stay, private to each worker, until a full collection: about
+   * 1.3 KiB per event on the reco example (docs/benchmarks.md, "Long runs").
+   */
+  readonly #cacheBuffer = new ReadBuffer();
+  readonly #blockBuffer = new ReadBuffer();
   /** CSV: records parsed by read(k) and not handed out yet (each is given once), from `first`. */
   #run: { first: number; parsed: Parsed; given: boolean[] } | null = null;
 
@@ -99,6 +108,8 @@ export class RecordFile {
     this.#cache = null;
     this.#cacheStart = 0;
     this.#run = null;
+    this.#cacheBuffer.release();
+    this.#blockBuffer.release();
   }
 
   close(): void {
@@ -132,7 +143,7 @@ export class RecordFile {
     const cache = this.#cache;
     if (cache && starts[k] >= this.#cacheStart && starts[end] <= this.#cacheStart + cache.length) return cache;
     const length = Math.max(starts[end] - starts[k], Math.min(READ_AHEAD_BYTES, starts[count] - starts[k]));
-    this.#cache = readBytes(this.#handle(), starts[k], length);
+    this.#cache = this.#cacheBuffer.read(this.#handle(), starts[k], length);
     this.#cacheStart = starts[k];
     return this.#cache;
   }
@@ -176,7 +187,7 @@ export class RecordFile {
         j += stride;
       }
       const last = chosen[chosen.length - 1];
-      const block = readBytes(this.#handle(), blockStart, starts[last + 1] - blockStart);
+      const block = this.#blockBuffer.read(this.#handle(), blockStart, starts[last + 1] - blockStart);
       const parsed = this.#parse(block, blockStart, chosen);
       for (let i = 0; i < parsed.data.length; i++) yield { k: chosen[i], line: lines[chosen[i]], data: parsed.data[i] };
       if (parsed.error) throw parsed.error;
