@@ -18,7 +18,8 @@ const root = path.join(__dirname, '..', '..');
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, events: { type: 'string', default: '4000' } } });
 const rounds = Number(args.rounds);
 const events = Number(args.events);
-const flags = ['--single-threaded', '--max-semi-space-size=1'];
+// The cowloop command's own node flags (src/cli/node-flags.ts).
+const flags = require('../../dist/cjs/cli/node-flags.js').workerNodeFlags();
 const stateMB = 500;
 const DEFAULT_EVENTS = 4000;
 const major = process.versions.node.split('.')[0];
