@@ -2,7 +2,9 @@
 // range, a delivered and not yet acknowledged entry is a lease (XPENDING records who holds
 // it and how long it has been idle), XACK marks a range done. Taking ranges reads the
 // never-delivered entries first (XREADGROUP, no scan), and only when too few are left
-// looks for leases that ran out (one XPENDING IDLE, then XCLAIM of those it found).
+// looks for leases that ran out (one XPENDING IDLE, then XCLAIM of those it found). The
+// MULTIs that acknowledge ranges and record a claim also read the group's counts (XINFO
+// GROUPS), by which the node decides whether to hold a spare range (range-claim.ts).
 // Only a node's master uses this; it keeps one connection while its workers run and
 // closes it before any fork (a forked child keeps every descriptor of its parent).
 import Redis from 'ioredis';
