@@ -1,6 +1,7 @@
 // One node of a queued job (`cowloop work`): the master, initialised once, forks its
 // workers once, then takes ranges from the queue and hands them to those long-lived
-// workers (two in hand each, as the ranges strategy does). A finished range is made durable
+// workers (two in hand each, as the ranges strategy does, and one spare range per node while
+// the queue is far from empty: range-claim.ts). A finished range is made durable
 // and put in place whole, and only then acknowledged; that is done asynchronously, while
 // its worker runs its next range. Only the master talks to Redis, on one
 // connection opened after the workers are forked and closed before any later fork (a
