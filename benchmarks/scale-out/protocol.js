@@ -2,10 +2,11 @@
 // The queue's exchanges with Redis as `cowloop work` makes them (src/service/range-queue.ts
 // and work-node.ts), written against ioredis directly so that the benchmarks time each
 // command on its own. The node keeps one connection (no ready check) between forks. Per
-// finished range: one MULTI (XACK, HSET done, HINCRBY events and ranges, HSET last). Taking
-// ranges (reads-first): XREADGROUP for ranges never handed out; only when too few, one
-// XPENDING IDLE for leases that ran out and XCLAIM of those; then one MULTI recording each
-// range's attempt and lease time (HINCRBY, HSET) and the node's first claim (HSETNX).
+// finished range: one MULTI (XACK, HSET done, HINCRBY events and ranges, HSET last, XINFO
+// GROUPS: the counts its spare range is decided by). Taking ranges (reads-first): XREADGROUP
+// for ranges never handed out; only when too few, one XPENDING IDLE for leases that ran out
+// and XCLAIM of those; then one MULTI recording each range's attempt and lease time
+// (HINCRBY, HSET) and the node's first claim (HSETNX), and reading the counts (XINFO GROUPS).
 // Every lease/3: EVAL of the renewal script (per lease held, XPENDING of that entry and
 // XCLAIM idle 0 if still this node's). A node with nothing to do: XINFO GROUPS (counts).
 // `claimAutoclaim` is the claim the node made before (XAUTOCLAIM from cursor 0-0, call
@@ -51,7 +52,7 @@ async function record(redis, stream, consumer, entries) {
   const now = String(Date.now());
   const m = redis.multi();
   for (const e of entries) m.hincrby(`${stream}:attempts`, indexOf(e), 1).hset(`${stream}:leased-at`, indexOf(e), now);
-  await m.hsetnx(`${stream}:nodes`, `${consumer}|first`, now).exec();
+  await m.hsetnx(`${stream}:nodes`, `${consumer}|first`, now).xinfo('GROUPS', stream).exec();
 }
 
 /** Up to `count` ranges, reads-first, as the node takes them. Returns the ids and the commands sent. */
@@ -74,7 +75,7 @@ async function claim(redis, stream, consumer, count, leaseMs) {
   }
   if (entries.length) {
     await record(redis, stream, consumer, entries);
-    commands += 3 + 2 * entries.length;
+    commands += 4 + 2 * entries.length;
     requests++;
   }
   return { ids: entries.map((e) => e[0]), indices: entries.map(indexOf), commands, requests };
@@ -98,7 +99,7 @@ async function claimAutoclaim(redis, stream, consumer, count, leaseMs) {
     for (const e of read?.[0]?.[1] ?? []) entries.push(e);
   }
   await record(redis, stream, consumer, entries);
-  return { ids: entries.map((e) => e[0]), indices: entries.map(indexOf), autoclaims, reads, commands: autoclaims + reads + (entries.length ? 3 + 2 * entries.length : 0) };
+  return { ids: entries.map((e) => e[0]), indices: entries.map(indexOf), autoclaims, reads, commands: autoclaims + reads + (entries.length ? 4 + 2 * entries.length : 0) };
 }
 
 /** The leases this consumer still holds renewed (the node does it every lease/3). */
@@ -115,6 +116,7 @@ async function complete(redis, stream, consumer, id, index, events) {
     .hincrby(`${stream}:nodes`, `${consumer}|events`, events)
     .hincrby(`${stream}:nodes`, `${consumer}|ranges`, 1)
     .hset(`${stream}:nodes`, `${consumer}|last`, String(Date.now()))
+    .xinfo('GROUPS', stream)
     .exec();
 }
 

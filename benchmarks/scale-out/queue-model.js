@@ -4,13 +4,17 @@
 //
 // Nodes follow the loop of src/service/work-node.ts: W workers forked once, each with up
 // to two ranges in hand (it runs one, the next waits behind it), and one spare range per
-// node that goes to the first worker to finish a range, before the next exchange; one
-// connection to Redis kept for the node's life. A finished range stays leased until the
+// node that goes to the first worker to finish a range, before the next exchange, claimed
+// by the node's own rule (rangesToClaim of src/service/range-claim.ts, called here as
+// built): only while the ranges unread, once its free places are filled, are at least as
+// many as all nodes hold leased, by the counts (XINFO GROUPS) the node last read in the
+// MULTI of an acknowledgement or a claim; `spare: 'always'` is the node before that rule
+// (the spare always claimed, no counts read); one connection to Redis kept for the node's life. A finished range stays leased until the
 // next exchange acknowledges it: a node killed before then loses it too, with the ranges
 // in hand and the spare (every range it holds, never more than 2 W + 1). An exchange (after a range ends, or every lease/3 while ranges
 // run, or when an idle node polls): per finished range one MULTI that acknowledges and
-// counts it; every lease/3 the renewal script over the leases held; then ranges for the
-// free places in hand, with one MULTI recording them. A node with nothing in hand and
+// counts it (and reads the counts); every lease/3 the renewal script over the leases held; then ranges for the
+// free places in hand, with one MULTI recording them (and reading the counts). A node with nothing in hand and
 // nothing taken asks XINFO GROUPS (counts, no scan) and stops when no range is leased any
 // more; until then it polls after 1 s (at most lease/4), then twice as long each time up
 // to lease/4.
@@ -37,6 +41,8 @@
 // the model stops at maxFactor x the ideal job time and says how much of the job was done.
 
 const { random } = require('./seeded-random.js');
+// The node's rule for its spare range (cowloop must be built: npm run build:ts).
+const { IN_HAND, SPARE, rangesToClaim } = require('../../dist/cjs/service/range-claim.js');
 
 /** Min-heap of [time, seq, fn]. */
 class Agenda {
@@ -96,16 +102,21 @@ class Fenwick {
 }
 
 /** Server CPU (µs) of each step of an exchange, from redis-costs.json. */
-function stepCosts(c) {
+function stepCosts(c, counts = true) {
   // The I/O is paid once per request: a MULTI's commands go in one.
   const io = c.commandIoUs;
   const u = c.commandUs;
+  // The counts read inside the MULTI (none by the node before the spare's rule).
+  const info = counts ? u.xinfoGroups : 0;
   return {
     connection: c.connectionCpuUs,
-    // MULTI, XACK, HSET done, HINCRBY events, HINCRBY ranges, HSET last, EXEC.
-    complete: io + u.multi + u.xack + 2 * u.hset + 2 * u.hincrby + u.exec,
-    // MULTI, per range HINCRBY attempts and HSET leased-at, HSETNX first, EXEC.
-    record: (n) => io + u.multi + u.exec + u.hsetnx + n * (u.hincrby + u.hset),
+    // MULTI, XACK, HSET done, HINCRBY events, HINCRBY ranges, HSET last, XINFO GROUPS, EXEC.
+    complete: io + u.multi + u.xack + 2 * u.hset + 2 * u.hincrby + info + u.exec,
+    /** Commands of that MULTI. */
+    completeCommands: counts ? 8 : 7,
+    // MULTI, per range HINCRBY attempts and HSET leased-at, HSETNX first, XINFO GROUPS, EXEC.
+    record: (n) => io + u.multi + u.exec + u.hsetnx + info + n * (u.hincrby + u.hset),
+    recordCommands: (n) => (counts ? 4 : 3) + 2 * n,
     renew: (held) => io + c.renew.baseUs + held * c.renew.perLeaseUs,
     counts: io + u.xinfoGroups,
     xclaim: io + u.xclaim,
@@ -127,10 +138,12 @@ function exchangeUs(c, protocol, pending) {
 
 /**
  * Runs the model once. p: { nodes, workers, events, rangeSize, eventMs, eventCv, nodeSpread,
- * leaseMs, rangeOverheadMs, rttMs, protocol, killAt, seed, costs }. Returns the job's figures.
+ * leaseMs, rangeOverheadMs, rttMs, protocol, killAt, seed, costs, spare ('rule', the
+ * default, or 'always') }. Returns the job's figures.
  */
 function simulate(p) {
-  const cost = stepCosts(p.costs);
+  const spareAlways = p.spare === 'always';
+  const cost = stepCosts(p.costs, !spareAlways);
   const R = p.rangeSize;
   const M = Math.ceil(p.events / R);
   const W = p.workers;
@@ -138,9 +151,10 @@ function simulate(p) {
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const pollMs = Math.max(100, Math.min(1000, p.leaseMs / 4));
   const maxPollMs = Math.max(pollMs, p.leaseMs / 4);
-  const IN_HAND = 2;
-  /** Claimed beyond the workers' hands (work-node.ts's SPARE). */
-  const SPARE = 1;
+  /** Ranges to claim for a node holding `held`, by the node's rule, or before it (the spare always). */
+  const toClaim = (node) => (spareAlways ? IN_HAND * W + SPARE - node.held : rangesToClaim(W, node.held, node.counts));
+  /** The group's counts as XINFO GROUPS reads them. */
+  const countsNow = () => ({ unread: M - nextUnread, leased: pendingCount });
 
   // Redis state.
   let nextUnread = 0;
@@ -187,6 +201,8 @@ function simulate(p) {
     /** Ranges in hand and spare (finished ones, in `settled`, are not counted). */
     held: 0,
     settled: [],
+    /** The counts last read (none yet: no spare). */
+    counts: undefined,
     waiting: false,
     connected: false,
     lastRenew: 0,
@@ -270,8 +286,9 @@ function simulate(p) {
     }
     if (got.length) {
       us += cost.record(got.length);
-      n += 3 + 2 * got.length;
+      n += cost.recordCommands(got.length);
       requests++;
+      node.counts = countsNow();
     }
     return [got, us, n];
   }
@@ -297,7 +314,7 @@ function simulate(p) {
     // Put finished ranges in place and acknowledge them, one MULTI each.
     for (const r of node.settled) {
       us += cost.complete;
-      n += 7;
+      n += cost.completeCommands;
       requests++;
       if (!acked[r]) {
         acked[r] = 1;
@@ -307,6 +324,7 @@ function simulate(p) {
         owner[r] = -1;
       }
     }
+    if (node.settled.length) node.counts = countsNow();
     node.settled = [];
     if (node.held && start - node.lastRenew >= p.leaseMs / 3) {
       us += cost.renew(node.held);
@@ -321,7 +339,7 @@ function simulate(p) {
       for (const r of node.spare) renew(r);
       for (const r of node.settled) renew(r);
     }
-    const free = IN_HAND * W + SPARE - node.held;
+    const free = toClaim(node);
     let got = [];
     if (free > 0) {
       const [g, u, k] = take(node, free, start);
@@ -329,7 +347,7 @@ function simulate(p) {
       us += u;
       n += k;
       // Each command of the claim is a request, but the MULTI's (counted in take) is one.
-      requests += got.length ? k - (3 + 2 * got.length) : k;
+      requests += got.length ? k - cost.recordCommands(got.length) : k;
     }
     let finished = false;
     const idle = got.length === 0 && node.held === 0;

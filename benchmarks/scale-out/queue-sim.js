@@ -7,7 +7,8 @@
 // For each: Redis commands/s and CPU in the steady state, the busiest 10 s, the events run
 // again after one node is killed (against the prediction: leased ranges x range size), the
 // tail (from the last unread range taken to the last range acknowledged) and the share of
-// worker time spent on events.
+// worker time spent on events; then, for reads-first, the same jobs with the node's spare
+// range always claimed (the node before its spare's rule), against the rule.
 //   node benchmarks/scale-out/queue-sim.js [--nodes 1000] [--workers 8] [--events 2e8] [--event-ms 10]
 //     [--sizes 100,200,500,1000,2000,5000] [--protocols reads-first,autoclaim] [--json] [--out FILE]
 // Writes benchmarks/results/queue-sim.md unless --json (one JSON line per run on stdout) or --out.
@@ -104,6 +105,31 @@ function choice(results) {
   return out;
 }
 
+/** The spare range's rule against the node before it (the spare always claimed), reads-first, size by size. */
+function spareRule(results) {
+  const rows = results.filter((r) => r.protocol === 'reads-first' && !r.saturated);
+  if (rows.length === 0) return [];
+  const pc = (x) => `${(100 * x).toFixed(1)} %`;
+  const int = (x) => Math.round(x).toLocaleString('en-US');
+  const lines = [
+    'The spare range: the node claims it only while the ranges still unread, once its free places in hand are filled, are at least as many as all the nodes hold leased',
+    '(the counts read by XINFO GROUPS inside the MULTIs that acknowledge ranges and record a claim); before, every node always held one (its cost: no counts read).',
+    'Reads-first, the same jobs (same seed):',
+    '',
+    '| range size | tail (s): rule / spare always | job (s): rule / spare always | Redis CPU (steady): rule / spare always | Redis CPU (busiest 10 s): rule / spare always | Redis commands/s: rule / spare always | worker time on events: rule / spare always |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const b = simulate({ ...base, protocol: 'reads-first', rangeSize: r.rangeSize, spare: 'always' });
+    if (b.saturated) continue;
+    lines.push(
+      `| ${int(r.rangeSize)} | ${r.tailS.toFixed(1)} / ${b.tailS.toFixed(1)} | ${r.jobS.toFixed(0)} / ${b.jobS.toFixed(0)} | ${pc(r.redisCpu)} / ${pc(b.redisCpu)} | ${pc(r.redisCpuPeak)} / ${pc(b.redisCpuPeak)} | ${int(r.redisOpsPerS)} / ${int(b.redisOpsPerS)} | ${pc(r.efficiency)} / ${pc(b.efficiency)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The model against the real node it stands for: one node as queue-overhead.js ran it, the commands per range. */
 function check() {
   if (!measured.perRange || !measured.rangeFixedMs) return [];
@@ -130,9 +156,11 @@ const results = [];
 for (const protocol of protocols) {
   for (const rangeSize of sizes) {
     const t0 = performance.now();
-    const r = { protocol, ...simulate({ ...base, protocol, rangeSize }) };
+    // The autoclaim claim is modelled with the node that made it: its spare always claimed.
+    const spare = protocol === 'autoclaim' ? 'always' : 'rule';
+    const r = { protocol, ...simulate({ ...base, protocol, rangeSize, spare }) };
     // The same job with events 10x shorter: what a default range size meets when events are cheaper than assumed.
-    if (!flags.json) r.short = simulate({ ...base, protocol, rangeSize, eventMs: base.eventMs / 10 });
+    if (!flags.json) r.short = simulate({ ...base, protocol, rangeSize, spare, eventMs: base.eventMs / 10 });
     r.modelSeconds = (performance.now() - t0) / 1000;
     r.predictedRerun = r.kill ? r.kill.leased * rangeSize : 0;
     results.push(r);
@@ -151,17 +179,18 @@ if (!flags.json) {
     `${int(base.nodes)} nodes of ${base.workers} workers, ${int(base.events)} events of ${base.eventMs} ms on average (coefficient of variation ${base.eventCv} per event, node speeds within ±${pc(base.nodeSpread)}),`,
     `lease ${base.leaseMs / 1000} s, one node killed at ${pc(base.killAt)} of the ideal job time (${int((base.events * base.eventMs) / (base.nodes * base.workers) / 1000)} s); a job Redis cannot keep up with is stopped at ${base.maxFactor}x that time ("unfinished").`,
     `Calibration: Redis costs from \`${costs.command}\` (redis-server ${costs.redis}): a connection ${costs.connectionCpuUs.toFixed(0)} µs of server CPU (once per node),`,
-    `${costs.commandIoUs.toFixed(1)} µs per request for its I/O (a MULTI is one), the range's completion (a MULTI of 5) ${stepCosts(costs).complete.toFixed(1)} µs, taking one range ${(stepCosts(costs).xreadgroup + stepCosts(costs).record(1)).toFixed(1)} µs,`,
+    `${costs.commandIoUs.toFixed(1)} µs per request for its I/O (a MULTI is one), the range's completion (a MULTI of 5 and XINFO GROUPS) ${stepCosts(costs).complete.toFixed(1)} µs, taking one range ${(stepCosts(costs).xreadgroup + stepCosts(costs).record(1)).toFixed(1)} µs,`,
     `the renewal script ${costs.renew.perLeaseUs.toFixed(1)} µs per lease held, XPENDING IDLE ${(costs.xpendingIdle.perEntryUs * 1000).toFixed(1)} ns per pending entry, XAUTOCLAIM ${costs.xautoclaimPageUs.toFixed(1)} µs a call scanning 10 pending entries;`,
     `round trip ${base.rttMs.toFixed(3)} ms (loopback); the node's own cost per range ${base.rangeOverheadMs.toFixed(1)} ms of a worker's time (outputs re-opened, finalised, placed; from \`${measured.command}\`).`,
     '',
     'The model: each node runs the loop of `cowloop work`: workers forked once, two ranges in hand each and one spare range per node (given to the first',
-    'worker that finishes a range); one connection kept; an exchange with Redis per finished',
-    'range (a MULTI acknowledging and counting it), the renewal script every lease/3, then ranges for the free places in hand (and a MULTI recording them); a wait until',
+    'worker that finishes a range; claimed only while the ranges unread, once the node\'s free places are filled, are at least as many as all nodes hold leased);',
+    'one connection kept; an exchange with Redis per finished range (a MULTI acknowledging and counting it, and reading the counts with XINFO GROUPS),',
+    'the renewal script every lease/3, then ranges for the free places in hand (and a MULTI recording them, which reads the counts too); a wait until',
     'a range ends, or lease/3 while ranges run; an idle node asks XINFO GROUPS (counts) and polls after 1 s, then twice as long each time up to lease/4.',
     'Redis is one server taking exchanges in turn, each for the server CPU its commands cost. Taking ranges: *reads-first* is the code as it is (unread ranges',
     'with XREADGROUP first, and only when too few one XPENDING IDLE for leases that ran out, then XCLAIM of them; that XPENDING at most every 1 s, then',
-    'twice as long after each one that found too few, up to lease/4); *autoclaim* is the claim before it',
+    'twice as long after each one that found too few, up to lease/4); *autoclaim* is the claim before it, with the node that made it (its spare always claimed)',
     '(XAUTOCLAIM from cursor 0-0, call after call, 10 x COUNT leases scanned a call, until leases that ran out are found or the list ends, then XREADGROUP).',
     'Commands/s and CPU are for the steady state (10 % to 90 % of the time until the last unread range is taken); the tail runs from then to the last range',
     'acknowledged; "events run again" counts every event of a range run a second time after the kill; the killed node\'s leased ranges are those in hand,',
@@ -172,6 +201,7 @@ if (!flags.json) {
     ...results.map((r) => `| ${r.protocol} | ${int(r.rangeSize)} | ${((r.rangeSize * base.eventMs) / 1000).toFixed(1)} | ${int(r.ranges)} | ${int(r.redisOpsPerS)} | ${int(r.redisConnPerS)} | ${pc(r.redisCpu)} | ${pc(r.redisCpuPeak)} | ${r.short ? (r.short.saturated ? 'saturated' : pc(r.short.redisCpu)) : '-'} | ${r.commandsPerRange.toFixed(1)} | ${r.kill ? r.kill.leased : '-'} | ${int(r.rerunEvents)} | ${int(r.predictedRerun)} | ${r.saturated ? '-' : int(r.lostEvents)} | ${r.saturated ? '-' : r.tailS.toFixed(1)} | ${r.saturated ? `unfinished: ${(Math.floor(1000 * r.done) / 10).toFixed(1)} % of the ranges done at ${r.jobS.toFixed(0)}` : r.jobS.toFixed(0)} / ${r.idealS.toFixed(0)} | ${pc(r.efficiency)} |`),
     '',
     ...choice(results),
+    ...spareRule(results),
     ...check(),
   ];
   const outFile = flags.out ?? path.join(root, 'benchmarks', 'results', 'queue-sim.md');

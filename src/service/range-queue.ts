@@ -2,7 +2,9 @@
 // range, a delivered and not yet acknowledged entry is a lease (XPENDING records who holds
 // it and how long it has been idle), XACK marks a range done. Taking ranges reads the
 // never-delivered entries first (XREADGROUP, no scan), and only when too few are left
-// looks for leases that ran out (one XPENDING IDLE, then XCLAIM of those it found).
+// looks for leases that ran out (one XPENDING IDLE, then XCLAIM of those it found). The
+// MULTIs that acknowledge ranges and record a claim also read the group's counts (XINFO
+// GROUPS), by which the node decides whether to hold a spare range (range-claim.ts).
 // Only a node's master uses this; it keeps one connection while its workers run and
 // closes it before any fork (a forked child keeps every descriptor of its parent).
 import Redis from 'ioredis';
@@ -61,6 +63,14 @@ for i = 1, #ARGV - 1 do
 end
 return kept
 `;
+
+/** The consumer group's counts, as XINFO GROUPS reports them (no scan). */
+export interface QueueCounts {
+  /** Handed out and not acknowledged, by any node. */
+  leased: number;
+  /** Never handed out (the group's lag); undefined where Redis cannot tell (before 7.0). */
+  unread: number | undefined;
+}
 
 /** A range that failed on a node: the event its worker was running when it died (-1: between events). */
 export interface RangeFailure {
@@ -200,9 +210,17 @@ export class RangeQueue {
    * one XPENDING IDLE and taken with XCLAIM, whose own idle test makes sure that of two
    * nodes asking at once only one gets each. `skip`: entry ids this consumer will not
    * take (ranges that failed on it). `expired: false` leaves out the second step (it walks
-   * the pending list: the node asks it only now and then).
+   * the pending list: the node asks it only now and then). With the ranges taken, the
+   * group's counts after the claim, read in the transaction that records it (undefined when
+   * nothing was taken).
    */
-  async claim(consumer: string, count: number, leaseMs: number, skip: ReadonlySet<string> = new Set(), expired = true): Promise<QueuedRange[]> {
+  async claim(
+    consumer: string,
+    count: number,
+    leaseMs: number,
+    skip: ReadonlySet<string> = new Set(),
+    expired = true,
+  ): Promise<{ ranges: QueuedRange[]; counts: QueueCounts | undefined }> {
     const out: QueuedRange[] = [];
     const read = (await this.#call(() =>
       this.#redis.call('XREADGROUP', 'GROUP', GROUP, consumer, 'COUNT', String(count), 'STREAMS', this.#stream, '>'),
@@ -219,13 +237,12 @@ export class RangeQueue {
         for (const e of taken) if (e) out.push(toRange(e));
       }
     }
-    if (out.length) {
-      const now = String(Date.now());
-      const m = this.#redis.multi();
-      for (const r of out) m.hincrby(this.#attempts, String(r.index), 1).hset(this.#leasedAt, String(r.index), now);
-      await this.#call(() => m.hsetnx(this.#nodes, `${consumer}|first`, now).exec());
-    }
-    return out;
+    if (out.length === 0) return { ranges: out, counts: undefined };
+    const now = String(Date.now());
+    const m = this.#redis.multi();
+    for (const r of out) m.hincrby(this.#attempts, String(r.index), 1).hset(this.#leasedAt, String(r.index), now);
+    const replies = await this.#call(() => m.hsetnx(this.#nodes, `${consumer}|first`, now).xinfo('GROUPS', this.#stream).exec());
+    return { ranges: out, counts: lastCounts(replies) };
   }
 
   /**
@@ -234,11 +251,8 @@ export class RangeQueue {
    * list itself only when it is no longer than `skip`. Returns the ids still leased when over.
    */
   async over(skip: ReadonlySet<string>): Promise<string[] | undefined> {
-    const groups = (await this.#call(() => this.#redis.call('XINFO', 'GROUPS', this.#stream))) as unknown[][];
-    const group = groups.map((g) => fieldsOf(g)).find((g) => g.get('name') === GROUP);
-    const pending = Number(group?.get('pending') ?? 0);
-    const lag = group?.get('lag');
-    if (lag !== null && lag !== undefined && Number(lag) > 0) return undefined;
+    const { leased: pending, unread } = countsOf(await this.#call(() => this.#redis.call('XINFO', 'GROUPS', this.#stream)));
+    if (unread !== undefined && unread > 0) return undefined;
     if (pending > skip.size) return undefined;
     if (pending === 0) return [];
     const leased = await this.leasedIds();
@@ -267,18 +281,24 @@ export class RangeQueue {
     await this.completeAll(consumer, [{ range: r, events }]);
   }
 
-  /** Acknowledges several placed ranges in one transaction (a node killed in the middle leaves each leased or done and counted). */
-  async completeAll(consumer: string, done: ReadonlyArray<{ range: QueuedRange; events: number }>): Promise<void> {
-    if (done.length === 0) return;
-    await this.#call(() => {
+  /**
+   * Acknowledges several placed ranges in one transaction (a node killed in the middle leaves
+   * each leased or done and counted), and returns the group's counts after it, read in the
+   * same transaction (the node decides its spare range by them without another request).
+   */
+  async completeAll(consumer: string, done: ReadonlyArray<{ range: QueuedRange; events: number }>): Promise<QueueCounts | undefined> {
+    if (done.length === 0) return undefined;
+    const replies = await this.#call(() => {
       const m = this.#redis.multi().xack(this.#stream, GROUP, ...done.map((d) => d.range.id));
       for (const d of done) m.hset(this.#done, String(d.range.index), consumer);
       return m
         .hincrby(this.#nodes, `${consumer}|events`, done.reduce((n, d) => n + d.events, 0))
         .hincrby(this.#nodes, `${consumer}|ranges`, done.length)
         .hset(this.#nodes, `${consumer}|last`, String(Date.now()))
+        .xinfo('GROUPS', this.#stream)
         .exec();
     });
+    return lastCounts(replies);
   }
 
   /** Records that the range failed on this node; returns every failure of it so far. */
@@ -373,6 +393,19 @@ export class RangeQueue {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `Redis refused or dropped a command: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** The counts from a transaction's replies whose last command is XINFO GROUPS (undefined if it failed). */
+function lastCounts(replies: Array<[Error | null, unknown]> | null): QueueCounts | undefined {
+  const [error, groups] = replies?.at(-1) ?? [];
+  return error || !groups ? undefined : countsOf(groups);
+}
+
+/** The node group's counts from an XINFO GROUPS reply (no group: none leased, unread unknown). */
+function countsOf(reply: unknown): QueueCounts {
+  const group = (reply as unknown[][]).map((g) => fieldsOf(g)).find((g) => g.get('name') === GROUP);
+  const lag = group?.get('lag');
+  return { leased: Number(group?.get('pending') ?? 0), unread: lag === null || lag === undefined ? undefined : Number(lag) };
 }
 
 function fieldsOf(flat: unknown[]): Map<string, unknown> {

@@ -1,6 +1,7 @@
 // One node of a queued job (`cowloop work`): the master, initialised once, forks its
 // workers once, then takes ranges from the queue and hands them to those long-lived
-// workers (two in hand each, as the ranges strategy does). A finished range is made durable
+// workers (two in hand each, as the ranges strategy does, and one spare range per node while
+// the queue is far from empty: range-claim.ts). A finished range is made durable
 // and put in place whole, and only then acknowledged; that is done asynchronously, while
 // its worker runs its next range. Only the master talks to Redis, on one
 // connection opened after the workers are forked and closed before any later fork (a
@@ -28,8 +29,9 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { hostName } from '../shard/layout.js';
 import { partialRangeDir, placeRanges, preparePartial, rangesDir } from './range-dir.js';
 import { QueueLink } from './queue-link.js';
-import { type PoisonRange, type QueueMeta, type QueuedRange, type RangeFailure, type RangeQueue } from './range-queue.js';
+import { type PoisonRange, type QueueCounts, type QueueMeta, type QueuedRange, type RangeFailure, type RangeQueue } from './range-queue.js';
 import { blameRange, decideFailure, tooManyIdleDeaths } from './range-failure.js';
+import { IN_HAND, rangesToClaim } from './range-claim.js';
 import { rangeWorker, type RangeOrder, type RangeResult, type RangeResultMessage } from './range-run.js';
 
 export interface WorkOptions {
@@ -75,10 +77,6 @@ interface Worker {
   inHand: Held[];
 }
 
-const IN_HAND = 2;
-/** Ranges claimed beyond those in the workers' hands: a worker that finishes one gets the next at once. */
-const SPARE = 1;
-
 export async function workNode(o: WorkOptions): Promise<WorkSummary> {
   const io = new IoComponentMgr();
   io.ioRegisterAll(o.loop.application.components());
@@ -112,6 +110,8 @@ class WorkNode {
   readonly #failedRanges = new Map<string, QueuedRange>();
 
   #idleDeaths = 0;
+  /** The queue's counts as the last acknowledgement or claim read them: whether to claim a spare range (range-claim.ts). */
+  #counts: QueueCounts | undefined;
   /** Set by whatever goes wrong off the main loop; the loop stops the workers and throws it. */
   #fatal: CowloopError | undefined;
   #wake: (() => void) | undefined;
@@ -355,7 +355,8 @@ class WorkNode {
   async #acknowledge(q: RangeQueue): Promise<void> {
     if (!this.#finished.length) return;
     const batch = this.#finished.slice();
-    await q.completeAll(this.#node, batch.map((h) => ({ range: h.range, events: h.placed ? (h.result?.processed ?? 0) : 0 })));
+    const done = batch.map((h) => ({ range: h.range, events: h.placed ? (h.result?.processed ?? 0) : 0 }));
+    this.#counts = (await q.completeAll(this.#node, done)) ?? this.#counts;
     this.#finished.splice(0, batch.length);
   }
 
@@ -393,13 +394,14 @@ class WorkNode {
     this.#lastRenew = Date.now();
   }
 
-  /** Ranges for the free places: two in hand per worker and one spare. */
+  /** Ranges for the free places: two in hand per worker, and one spare while the queue is far from empty. */
   async #claim(q: RangeQueue, held: Held[]): Promise<void> {
     const o = this.#o;
-    const want = o.workers * IN_HAND + SPARE - held.length;
+    const want = rangesToClaim(o.workers, held.length, this.#counts);
     if (want <= 0) return;
     const scan = Date.now() >= this.#nextScan;
-    const ranges = await q.claim(this.#node, want, o.leaseMs, this.#failedIds, scan);
+    const { ranges, counts } = await q.claim(this.#node, want, o.leaseMs, this.#failedIds, scan);
+    this.#counts = counts ?? this.#counts;
     if (scan && ranges.length < want) {
       // Back off: the next look for expired leases waits twice as long, up to lease/4.
       this.#nextScan = Date.now() + this.#scanMs;

@@ -163,6 +163,54 @@ test('a node SIGKILLed mid-range, another joining late: its leased ranges are ru
   });
 });
 
+test('near the end of the queue a node claims no spare: the last unread range goes to a node that joins, while the first is held up', { skip, timeout: 120000 }, async () => {
+  await withDir(async (dir) => {
+    const redis = await startRedis(dir);
+    const started = [];
+    const admin = new Redis(redis.url);
+    try {
+      // 40 ranges; one worker, held up at range [370, 380): its hand holds that range and the
+      // next. Far from the end it took a spare beside them; with one range left unread (fewer
+      // than the two it holds leased) it takes none, and [390, 400) stays in the queue.
+      const set = recoJob(dir, { events: 400 });
+      const opts = gatedOpts(dir, 375);
+      const out = path.join(dir, 'job');
+      submit(dir, opts, redis.url, out, set);
+      const { queue } = JSON.parse(fs.readFileSync(path.join(out, 'job.json'), 'utf8')).redis;
+      const first = node(dir, opts, redis.url, out, set, ['--workers', '1']);
+      started.push(first);
+      await until('event 375 to reach the worker', () => fs.existsSync(path.join(dir, 'reached')));
+      // Every range before the held-up one acknowledged: the node has made its claim after the last of them.
+      let done = 0;
+      for (const end = Date.now() + 60000; done < 37 && Date.now() < end; await new Promise((r) => setTimeout(r, 50))) done = await admin.hlen(`${queue}:done`);
+      assert.equal(done, 37, first.stderr);
+      const held = status(dir, out, redis.url).queue.leases;
+      assert.deepEqual(held.map((l) => [l.range.first, l.range.end]), [[370, 380], [380, 390]], JSON.stringify(held));
+
+      const second = node(dir, opts, redis.url, out, set, ['--workers', '1']);
+      started.push(second);
+      await until('[390, 400) placed by the node that joined', () => rangeNames(out).includes('390-399'));
+      const firstPid = Number(held[0].node.slice(held[0].node.lastIndexOf(':') + 1));
+      const placedBy = JSON.parse(fs.readFileSync(path.join(out, 'ranges', '390-399', 'manifest.json'), 'utf8')).pid;
+      assert.notEqual(placedBy, firstPid);
+      assert.ok(!fs.existsSync(path.join(dir, 'go')) && first.child.exitCode === null, 'the first node is still held up');
+
+      fs.writeFileSync(path.join(dir, 'go'), '');
+      const nodes = await Promise.all(started.map((n) => n.done));
+      for (const n of nodes) assert.equal(n.status, 0, n.stderr);
+      const s = status(dir, out, redis.url);
+      assert.equal(s.queue.done, 40);
+      assert.deepEqual(s.queue.handedOutAgain, []);
+      mergeAndCompare(dir, opts, out, set);
+    } finally {
+      admin.disconnect();
+      for (const n of started) n.child.kill('SIGKILL');
+      await Promise.all(started.map((n) => n.done));
+      await redis.stop();
+    }
+  });
+});
+
 test('a range that kills every worker on 3 nodes is poison: reported by its event, the other ranges done, non-zero exits', { skip, timeout: 120000 }, async () => {
   await withDir(async (dir) => {
     const redis = await startRedis(dir);
