@@ -99,7 +99,8 @@ const lines = [
   `The reco example through the cowloop command: ${stateMB} MB of state, 2 workers, sharedqueue, ${events.toLocaleString('en-US')} events, the defaults otherwise; ` +
   `${rounds} rounds, the configurations taking turns, medians. Memory from the command's \`--mem-profile\` samples (smaps_rollup of each process about twice a second): ` +
   'the master\'s private memory (USS) at the last sample while the workers ran, each worker\'s peak USS (mean of the workers), the peak of the tree\'s total PSS. ' +
-  'The master\'s CPU while the workers ran is `multiProcess.timing.masterCpuMs` of the run\'s `--json` summary.', '',
+  'The master\'s CPU while the workers ran is `multiProcess.timing.masterCpuMs` of the run\'s `--json` summary; it includes the sampling itself ' +
+  '(the master reads smaps_rollup of every process about twice a second), the same in every row.', '',
   '| configuration | wall s | workers\' span s | master CPU while the workers ran, ms | master USS, MiB | worker USS peak, MiB | total PSS peak, MiB |',
   '|---|---|---|---|---|---|---|',
   ...configs.map((cfg, i) => `| ${cfg.name} | ${med(i, (m) => m.wallS).toFixed(1)} | ${med(i, (m) => m.workersS).toFixed(1)} | ${med(i, (m) => m.masterCpuMs).toFixed(0)} | ` +
