@@ -9,8 +9,8 @@
 // some seconds after its last full collection, runs up to three more to give memory back.
 // Each one marks the whole shared state and moves objects, so the master writes its own
 // copy of pages the workers share and takes CPU from them: on the reco example (500 MB,
-// 2 workers, 120,000 events) 0.7 s of the master's CPU and 26 MiB more master USS, against
-// 0.05 s and 8.6 MiB without (docs/benchmarks.md, "Long runs").
+// 2 workers, 120,000 events) 0.7 s more of the master's CPU while the workers ran, and
+// 37 MiB of master USS against 8 MiB (docs/benchmarks.md, "Long runs").
 export function workerNodeFlags(): string[] {
   return ['--single-threaded', '--max-semi-space-size=1', '--no-memory-reducer'];
 }

@@ -57,7 +57,7 @@ export class RecordFile {
    * The buffers blocks are read into, one for read(k)'s read-ahead and one for
    * readStrided(), reused: every record of a block is decoded before the next read. A new
    * buffer per block used to stay, private to each worker, until a full collection: about
-   * 1.3 KiB per event on the reco example (docs/benchmarks.md, "Long runs").
+   * 1.2 KiB per event on the reco example (docs/benchmarks.md, "Long runs").
    */
   readonly #cacheBuffer = new ReadBuffer();
   readonly #blockBuffer = new ReadBuffer();
