@@ -4,9 +4,12 @@
 // sharedqueue, the defaults otherwise).
 //   node benchmarks/memory/long-run.js [--events 120000] [--state-mb 500] [--rounds 2]
 //                                      [--before DIR [--before-name NAME]] [--out FILE]
+//   node benchmarks/memory/long-run.js --semi-space 1,2,4,8 [--events N] ...
 // Each round runs, in turn: this build; this build with V8's memory reducer back on (node
 // --memory-reducer before bin/cowloop.js: it comes after the command's own flags); and, with
-// --before, DIR's bin/cowloop.js (a built copy of another version). Memory comes from the
+// --before, DIR's bin/cowloop.js (a built copy of another version). With --semi-space, this
+// build once per young-generation size instead (node --max-semi-space-size=N before
+// bin/cowloop.js), written to memory-long-run-semi-space-<events>.md. Memory comes from the
 // command's --mem-profile samples (/proc/<pid>/smaps_rollup of every process, about twice a
 // second); CPU from its --json report. Writes benchmarks/results/memory-long-run.md.
 const { execFileSync } = require('node:child_process');
@@ -23,17 +26,22 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '2' },
     before: { type: 'string' },
     'before-name': { type: 'string', default: 'an earlier version' },
-    out: { type: 'string', default: path.join(root, 'benchmarks', 'results', 'memory-long-run.md') },
+    'semi-space': { type: 'string' },
+    out: { type: 'string' },
   },
 });
+const semiSpaces = opts['semi-space']?.split(',').map(Number);
 const events = Number(opts.events);
 const stateMB = Number(opts['state-mb']);
 const rounds = Number(opts.rounds);
-const configs = [
-  ...(opts.before ? [{ name: `before (${opts['before-name']})`, root: path.resolve(opts.before), nodeFlags: [] }] : []),
-  { name: 'this build (defaults)', root, nodeFlags: [] },
-  { name: 'this build, V8\'s memory reducer on', root, nodeFlags: ['--memory-reducer'] },
-];
+const out = opts.out ?? path.join(root, 'benchmarks', 'results', semiSpaces ? `memory-long-run-semi-space-${events}.md` : 'memory-long-run.md');
+const configs = semiSpaces
+  ? semiSpaces.map((n) => ({ name: `--max-semi-space-size=${n}${n === 1 ? ' (the command\'s own)' : ''}`, root, nodeFlags: [`--max-semi-space-size=${n}`] }))
+  : [
+    ...(opts.before ? [{ name: `before (${opts['before-name']})`, root: path.resolve(opts.before), nodeFlags: [] }] : []),
+    { name: 'this build (defaults)', root, nodeFlags: [] },
+    { name: 'this build, V8\'s memory reducer on', root, nodeFlags: ['--memory-reducer'] },
+  ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cowloop-long-run-'));
 const input = path.join(tmp, 'hits.ndjson');
@@ -46,7 +54,7 @@ function runOnce(cfg, n) {
     ...cfg.nodeFlags, path.join(cfg.root, 'bin', 'cowloop.js'), 'run', path.join(cfg.root, 'examples', 'reco', 'reco-mp.opts'),
     '--events', String(events), '--out', out, '--strategy', 'sharedqueue', '-q', '--json', '--mem-profile', profile,
     '--set', `RecoInputSvc.File=${input}`, '--set', `RecoInputSvc.Events=${events}`, '--set', `EventSelector.Input=["${input}"]`,
-    '--set', `RecoGeometrySvc.StateMB=${stateMB}`,
+    '--set', `RecoGeometrySvc.StateMB=${stateMB}`, '--set', 'MpEventLoopMgr.WarnSemiSpace=false',
   ];
   const summary = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 26 }));
   if (summary.status !== 'ok' && summary.exitCode !== 0) throw new Error(`${cfg.name}: run ended ${summary.status}`);
@@ -92,9 +100,12 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const med = (i, f) => median(rows[i].map(f));
-const command = `node benchmarks/memory/long-run.js --events ${events} --state-mb ${stateMB} --rounds ${rounds}${opts.before ? ` --before <build of ${opts['before-name']}>` : ''}`;
+const command = `node benchmarks/memory/long-run.js --events ${events} --state-mb ${stateMB} --rounds ${rounds}` +
+  `${opts.before ? ` --before <build of ${opts['before-name']}>` : ''}${semiSpaces ? ` --semi-space ${semiSpaces.join(',')}` : ''}`;
 const lines = [
-  `## Long runs: memory and the master's CPU after ${events.toLocaleString('en-US')} events`, '',
+  semiSpaces
+    ? `## Long runs: the young generation's size, ${events.toLocaleString('en-US')} events`
+    : `## Long runs: memory and the master's CPU after ${events.toLocaleString('en-US')} events`, '',
   `Command: \`${command}\` with node ${process.version} (${os.availableParallelism()} cores; load average ${loadBefore.toFixed(1)} when it started, ${loadAfter.toFixed(1)} when it ended). ` +
   `The reco example through the cowloop command: ${stateMB} MB of state, 2 workers, sharedqueue, ${events.toLocaleString('en-US')} events, the defaults otherwise; ` +
   `${rounds} rounds, the configurations taking turns, medians. Memory from the command's \`--mem-profile\` samples (smaps_rollup of each process about twice a second): ` +
@@ -107,5 +118,5 @@ const lines = [
     `${med(i, (m) => m.masterUss).toFixed(1)} | ${med(i, (m) => m.workerUss).toFixed(1)} | ${med(i, (m) => m.totalPss).toFixed(0)} |`),
   '',
 ];
-fs.writeFileSync(opts.out, `${lines.join('\n')}\n`);
-process.stdout.write(`${lines.join('\n')}\nwritten to ${opts.out}\n`);
+fs.writeFileSync(out, `${lines.join('\n')}\n`);
+process.stdout.write(`${lines.join('\n')}\nwritten to ${out}\n`);
