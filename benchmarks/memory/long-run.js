@@ -63,6 +63,7 @@ function runOnce(cfg, n) {
   fs.rmSync(profile, { force: true });
   // The samples while workers ran: the last such sample, and peaks over all of them.
   const times = [...new Set(samples.filter((s) => s.index >= 0).map((s) => s.tMs))].sort((a, b) => a - b);
+  if (times.length === 0) throw new Error(`${cfg.name}: no memory sample was taken while the workers ran (about two a second): give more --events`);
   const at = (t) => samples.filter((s) => s.tMs === t);
   const last = at(times[times.length - 1]);
   const masterAt = (t) => at(t).find((s) => s.index === -1);
