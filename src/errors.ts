@@ -244,7 +244,7 @@ export const ERRORS = {
   },
   ERR_COWLOOP_SHARD_MERGE_REFUSED: {
     exit: 'config',
-    meaning: 'cowloop merge --job refused: shards are missing, failed, from other options, overlapping or damaged (each is listed).',
+    meaning: 'cowloop merge --job (or the merging node of cowloop work --merge) refused: shards are missing, failed, from other options, overlapping or damaged (each is listed).',
     remedy: 'Run the shards named (cowloop submit --resume <out> on Slurm) and merge again; nothing was written at the output paths.',
   },
   ERR_COWLOOP_BATCH_SUBMIT: {

@@ -1,6 +1,7 @@
 // What the queue in Redis says about a queued job's ranges, for `cowloop status <out> --redis URL`:
 // how many wait, which are leased (by which node, idle how long), done, poison or failed
-// somewhere, which were handed out more than once, and each node's rate.
+// somewhere, which were handed out more than once, each node's rate, and which node claimed
+// the merge (cowloop work --merge).
 import { CowloopError, ErrorCodes } from '../errors.js';
 import { RangeQueue, type Lease, type NodeRate, type PoisonRange, type RangeFailure } from './range-queue.js';
 
@@ -17,6 +18,8 @@ export interface QueueStatus {
   /** Range index and times handed out, for those handed out more than once. */
   handedOutAgain: Array<{ index: number; first: number; end: number; times: number }>;
   nodes: Array<NodeRate & { eventsPerSecond: number }>;
+  /** The node that claimed the merge (cowloop work --merge), if one did. */
+  merger?: string;
 }
 
 export async function queueStatus(url: string, queue: string): Promise<QueueStatus | undefined> {
@@ -27,7 +30,7 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
     // The queue's own range size, not the job record's (a record may lack it).
     const rangeSize = await q.rangeSize(meta);
     if (rangeSize === undefined) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `the queue ${queue} at ${url} holds no range to tell its range size from: cannot say which events its ranges cover`);
-    const [done, leases, poison, failures, attempts, rates] = [await q.done(), await q.leases(), await q.poisoned(), await q.failures(), await q.attempts(), await q.rates()];
+    const [done, leases, poison, failures, attempts, rates, merger] = [await q.done(), await q.leases(), await q.poisoned(), await q.failures(), await q.attempts(), await q.rates(), await q.merger()];
     const poisonIndex = new Set(poison.map((p) => p.index));
     const first = meta.jobFirst;
     return {
@@ -44,6 +47,7 @@ export async function queueStatus(url: string, queue: string): Promise<QueueStat
         .sort((a, b) => a[0] - b[0])
         .map(([index, times]) => ({ index, first: first + index * rangeSize, end: Math.min(meta.jobEnd, first + (index + 1) * rangeSize), times })),
       nodes: rates.map((r) => ({ ...r, eventsPerSecond: r.lastMs > r.firstMs ? r.events / ((r.lastMs - r.firstMs) / 1000) : 0 })),
+      ...(merger !== undefined ? { merger } : {}),
     };
   } finally {
     await q.close();

@@ -117,6 +117,7 @@ export class RangeQueue {
   readonly #attempts: string;
   readonly #nodes: string;
   readonly #leasedAt: string;
+  readonly #merger: string;
 
   private constructor(redis: Redis, name: string) {
     this.#redis = redis;
@@ -128,6 +129,7 @@ export class RangeQueue {
     this.#attempts = `${name}:attempts`;
     this.#nodes = `${name}:nodes`;
     this.#leasedAt = `${name}:leased-at`;
+    this.#merger = `${name}:merger`;
   }
 
   /** Connects once; a server that does not answer is an error naming the URL. */
@@ -384,6 +386,23 @@ export class RangeQueue {
   async leasedIds(): Promise<string[]> {
     const pending = (await this.#call(() => this.#redis.call('XPENDING', this.#stream, GROUP, '-', '+', '1000000'))) as Array<[string, ...unknown[]]>;
     return pending.map((p) => p[0]);
+  }
+
+  /**
+   * Makes `node` the job's merger unless a node already is (SET NX: of nodes asking at
+   * once only one is), and returns the merger. The key is never removed: a node asking
+   * again, after Redis dropped the reply, finds its own name.
+   */
+  async claimMerge(node: string): Promise<string> {
+    const replies = await this.#call(() => this.#redis.multi().set(this.#merger, node, 'NX').get(this.#merger).exec());
+    const [error, merger] = replies?.at(-1) ?? [];
+    if (error || typeof merger !== 'string') throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `Redis did not say which node merges the job (${error ? error.message : 'no reply'})`);
+    return merger;
+  }
+
+  /** The node that claimed the merge, if one did. */
+  async merger(): Promise<string | undefined> {
+    return (await this.#call(() => this.#redis.get(this.#merger))) ?? undefined;
   }
 
   async #call<T>(command: () => Promise<T>): Promise<T> {

@@ -7,7 +7,9 @@
 // connection opened after the workers are forked and closed before any later fork (a
 // replacement after a crash). The node ends when no range is left unread or leased, except
 // those that failed here (another node must take them); while it waits for leases held
-// elsewhere it asks less and less often.
+// elsewhere it asks less and less often. With `merge`, a node that finds the job complete
+// (every range done, none poison) asks Redis to make it the job's merger; of all the nodes
+// only the first to ask is (the merge itself is the caller's, once the workers are gone).
 //
 // A worker that dies fails the range it was running on this node: the failure is recorded
 // in Redis with the event it was at, and the range handed back at once; a range that failed
@@ -46,6 +48,8 @@ export interface WorkOptions {
   maxFailures: number;
   /** How long Redis may stay out of reach before the node gives up. */
   redisWaitMs: number;
+  /** Compete to merge the job once it is complete (`cowloop work --merge`). */
+  merge?: boolean;
   say: (line: string) => void;
 }
 
@@ -59,6 +63,8 @@ export interface WorkSummary {
   poison: PoisonRange[];
   /** Of the ranges that failed here, those still waiting for another node at the end. */
   waiting: Array<{ first: number; end: number }>;
+  /** With `merge` and the job complete: the node that claimed the merge, and whether it is this one. */
+  merger?: { node: string; mine: boolean };
 }
 
 /** A range this node holds: claimed, given to a worker, finished. */
@@ -427,6 +433,12 @@ class WorkNode {
     this.#summary.poison = await q.poisoned();
     const doneNow = await q.done();
     this.#summary.waiting = [...this.#failedRanges.values()].filter((r) => leased.includes(r.id) && !doneNow.has(r.index)).map((r) => ({ first: r.first, end: r.end }));
+    // Complete: nothing leased anywhere, no range given up, every range placed by some node.
+    const complete = leased.length === 0 && this.#summary.poison.length === 0 && doneNow.size >= this.#o.meta.ranges;
+    if (this.#o.merge && complete) {
+      const node = await q.claimMerge(this.#node);
+      this.#summary.merger = { node, mine: node === this.#node };
+    }
     return true;
   }
 }

@@ -211,7 +211,7 @@ test('near the end of the queue a node claims no spare: the last unread range go
   });
 });
 
-test('a range that kills every worker on 3 nodes is poison: reported by its event, the other ranges done, non-zero exits', { skip, timeout: 120000 }, async () => {
+test('a range that kills every worker on 3 nodes is poison: reported by its event, the other ranges done, non-zero exits, no merge for --merge', { skip, timeout: 120000 }, async () => {
   await withDir(async (dir) => {
     const redis = await startRedis(dir);
     try {
@@ -219,14 +219,18 @@ test('a range that kills every worker on 3 nodes is poison: reported by its even
       const opts = path.join(root, 'test', 'fixtures', 'evtloop', 'job.opts');
       const out = path.join(dir, 'job');
       submit(dir, opts, redis.url, out, set);
-      const nodes = await Promise.all([0, 1, 2].map(() => node(dir, opts, redis.url, out, set).done));
+      const nodes = await Promise.all([0, 1, 2].map(() => node(dir, opts, redis.url, out, set, ['--merge']).done));
       const all = nodes.map((n) => n.stderr).join('\n');
       for (const n of nodes) assert.notEqual(n.status, 0, n.stderr);
+      // The job is not complete: no node claims the merge.
+      assert.doesNotMatch(all, /merges it/);
       assert.ok(nodes.some((n) => n.status === 4 && /ERR_COWLOOP_POISON_RANGE/.test(n.stderr) && /\[70, 80\) \(workers died at event 77 on 3 nodes\)/.test(n.stderr)), all);
 
       const s = status(dir, out, redis.url);
       assert.equal(s.queue.done, 19);
       assert.equal(s.queue.poison.length, 1);
+      assert.equal(s.queue.merger, undefined);
+      assert.equal(s.merge.state, 'not started');
       const p = s.queue.poison[0];
       assert.deepEqual([p.first, p.end], [70, 80]);
       assert.deepEqual(p.failures.map((f) => f.event), [77, 77, 77]);

@@ -6,9 +6,15 @@ import { CowloopError, ErrorCodes } from '../../errors.js';
 import { outputFormatOf } from '../../io/format.js';
 import { mergeOutputs } from '../../io/merge/merge-outputs.js';
 import { expectationOf, readJobRecord } from '../../shard/job-record.js';
-import { mergeJob } from '../../shard/merge-job.js';
+import { mergeJob, type JobMergeResult } from '../../shard/merge-job.js';
 import type { RegisterCommand } from '../commands.js';
 import { EXIT } from '../exit-codes.js';
+
+/** What a job's merge wrote, in one line (`cowloop merge --job`, `cowloop work --merge`). */
+export function jobMergeLine(result: JobMergeResult): string {
+  const list = result.outputs.map((o) => `${o.file} (${o.records} ${o.name.endsWith('.json') ? 'histograms' : 'records'})`).join(', ');
+  return `merged ${result.shards} shards (${result.processed} events, ${result.failed} failed) into ${list || 'no outputs'}`;
+}
 
 interface MergeFlags {
   output?: string;
@@ -35,10 +41,7 @@ export const registerMergeCommand: RegisterCommand = (program: Command, setExitC
         if (files.length > 0 || flags.output) throw new CowloopError(ErrorCodes.ERR_COWLOOP_INVALID_ARGUMENT, 'merge --job DIR takes no input files and no -o: the shards and the output paths come from DIR');
         const result = mergeJob(flags.job, expectationOf(readJobRecord(flags.job)));
         if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        else {
-          const list = result.outputs.map((o) => `${o.file} (${o.records} ${o.name.endsWith('.json') ? 'histograms' : 'records'})`).join(', ');
-          process.stdout.write(`merged ${result.shards} shards (${result.processed} events, ${result.failed} failed) into ${list || 'no outputs'}\n`);
-        }
+        else process.stdout.write(`${jobMergeLine(result)}\n`);
         setExitCode(EXIT.OK);
         return;
       }

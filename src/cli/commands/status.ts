@@ -36,20 +36,38 @@ function table(status: JobStatus): string {
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-/** True when merge.json covers every shard that is now whole (a later shard rerun makes it stale). */
-function mergedNow(out: string, shards: number | undefined): boolean {
+/** Each shard's manifest: <out>/shards/<i>/, or a queued job's ranges, <out>/ranges/<first>-<last>/. */
+function manifestFiles(out: string, shards: number, queued: boolean): string[] {
+  if (!queued) return Array.from({ length: shards }, (_, i) => path.join(out, 'shards', String(i), 'manifest.json'));
+  const ranges = path.join(out, 'ranges');
+  const names = fs.existsSync(ranges) ? fs.readdirSync(ranges).filter((n) => /^\d+-\d+$/.test(n)) : [];
+  return names.map((n) => path.join(ranges, n, 'manifest.json'));
+}
+
+/**
+ * True when merge.json covers every shard that is now whole (a later shard rerun makes it
+ * stale) and the merged outputs it lists are there at their size (a merge killed before
+ * writing merge.json, or outputs removed since, is not done).
+ */
+function mergedNow(out: string, shards: number | undefined, queued: boolean): boolean {
   const file = mergeRecordFile(out);
-  const record = readJson<{ shards: unknown[] }>(file);
-  if (!record || record.shards.length !== shards) return false;
+  const record = readJson<{ shards: unknown[]; outputs?: Array<{ name: string; bytes: number }> }>(file);
+  if (!record || shards === undefined || record.shards.length !== shards) return false;
   const at = fs.statSync(file).mtimeMs;
-  for (let i = 0; i < shards; i++) {
-    try {
-      if (fs.statSync(path.join(out, 'shards', String(i), 'manifest.json')).mtimeMs > at) return false;
-    } catch {
-      return false;
-    }
+  const manifests = manifestFiles(out, shards, queued);
+  if (manifests.length !== shards) return false;
+  try {
+    if (manifests.some((m) => fs.statSync(m).mtimeMs > at)) return false;
+    return (record.outputs ?? []).every((o) => fs.statSync(path.join(out, o.name)).size === o.bytes);
+  } catch {
+    return false;
   }
-  return true;
+}
+
+/** Who claimed a queued job's merge, and what to do when that node is gone before it was done. */
+function mergerText(queue: QueueStatus | undefined, merged: boolean, out: string): string {
+  if (queue?.merger === undefined) return '';
+  return merged ? ` (claimed by ${queue.merger})` : ` by ${queue.merger}, not done yet (if that node has ended, cowloop merge --job ${out} finishes it)`;
 }
 
 export const registerStatusCommand: RegisterCommand = (program: Command, setExitCode) => {
@@ -67,7 +85,7 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
       const expect = expectationOf(record);
       const count = expect.count ?? undefined;
       const status = jobStatus(out, expect, false, flags.slurm !== false);
-      status.merge.merged = mergedNow(out, count ?? status.count);
+      status.merge.merged = mergedNow(out, count ?? status.count, record?.redis !== undefined);
       if (status.merge.merged) status.merge.state = 'done';
       let queue: QueueStatus | undefined;
       if (flags.redis !== undefined) {
@@ -75,6 +93,8 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
         const name = record.redis?.queue ?? queueName(record.optionsFile, record.optionsDigest);
         queue = await queueStatus(flags.redis, name);
         if (!queue) throw new CowloopError(ErrorCodes.ERR_COWLOOP_QUEUE, `no job ${name} in the queue at ${flags.redis}`);
+        // A queued job's merge: by hand, or by the node that claimed it (cowloop work --merge).
+        if (!status.merge.merged) status.merge.state = queue.merger !== undefined ? 'claimed' : 'not started';
       }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(queue ? { ...status, queue } : status, null, 2)}\n`);
@@ -84,7 +104,7 @@ export const registerStatusCommand: RegisterCommand = (program: Command, setExit
         process.stdout.write(`job ${out}: ${what}${status.count ?? '?'} shards, ${done} done\n${table(status)}\n`);
         for (const p of status.problems) process.stdout.write(`problem: ${p}\n`);
         const m = status.merge;
-        process.stdout.write(`merge: ${m.state}${m.slurm ? ` (job ${m.slurm.id}${m.slurm.reason && m.slurm.reason !== 'None' ? `, ${m.slurm.reason}` : ''})` : ''}\n`);
+        process.stdout.write(`merge: ${m.state}${m.slurm ? ` (job ${m.slurm.id}${m.slurm.reason && m.slurm.reason !== 'None' ? `, ${m.slurm.reason}` : ''})` : ''}${mergerText(queue, m.merged === true, out)}\n`);
         if (status.slurmUnreachable) process.stdout.write(`slurm: not asked (${status.slurmUnreachable})\n`);
         if (queue) process.stdout.write(`${queueStatusText(queue)}\n`);
       }

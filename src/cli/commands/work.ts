@@ -1,7 +1,8 @@
 // A job handed out as event ranges through Redis (src/service/):
 //   cowloop submit redis <options> --redis URL [--range-size R] --out DIR queues the ranges
 //   cowloop work <options> --redis URL --out DIR [--workers W]            one node's share
-// then `cowloop merge --job DIR` as for shards (a range is a small shard).
+// then `cowloop merge --job DIR` as for shards (a range is a small shard), or, with
+// `cowloop work --merge`, by the first node to find the job complete.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -13,13 +14,15 @@ import { loadJobOptions } from '../../options/load.js';
 import type { JobOptions } from '../../options/types.js';
 import { optionsDigest } from '../../shard/digest.js';
 import { hostName } from '../../shard/layout.js';
-import { readJobRecord, writeJobRecord } from '../../shard/job-record.js';
+import { expectationOf, readJobRecord, writeJobRecord } from '../../shard/job-record.js';
+import { mergeJob } from '../../shard/merge-job.js';
 import { jobRange } from '../../shard/range.js';
 import { rangesDir } from '../../service/range-dir.js';
 import { queueName, RangeQueue } from '../../service/range-queue.js';
 import { workNode } from '../../service/work-node.js';
 import type { RegisterCommand } from '../commands.js';
 import { EXIT } from '../exit-codes.js';
+import { jobMergeLine } from './merge.js';
 import { applyRunFlags } from './run.js';
 
 const WHERE = { file: '<cowloop work>', line: 1, column: 1 };
@@ -129,6 +132,7 @@ interface WorkFlags extends QueueFlags {
   lease?: string;
   maxRangeFailures?: string;
   redisWait?: string;
+  merge?: boolean;
 }
 
 async function work(file: string, flags: WorkFlags): Promise<number> {
@@ -146,7 +150,7 @@ async function work(file: string, flags: WorkFlags): Promise<number> {
   try {
     const { app, loop } = await initialised(job.options, scratch);
     await app.start();
-    const s = await workNode({ loop, url, queue: job.name, meta, out, workers, leaseMs, maxFailures, redisWaitMs, say });
+    const s = await workNode({ loop, url, queue: job.name, meta, out, workers, leaseMs, maxFailures, redisWaitMs, merge: flags.merge === true, say });
     await app.stop();
     await app.finalize();
     say(`cowloop: ${s.ranges} ranges, ${s.processed} events${s.duplicates ? `, ${s.duplicates} ranges already done elsewhere (dropped)` : ''}${s.failedHere.length ? `, ${s.failedHere.length} failed here` : ''}`);
@@ -156,6 +160,12 @@ async function work(file: string, flags: WorkFlags): Promise<number> {
     }
     if (s.waiting.length) {
       throw new CowloopError(ErrorCodes.ERR_COWLOOP_RANGE_WAITING, `range${s.waiting.length === 1 ? '' : 's'} ${s.waiting.map((r) => `[${r.first}, ${r.end})`).join(', ')} failed here and wait for another node (run cowloop work there)`);
+    }
+    if (s.merger && !s.merger.mine) say(`cowloop: the job is complete; node ${s.merger.node} merges it`);
+    if (s.merger?.mine) {
+      // The same merge as cowloop merge --job, after this node's workers have ended; its errors are the command's.
+      say(`cowloop: the job is complete; this node (${s.merger.node}) merges it`);
+      say(`cowloop: ${jobMergeLine(mergeJob(out, expectationOf(readJobRecord(out))))}`);
     }
     return EXIT.OK;
   } finally {
@@ -174,6 +184,7 @@ export const registerWorkCommand: RegisterCommand = (program: Command, setExitCo
     .option('--lease <s>', 'seconds a range stays leased to a node that stopped answering before it is handed out again (default 60)')
     .option('--max-range-failures <k>', 'a range that killed workers on this many different nodes is poison: given up and reported (default 3)')
     .option('--redis-wait <s>', 'seconds to keep trying while Redis cannot be reached before giving up (default 300)')
+    .option('--merge', 'the first node to find the job complete (every range done, none poison) merges it, as cowloop merge --job does; the others name it and exit')
     .option('-s, --set <Client.Property=value>', 'override one job option, as at submission (repeatable)', collect, [])
     .option('--events <n>', 'as at submission (ApplicationMgr.EvtMax)')
     .action(async (file: string, flags: WorkFlags) => {
