@@ -10,6 +10,7 @@ import { CowloopError, ErrorCodes } from '../errors.js';
 import { mergeOutputs } from '../io/merge/merge-outputs.js';
 import { fileDigest } from './digest.js';
 import { readJob, type Expectation, type JobReport } from './job-state.js';
+import { readJobRecord } from './job-record.js';
 import { mergeRecordFile } from './layout.js';
 import { writeJsonAtomically } from './manifest.js';
 
@@ -32,6 +33,19 @@ export function refusalLines(report: JobReport): string[] {
   return lines;
 }
 
+/** What to do about a refused merge: rerun shards, or, for a job queued in Redis, let nodes finish its ranges. */
+function remedy(out: string): string {
+  let queued: { url: string } | undefined;
+  try {
+    queued = readJobRecord(out)?.redis;
+  } catch {
+    queued = undefined; // a damaged job.json is named among the problems already
+  }
+  return queued
+    ? `the job is queued in Redis: run cowloop work <options> --redis ${queued.url} --out DIR until every range is done (cowloop status DIR --redis ${queued.url}), then merge again`
+    : 'rerun the shards named (cowloop run <options> --shard i/N --out DIR, or cowloop submit --resume DIR), then merge again';
+}
+
 export function mergeJob(outDir: string, expect: Expectation = {}): JobMergeResult {
   const out = path.resolve(outDir);
   const report = readJob(out, expect, true);
@@ -45,7 +59,7 @@ export function mergeJob(outDir: string, expect: Expectation = {}): JobMergeResu
     throw new CowloopError(
       ErrorCodes.ERR_COWLOOP_SHARD_MERGE_REFUSED,
       `cannot merge the job in ${out}; nothing was written at its output paths:\n${lines.join('\n')}\n` +
-        'rerun the shards named (cowloop run <options> --shard i/N --out DIR, or cowloop submit --resume DIR), then merge again',
+        remedy(out),
     );
   }
   const outputs = done[0]?.manifest?.outputs.map((o) => o.name) ?? [];

@@ -122,6 +122,8 @@ test('a merge that fails ends its node with the merge\'s own error and exit code
       assert.equal(r.status, 3, r.stderr);
       assert.match(r.stderr, /this node \(\S+\) merges it/);
       assert.match(r.stderr, /cannot merge the job in [\s\S]*its output reco\.ndjson changed since the shard wrote it[\s\S]*\[ERR_COWLOOP_SHARD_MERGE_REFUSED\]/);
+      // The remedy for a queued job is the queue's, not a shard rerun.
+      assert.match(r.stderr, /the job is queued in Redis: run cowloop work <options> --redis redis:\/\/\S+ --out DIR until every range is done/);
       for (const name of [...OUTPUTS, 'merge.json']) assert.ok(!fs.existsSync(path.join(out, name)), `${name} was written`);
       assert.equal(status(dir, out, redis.url).merge.state, 'claimed');
     } finally {
