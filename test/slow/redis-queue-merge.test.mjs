@@ -7,9 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bin } from '../helpers/root.mjs';
 import { cowloop, gatedOpts, OUTPUTS, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
-import { spawnCollecting } from '../helpers/spawn-collecting.mjs';
+import { redisStatus as status, submitRedis as submit, until, workNode } from '../helpers/redis-job.mjs';
 import { withDir } from '../helpers/tmp.mjs';
 import redisServer from '../../benchmarks/scale-out/redis-server.js';
 
@@ -19,31 +18,13 @@ const skip = redisMissing();
 
 /** A `cowloop work --merge` node of one worker, as a real process. */
 function mergingNode(dir, opts, url, out, set) {
-  return spawnCollecting([bin, 'work', opts, '--redis', url, '--out', out, '--workers', '1', '--merge', ...set], { cwd: dir, timeout: 120000 });
-}
-
-function submit(dir, opts, url, out, set) {
-  const r = cowloop(['submit', 'redis', opts, '--redis', url, '--range-size', '10', '--out', out, ...set], dir);
-  assert.equal(r.status, 0, r.stderr);
-}
-
-function status(dir, out, url, json = true) {
-  const r = cowloop(['status', out, '--redis', url, ...(json ? ['--json'] : [])], dir);
-  assert.equal(r.status, 0, r.stderr);
-  return json ? JSON.parse(r.stdout) : r.stdout;
+  return workNode(dir, opts, url, out, set, ['--merge'], 1);
 }
 
 /** The job's merged outputs and merge.json without its time: what a merge leaves. */
 function merged(out) {
   const { merged: _time, ...record } = JSON.parse(fs.readFileSync(path.join(out, 'merge.json'), 'utf8'));
   return { record, outputs: OUTPUTS.map((name) => fs.readFileSync(path.join(out, name))) };
-}
-
-/** Polls every 50 ms until `predicate()` holds; fails naming `what` after a minute. */
-async function until(what, predicate) {
-  for (const end = Date.now() + 60000; !predicate(); await new Promise((r) => setTimeout(r, 50))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-  }
 }
 
 test('three cowloop work --merge nodes: exactly one merges, the others name it; outputs as serial; a merge by hand changes nothing', { skip, timeout: 120000 }, async () => {

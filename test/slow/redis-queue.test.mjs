@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { bin, root } from '../helpers/root.mjs';
+import { root } from '../helpers/root.mjs';
 import { procStat } from '../helpers/proc.mjs';
 import { cowloop, gatedOpts, recoJob, recoOpts, sameOutputs } from '../helpers/shard-job.mjs';
-import { spawnCollecting } from '../helpers/spawn-collecting.mjs';
+import { redisStatus as status, submitRedis as submit, until, workNode as node } from '../helpers/redis-job.mjs';
 import { withDir } from '../helpers/tmp.mjs';
 import redisServer from '../../benchmarks/scale-out/redis-server.js';
 
@@ -18,36 +18,6 @@ import redisServer from '../../benchmarks/scale-out/redis-server.js';
 const { startRedis, redisMissing } = redisServer;
 
 const skip = redisMissing();
-
-/** Polls `predicate` every 50 ms until it gives a truthy value; fails naming `what` after `limitMs`. */
-async function until(what, predicate, limitMs = 60000) {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const value = predicate();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A `cowloop work` node as a real process, its output collected (`stderr`: so far). */
-function node(dir, opts, url, out, set, extra = []) {
-  const n = { stderr: '' };
-  const argv = [bin, 'work', opts, '--redis', url, '--out', out, '--workers', '2', ...extra, ...set];
-  return Object.assign(n, spawnCollecting(argv, { cwd: dir, timeout: 120000, onStderr: (text) => (n.stderr = text) }));
-}
-
-function submit(dir, opts, url, out, set, rangeSize = 10) {
-  const r = cowloop(['submit', 'redis', opts, '--redis', url, '--range-size', String(rangeSize), '--out', out, ...set], dir);
-  assert.equal(r.status, 0, r.stderr);
-  return r;
-}
-
-function status(dir, out, url) {
-  const r = cowloop(['status', out, '--redis', url, '--json'], dir);
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 function mergeAndCompare(dir, opts, out, set) {
   const merge = cowloop(['merge', '--job', out], dir);
