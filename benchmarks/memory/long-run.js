@@ -34,7 +34,10 @@ const semiSpaces = opts['semi-space']?.split(',').map(Number);
 const events = Number(opts.events);
 const stateMB = Number(opts['state-mb']);
 const rounds = Number(opts.rounds);
-const out = opts.out ?? path.join(root, 'benchmarks', 'results', semiSpaces ? `memory-long-run-semi-space-${events}.md` : 'memory-long-run.md');
+// Node.js 20 is the machine's own node; another release's results get a file of their own.
+const major = process.versions.node.split('.')[0];
+const release = major === '20' ? '' : `-node${major}`;
+const out = opts.out ?? path.join(root, 'benchmarks', 'results', semiSpaces ? `memory-long-run-semi-space-${events}${release}.md` : `memory-long-run${release}.md`);
 const configs = semiSpaces
   ? semiSpaces.map((n) => ({ name: `--max-semi-space-size=${n}${n === 1 ? ' (the command\'s own)' : ''}`, root, nodeFlags: [`--max-semi-space-size=${n}`] }))
   : [
@@ -106,7 +109,7 @@ const command = `node benchmarks/memory/long-run.js --events ${events} --state-m
 const lines = [
   semiSpaces
     ? `## Long runs: the young generation's size, ${events.toLocaleString('en-US')} events`
-    : `## Long runs: memory and the master's CPU after ${events.toLocaleString('en-US')} events`, '',
+    : `## Long runs: memory and the master's CPU after ${events.toLocaleString('en-US')} events${release ? `, Node.js ${major}` : ''}`, '',
   `Command: \`${command}\` with node ${process.version} (${os.availableParallelism()} cores; load average ${loadBefore.toFixed(1)} when it started, ${loadAfter.toFixed(1)} when it ended). ` +
   `The reco example through the cowloop command: ${stateMB} MB of state, 2 workers, sharedqueue, ${events.toLocaleString('en-US')} events, the defaults otherwise; ` +
   `${rounds} rounds, the configurations taking turns, medians. Memory from the command's \`--mem-profile\` samples (smaps_rollup of each process about twice a second): ` +

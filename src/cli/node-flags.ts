@@ -11,7 +11,7 @@
 // copy of pages the workers share and takes CPU from them: on the reco example (500 MB,
 // 2 workers, 120,000 events) 0.7 s more of the master's CPU while the workers ran, and
 // 37 MiB of master USS against 8 MiB (docs/benchmarks.md, "Long runs"), on Node.js 20;
-// Node.js 22 spent 0.6 s the same way; Node.js 24 ran no such collection in that job.
+// Node.js 22 spent 0.7 s the same way; Node.js 24 ran no such collection in that job.
 export function workerNodeFlags(): string[] {
   return ['--single-threaded', '--max-semi-space-size=1', '--no-memory-reducer'];
 }
